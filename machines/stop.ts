@@ -1,0 +1,190 @@
+/**
+ * The stop statechart: ask the agent to leave, then make sure: kill every process the session owns (snapshotted
+ * first, so children reparented to init are not missed), kill the session, verify nothing is left.
+ * Pure data: no I/O, no imports beyond xstate.
+ */
+import { assign, fromPromise, setup, type ActorLogic } from 'xstate';
+
+export const STOP_MACHINE_VERSION = 1;
+
+export interface OwnedProcess {
+  readonly pid: number;
+  readonly startTime: number;
+  readonly command: string;
+}
+
+export interface StopInput {
+  readonly socket: string;
+  readonly sessionName: string;
+  readonly force: boolean;
+  /** How long the agent gets to exit by itself after being asked. */
+  readonly gracefulMs: number;
+  /** SIGTERM to SIGKILL. */
+  readonly killGraceMs: number;
+}
+
+export interface InspectOutput {
+  readonly running: boolean;
+  readonly paneId?: string;
+  /** The agent: the process tmux started in the pane. */
+  readonly panePid?: number;
+  readonly processes: readonly OwnedProcess[];
+}
+
+export interface StopStepInput {
+  readonly plan: StopInput;
+  readonly paneId?: string;
+  readonly panePid?: number;
+  readonly processes: readonly OwnedProcess[];
+}
+
+export interface KillOutput {
+  readonly terminated: readonly number[];
+  readonly killed: readonly number[];
+}
+
+export interface StopContext {
+  readonly plan: StopInput;
+  readonly paneId?: string;
+  readonly panePid?: number;
+  readonly processes: readonly OwnedProcess[];
+  readonly exitedGracefully: boolean;
+  readonly killed: readonly number[];
+  readonly terminated: readonly number[];
+  readonly failure?: { readonly step: string; readonly message: string };
+  readonly result?: StopOutput['result'];
+}
+
+export interface StopOutput {
+  readonly result: 'stopped' | 'notRunning' | 'failed';
+  readonly processes: number;
+  readonly exitedGracefully: boolean;
+  readonly terminated: readonly number[];
+  readonly killed: readonly number[];
+  readonly failure?: { readonly step: string; readonly message: string };
+}
+
+function notProvided<TOutput, TInput>(name: string): ActorLogic<any, any, TInput, any, any> {
+  return fromPromise<TOutput, TInput>(async () => {
+    throw new Error(`step ${name} was not provided`);
+  });
+}
+
+function failureOf(step: string, error: unknown) {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return { step, message: typeof message === 'string' ? message : String(error ?? 'unknown error') };
+}
+
+function stepInput(context: StopContext): StopStepInput {
+  return {
+    plan: context.plan,
+    processes: context.processes,
+    ...(context.paneId !== undefined ? { paneId: context.paneId } : {}),
+    ...(context.panePid !== undefined ? { panePid: context.panePid } : {}),
+  };
+}
+
+export const stopMachine = setup({
+  types: {
+    input: {} as StopInput,
+    context: {} as StopContext,
+    output: {} as StopOutput,
+  },
+  actors: {
+    inspectSession: notProvided<InspectOutput, StopInput>('inspectSession'),
+    gracefulStop: notProvided<{ exited: boolean }, StopStepInput>('gracefulStop'),
+    killProcesses: notProvided<KillOutput, StopStepInput>('killProcesses'),
+    killSession: notProvided<void, StopStepInput>('killSession'),
+    verifyGone: notProvided<void, StopStepInput>('verifyGone'),
+  },
+  guards: {
+    notRunning: ({ event }) => (event as { output?: InspectOutput }).output?.running === false,
+    forced: ({ context }) => context.plan.force,
+  },
+}).createMachine({
+  id: 'stop',
+  description: "Stop one polecat: its session and every process under it gone, the agent asked to exit first unless forced.",
+  initial: 'inspectSession',
+  context: ({ input }) => ({ plan: input, processes: [], exitedGracefully: false, killed: [], terminated: [] }),
+  states: {
+    inspectSession: {
+      description: 'Find the session and snapshot every process its pane owns.',
+      invoke: {
+        src: 'inspectSession',
+        input: ({ context }) => context.plan,
+        onDone: [
+          { guard: 'notRunning', target: 'notRunning' },
+          {
+            target: 'choosingHowToStop',
+            actions: assign(({ event }) => ({
+              processes: [...(event.output?.processes ?? [])],
+              ...(event.output?.paneId !== undefined ? { paneId: event.output.paneId } : {}),
+              ...(event.output?.panePid !== undefined ? { panePid: event.output.panePid } : {}),
+            })),
+          },
+        ],
+        onError: { target: 'failed', actions: assign({ failure: ({ event }) => failureOf('inspectSession', event.error) }) },
+      },
+    },
+    choosingHowToStop: {
+      description: 'Forced stops skip asking the agent.',
+      always: [{ guard: 'forced', target: 'killProcesses' }, { target: 'gracefulStop' }],
+    },
+    gracefulStop: {
+      description: 'Ask the agent to exit (Ctrl-C twice) and watch for it to go, up to the graceful timeout.',
+      invoke: {
+        src: 'gracefulStop',
+        input: ({ context }) => stepInput(context),
+        onDone: { target: 'killProcesses', actions: assign({ exitedGracefully: ({ event }) => event.output?.exited === true }) },
+        // Asking nicely is best effort: whatever happened, the kill steps make sure.
+        onError: { target: 'killProcesses' },
+      },
+    },
+    killProcesses: {
+      description: 'SIGTERM every snapshotted process still alive, SIGKILL what is left after the grace period.',
+      invoke: {
+        src: 'killProcesses',
+        input: ({ context }) => stepInput(context),
+        onDone: {
+          target: 'killSession',
+          actions: assign(({ event }) => ({
+            terminated: [...(event.output?.terminated ?? [])],
+            killed: [...(event.output?.killed ?? [])],
+          })),
+        },
+        onError: { target: 'failed', actions: assign({ failure: ({ event }) => failureOf('killProcesses', event.error) }) },
+      },
+    },
+    killSession: {
+      description: 'Kill the tmux session (already gone counts as done).',
+      invoke: {
+        src: 'killSession',
+        input: ({ context }) => stepInput(context),
+        onDone: 'verifyGone',
+        onError: { target: 'failed', actions: assign({ failure: ({ event }) => failureOf('killSession', event.error) }) },
+      },
+    },
+    verifyGone: {
+      description: 'No session and no snapshotted process alive.',
+      invoke: {
+        src: 'verifyGone',
+        input: ({ context }) => stepInput(context),
+        onDone: 'stopped',
+        onError: { target: 'failed', actions: assign({ failure: ({ event }) => failureOf('verifyGone', event.error) }) },
+      },
+    },
+    stopped: { type: 'final', description: 'The session and every process it owned are gone.', entry: assign({ result: 'stopped' as const }) },
+    notRunning: { type: 'final', description: 'There was no session to stop.', entry: assign({ result: 'notRunning' as const }) },
+    failed: { type: 'final', description: 'Something could not be stopped.', entry: assign({ result: 'failed' as const }) },
+  },
+  output: ({ context }) => ({
+    result: context.result ?? 'failed',
+    processes: context.processes.length,
+    exitedGracefully: context.exitedGracefully,
+    terminated: context.terminated,
+    killed: context.killed,
+    ...(context.failure ? { failure: context.failure } : {}),
+  }),
+});
+
+export type StopMachine = typeof stopMachine;

@@ -1,0 +1,102 @@
+/**
+ * Reading an agent's screen: known startup dialogs, their options and cursor, the ready prompt and the busy line.
+ * Pure functions over captured pane text, so each can be tested against real captured screens.
+ */
+
+export interface DialogDefinition {
+  readonly id: string;
+  /** Any of these texts on screen identifies the dialog. */
+  readonly markers: readonly string[];
+  /** The label of the option polecat chooses. */
+  readonly answer: string;
+}
+
+export const DIALOGS: readonly DialogDefinition[] = [
+  {
+    id: 'trust',
+    markers: ['Quick safety check', 'Yes, I trust this folder'],
+    answer: 'Yes, I trust this folder',
+  },
+  {
+    id: 'bypass',
+    markers: ['Bypass Permissions mode'],
+    answer: 'Yes, I accept',
+  },
+];
+
+export interface DialogOption {
+  readonly number: number;
+  readonly label: string;
+  readonly selected: boolean;
+  readonly line: number;
+}
+
+const NBSP = /\u00a0/g;
+const CURSOR = /^[❯>›▶]$/u;
+
+export function normalizeScreen(screen: string): string {
+  return screen.replace(NBSP, ' ');
+}
+
+export function recognizeDialog(screen: string, dialogs: readonly DialogDefinition[] = DIALOGS): DialogDefinition | undefined {
+  const text = normalizeScreen(screen);
+  return dialogs.find((dialog) => dialog.markers.some((marker) => text.includes(marker)) && text.includes(dialog.answer));
+}
+
+/** Numbered options (`❯ 1. Yes`, `  2. No`), with the one the cursor is on marked selected. */
+export function parseOptions(screen: string): DialogOption[] {
+  const options: DialogOption[] = [];
+  normalizeScreen(screen)
+    .split('\n')
+    .forEach((raw, line) => {
+      const match = /^[\s│]*(\S)?\s*(\d+)\.\s+(.+?)\s*│?\s*$/u.exec(raw);
+      if (!match) return;
+      const marker = match[1];
+      if (marker !== undefined && !CURSOR.test(marker)) return;
+      options.push({ number: Number(match[2]), label: match[3]!.trim(), selected: marker !== undefined, line });
+    });
+  return options;
+}
+
+/** The keys that move the cursor from where it is to the wanted option, or undefined when either is not on screen. */
+export function keysToReach(options: readonly DialogOption[], label: string): string[] | undefined {
+  const wanted = options.findIndex((option) => option.label === label);
+  const current = options.findIndex((option) => option.selected);
+  if (wanted < 0 || current < 0) return undefined;
+  const distance = wanted - current;
+  return Array<string>(Math.abs(distance)).fill(distance > 0 ? 'Down' : 'Up');
+}
+
+/** The agent's input prompt is on screen: a line starting with the prefix (NBSP read as a space) or equal to it. */
+export function showsPrompt(screen: string, prefix: string): boolean {
+  if (prefix.trim() === '') return false;
+  const wanted = normalizeScreen(prefix);
+  return normalizeScreen(screen)
+    .split('\n')
+    .map((line) => line.replace(/^[\s│]+/u, '').trimEnd())
+    .some((line) => line.startsWith(wanted) || line === wanted.trim());
+}
+
+export const BUSY_MARKER = 'esc to interrupt';
+
+export function showsBusy(screen: string): boolean {
+  return screen.toLowerCase().includes(BUSY_MARKER);
+}
+
+/** The text currently in the agent's input line (after the prompt prefix), or undefined when there is no prompt. */
+export function inputLine(screen: string, prefix: string): string | undefined {
+  const wanted = normalizeScreen(prefix);
+  const lines = normalizeScreen(screen).split('\n');
+  for (let i = lines.length - 1; i >= 0; i -= 1) {
+    const line = lines[i]!.replace(/^[\s│]+/u, '');
+    if (line.startsWith(wanted) || line.trimEnd() === wanted.trim()) return line.slice(wanted.length).trimEnd();
+  }
+  return undefined;
+}
+
+/** The last non-empty lines of a screen, for error messages. */
+export function lastLines(screen: string, count = 15): string {
+  const lines = screen.split('\n');
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  return lines.slice(-count).join('\n');
+}

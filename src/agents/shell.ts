@@ -1,0 +1,23 @@
+/**
+ * The one shell string polecat builds: the agent's startup command that tmux hands to the default shell.
+ * Every word is quoted so that any string (quotes, `$`, backticks, newlines, unicode) reaches the agent as it is.
+ */
+export function shellQuote(word: string): string {
+  if (word.includes('\0')) throw new Error('a shell word cannot contain a NUL character');
+  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `exec env K=V ... command args...`: `exec` so the agent replaces the shell and the pane shows the agent. */
+export function buildStartupCommand(env: Readonly<Record<string, string>>, argv: readonly string[]): string {
+  if (argv.length === 0) throw new Error('startup command needs a program');
+  const pairs = Object.keys(env)
+    .sort()
+    .map((key) => {
+      if (!ENV_KEY.test(key)) throw new Error(`invalid environment variable name: ${JSON.stringify(key)}`);
+      return `${key}=${shellQuote(env[key]!)}`;
+    });
+  return ['exec', 'env', ...pairs, ...argv.map(shellQuote)].join(' ');
+}

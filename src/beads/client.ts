@@ -1,0 +1,86 @@
+import { execa } from 'execa';
+
+export interface BeadsIssue {
+  readonly id: string;
+  readonly title?: string;
+  readonly status: string;
+  readonly assignee?: string;
+}
+
+export type BeadsErrorCode = 'bd-missing' | 'not-found' | 'failed' | 'timeout' | 'cancelled' | 'bad-output' | 'terminal-status';
+
+export class BeadsError extends Error {
+  override readonly name = 'BeadsError';
+  constructor(
+    readonly code: BeadsErrorCode,
+    readonly issueId: string,
+    message: string,
+    readonly stderr = '',
+  ) {
+    super(message);
+  }
+}
+
+export interface BeadsOptions {
+  /** The bd binary: GT_BD, else `bd` from PATH. */
+  readonly bin?: string;
+  readonly timeoutMs?: number;
+}
+
+export const TERMINAL_STATUSES: readonly string[] = ['closed', 'tombstone'];
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The one place that runs `bd`. */
+export class Beads {
+  private readonly bin: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: BeadsOptions = {}) {
+    this.bin = options.bin ?? 'bd';
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  async show(id: string, { cwd, signal }: { cwd: string; signal?: AbortSignal }): Promise<BeadsIssue> {
+    const stdout = await this.run(id, ['show', id, '--json'], cwd, signal);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(stdout);
+    } catch {
+      throw new BeadsError('bad-output', id, `bd show ${id}: output is not JSON: ${stdout.slice(0, 120)}`);
+    }
+    const issue = Array.isArray(parsed) ? parsed[0] : undefined;
+    if (issue === undefined) throw new BeadsError('not-found', id, `issue ${id} not found`);
+    if (typeof issue !== 'object' || issue === null || typeof issue.status !== 'string') {
+      throw new BeadsError('bad-output', id, `bd show ${id}: expected an array of issues with a status`);
+    }
+    return {
+      id: typeof issue.id === 'string' ? issue.id : id,
+      title: typeof issue.title === 'string' ? issue.title : undefined,
+      status: issue.status,
+      assignee: typeof issue.assignee === 'string' && issue.assignee !== '' ? issue.assignee : undefined,
+    };
+  }
+
+  async update(
+    id: string,
+    change: { status: string; assignee: string },
+    { cwd, signal }: { cwd: string; signal?: AbortSignal },
+  ): Promise<void> {
+    await this.run(id, ['update', id, `--status=${change.status}`, `--assignee=${change.assignee}`], cwd, signal);
+  }
+
+  private async run(id: string, args: string[], cwd: string, signal: AbortSignal | undefined): Promise<string> {
+    const command = `bd ${args.join(' ')}`;
+    const result = await execa(this.bin, args, { cwd, reject: false, timeout: this.timeoutMs, cancelSignal: signal, stdin: 'ignore' });
+    if ((result as { code?: string }).code === 'ENOENT') {
+      throw new BeadsError('bd-missing', id, `bd not found (looked for ${JSON.stringify(this.bin)}; install beads or set GT_BD)`);
+    }
+    if (result.timedOut) throw new BeadsError('timeout', id, `${command} timed out after ${this.timeoutMs} ms`);
+    if (result.isCanceled) throw new BeadsError('cancelled', id, `${command} was cancelled`);
+    const stderr = typeof result.stderr === 'string' ? result.stderr.trim() : '';
+    if (result.failed) {
+      throw new BeadsError('failed', id, `${command} failed (exit ${result.exitCode ?? result.signal}): ${stderr || 'no error output'}`, stderr);
+    }
+    return typeof result.stdout === 'string' ? result.stdout : '';
+  }
+}

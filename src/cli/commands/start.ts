@@ -1,0 +1,92 @@
+import { Command } from 'commander';
+import { start, type RunOptions } from '../../manager.js';
+import { planStart } from '../../plan.js';
+import { parseAddress } from '../../town/names.js';
+import { EXIT, formatMs, processOutput, progressPrinter, quoteScreen, type Output } from '../output.js';
+import { parseTimeouts, socketOption, townOption } from '../options.js';
+
+interface StartFlags {
+  issue?: string;
+  agent?: string;
+  town?: string;
+  socket?: string;
+  prompt?: string;
+  timeout?: string;
+}
+
+export function startCommand(output: Output = processOutput): Command {
+  return new Command('start')
+    .description('start a polecat: its agent in a tmux session on the town socket, dialogs answered, startup text delivered')
+    .argument('<rig/name>', 'the polecat, e.g. gastown/Toast')
+    .option('--issue <id>', 'beads issue to validate and hook to the polecat (needs bd on PATH or $GT_BD)')
+    .option('--agent <"name [args...]">', 'agent preset and extra arguments, e.g. --agent "sim --dialogs trust,bypass" (default: claude)')
+    .option('--prompt <text>', 'startup text delivered to the agent (default: names the polecat and its issue)')
+    .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')
+    .addOption(townOption())
+    .addOption(socketOption())
+    .addHelpText(
+      'after',
+      `
+Steps: preflight, validateIssue, ensureSettings, createSession, setEnv, hook, theme, waitForCommand,
+acceptBypass, waitForReady, nudges, verifyAlive. A failure rolls back what the start did (the session and every
+process in it, the issue's status) and exits 1. Ctrl-C cancels and rolls back (exit 130).
+
+Examples:
+  polecat start gastown/Toast --town ~/gt --agent "sim --dialogs trust,bypass"
+  polecat start gastown/Toast --issue gt-abc12 --agent claude`,
+    )
+    .action(async (target: string, flags: StartFlags) => {
+      const plan = planStart(parseAddress(target), {
+        ...flags,
+        ...(flags.timeout !== undefined ? { timeouts: parseTimeouts(flags.timeout) } : {}),
+      });
+      process.exitCode = await runStart(plan, output);
+    });
+}
+
+async function runStart(plan: ReturnType<typeof planStart>, output: Output): Promise<number> {
+  const { err, out } = output;
+  const controller = new AbortController();
+  let interruptedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interruptedBy) {
+      err.write(`\n  (still rolling back; please wait)\n`);
+      return;
+    }
+    interruptedBy = signal;
+    err.write(`\n  ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: cancelling, rolling back…\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = progressPrinter(err);
+  err.write(`Starting ${plan.rig}/${plan.name} (agent ${plan.agent.name}, session ${plan.sessionName}, socket ${plan.socket})\n`);
+  const started = Date.now();
+  const options: RunOptions = { onProgress: progress.onProgress, signal: controller.signal };
+  try {
+    const result = await start(plan, options);
+    const total = formatMs(Date.now() - started);
+    for (const warning of result.warnings) err.write(`  warning: ${warning}\n`);
+    if (result.result === 'running') {
+      out.write(
+        `${plan.rig}/${plan.name} running in ${total}: session ${result.sessionName}, socket ${result.socket}, pane ${result.session?.paneId}, agent pid ${result.session?.panePid}\n` +
+          `  attach: tmux -L ${result.socket} attach -t ${result.sessionName}\n`,
+      );
+      return EXIT.ok;
+    }
+    const undone = result.undone.length > 0 ? result.undone.join('; ') : 'nothing to undo';
+    if (result.result === 'cancelled' || interruptedBy) {
+      err.write(`${plan.rig}/${plan.name} start cancelled after ${total}; rolled back: ${undone}\n`);
+      return interruptedBy === 'SIGTERM' ? 143 : EXIT.interrupted;
+    }
+    const failure = result.failure;
+    err.write(`${plan.rig}/${plan.name} failed at ${failure?.step ?? 'unknown step'}: ${failure?.message ?? 'unknown error'}\n`);
+    if (failure?.screen) err.write(`  last screen:\n${quoteScreen(failure.screen)}\n`);
+    err.write(`  rolled back: ${undone}\n`);
+    return EXIT.failed;
+  } finally {
+    progress.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { InvalidInputError } from '../town/names.js';
+import { graphCommand } from './commands/graph.js';
+import { listCommand } from './commands/list.js';
+import { startCommand } from './commands/start.js';
+import { statusCommand } from './commands/status.js';
+import { stopCommand } from './commands/stop.js';
+import { CliError, EXIT, processOutput, type Output } from './output.js';
+
+function version(): string {
+  return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+}
+
+export function buildProgram(output: Output = processOutput): Command {
+  const program = new Command('polecat')
+    .description('Start, watch and stop AI coding agents in tmux, one per polecat, with startup run as a statechart.')
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => output.out.write(s), writeErr: (s) => output.err.write(s) })
+    .exitOverride();
+  for (const command of [startCommand(output), stopCommand(output), statusCommand(output), listCommand(output), graphCommand(output)]) {
+    program.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => output.out.write(s), writeErr: (s) => output.err.write(s) }));
+  }
+  return program;
+}
+
+/** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 usage or bad input, 130 interrupted. */
+export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
+  process.exitCode = undefined;
+  try {
+    await buildProgram(output).parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof InvalidInputError) {
+      output.err.write(`polecat: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      output.err.write(`polecat: ${error.message}\n`);
+      return error.exitCode;
+    }
+    output.err.write(`polecat: ${(error as Error)?.message ?? String(error)}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,176 @@
+import { createActor, type AnyActorRef, type SnapshotFrom } from 'xstate';
+import { startupMachine, type StartupInput, type StartupOutput } from '../machines/startup.js';
+import { stopMachine, type StopInput, type StopOutput } from '../machines/stop.js';
+import { createStepDeps, type StepDeps } from './steps/deps.js';
+import { startupActors, stopActors } from './steps/index.js';
+import { firstPaneTarget } from './tmux/client.js';
+import { TmuxError } from './tmux/errors.js';
+import type { SessionRow } from './tmux/formats.js';
+import { readProcess } from './tmux/process-tree.js';
+import type { PolecatAddress } from './town/names.js';
+import { locate, resolveTown, type LocateOptions } from './plan.js';
+
+export { planStart, planStop } from './plan.js';
+
+/** A step's progress, as the CLI shows it. */
+export type ProgressEvent =
+  | { readonly type: 'step.started'; readonly step: string; readonly at: number }
+  | { readonly type: 'step.finished'; readonly step: string; readonly ms: number; readonly outcome: 'ok' | 'failed' | 'warning' | 'cancelled' };
+
+export interface RunOptions {
+  readonly deps?: StepDeps;
+  readonly onProgress?: (event: ProgressEvent) => void;
+  /** Aborting cancels the run: the machine rolls back what it did and ends `cancelled`. */
+  readonly signal?: AbortSignal;
+}
+
+export function createStartupMachine(deps: StepDeps = createStepDeps()) {
+  return startupMachine.provide({ actors: startupActors(deps) });
+}
+
+export function createStopMachine(deps: StepDeps = createStepDeps()) {
+  return stopMachine.provide({ actors: stopActors(deps) });
+}
+
+/** Runs a machine to its final state, reporting each state entered and left with its duration. */
+function runToEnd<TOutput>(actor: AnyActorRef, options: RunOptions): Promise<TOutput> {
+  return new Promise<TOutput>((resolve, reject) => {
+    let current: string | undefined;
+    let enteredAt = Date.now();
+    let warnings = 0;
+    const onAbort = () => actor.send({ type: 'CANCEL' });
+    const finishStep = (snapshot: SnapshotFrom<typeof startupMachine>, next: string) => {
+      if (current === undefined) return;
+      const context = snapshot.context as { warnings?: readonly string[]; failure?: { step: string }; cancelled?: boolean };
+      const warned = (context.warnings?.length ?? 0) > warnings;
+      warnings = context.warnings?.length ?? 0;
+      const outcome =
+        context.failure?.step === current ? 'failed' : next === 'rollingBack' && context.cancelled ? 'cancelled' : warned ? 'warning' : 'ok';
+      options.onProgress?.({ type: 'step.finished', step: current, ms: Date.now() - enteredAt, outcome });
+    };
+    actor.subscribe({
+      next: (snapshot: SnapshotFrom<typeof startupMachine>) => {
+        const value = String(snapshot.value);
+        if (value !== current) {
+          finishStep(snapshot, value);
+          current = value;
+          enteredAt = Date.now();
+          if (snapshot.status === 'active') options.onProgress?.({ type: 'step.started', step: value, at: enteredAt });
+        }
+        if (snapshot.status === 'done') {
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve(snapshot.output as TOutput);
+        }
+      },
+      error: (error) => {
+        options.signal?.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    });
+    actor.start();
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function start(plan: StartupInput, options: RunOptions = {}): Promise<StartupOutput> {
+  return runToEnd(createActor(createStartupMachine(options.deps), { input: plan }), options);
+}
+
+export function stop(plan: StopInput, options: RunOptions = {}): Promise<StopOutput> {
+  return runToEnd(createActor(createStopMachine(options.deps), { input: plan }), options);
+}
+
+export interface PolecatStatus {
+  readonly polecat: string;
+  readonly rig: string;
+  readonly name: string;
+  readonly running: boolean;
+  readonly session: string;
+  readonly socket: string;
+  readonly pane?: string;
+  readonly agent?: string;
+  readonly agentPid?: number;
+  readonly agentCommand?: string;
+  readonly agentAlive?: boolean;
+  readonly created?: string;
+  readonly lastActivity?: string;
+  readonly attached?: boolean;
+}
+
+/** A tmux Unix time as local ISO-8601 with offset (tmux reports seconds since the epoch). */
+export function localTime(unixSeconds: number | undefined): string | undefined {
+  if (unixSeconds === undefined || unixSeconds <= 0) return undefined;
+  const date = new Date(unixSeconds * 1000);
+  const offset = -date.getTimezoneOffset();
+  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 19);
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+export async function status(address: PolecatAddress, options: LocateOptions & { deps?: StepDeps } = {}): Promise<PolecatStatus> {
+  const location = locate(address, options);
+  const tmux = (options.deps ?? createStepDeps()).tmux(location.socket);
+  const base = {
+    polecat: `${address.rig}/${address.name}`,
+    rig: address.rig,
+    name: address.name,
+    session: location.sessionName,
+    socket: location.socket,
+  };
+  const row = (await tmux.listSessions()).find((r) => r.name === location.sessionName);
+  if (!row) return { ...base, running: false };
+  let pane;
+  try {
+    pane = await tmux.paneInfo(row.agentPane || firstPaneTarget(location.sessionName));
+  } catch (error) {
+    if (!(error instanceof TmuxError && error.isGone)) throw error;
+  }
+  const agentAlive = pane !== undefined && !pane.dead && pane.panePid !== undefined && readProcess(pane.panePid) !== undefined;
+  return {
+    ...base,
+    running: agentAlive,
+    ...(pane ? { pane: pane.paneId, agentPid: pane.panePid, agentCommand: pane.currentCommand } : {}),
+    agentAlive,
+    ...optionalTimes(row),
+    attached: (row.attached ?? 0) > 0,
+  };
+}
+
+function optionalTimes(row: SessionRow): { created?: string; lastActivity?: string } {
+  const created = localTime(row.created);
+  const lastActivity = localTime(row.activity);
+  return { ...(created ? { created } : {}), ...(lastActivity ? { lastActivity } : {}) };
+}
+
+export interface ListedPolecat {
+  readonly polecat: string;
+  readonly rig: string;
+  readonly name: string;
+  readonly session: string;
+  readonly agentAlive: boolean;
+  readonly agentCommand: string;
+  readonly created?: string;
+  readonly attached: boolean;
+}
+
+/** The town's polecats, from one tmux call: sessions carrying polecat's options for this town. */
+export async function list(rig: string | undefined, options: LocateOptions & { deps?: StepDeps } = {}): Promise<{ socket: string; polecats: ListedPolecat[] }> {
+  const { townRoot, socket } = resolveTown(options);
+  const tmux = (options.deps ?? createStepDeps()).tmux(socket);
+  const rows = (await tmux.listSessions()).filter((r) => r.town === townRoot && r.rig !== '' && (rig === undefined || r.rig === rig));
+  const polecats = rows
+    .map((r) => ({
+      polecat: `${r.rig}/${r.polecat}`,
+      rig: r.rig,
+      name: r.polecat,
+      session: r.name,
+      agentAlive: !r.paneDead && r.panePid !== undefined && readProcess(r.panePid) !== undefined,
+      agentCommand: r.currentCommand,
+      ...(localTime(r.created) ? { created: localTime(r.created)! } : {}),
+      attached: (r.attached ?? 0) > 0,
+    }))
+    .sort((a, b) => a.polecat.localeCompare(b.polecat));
+  return { socket, polecats };
+}

@@ -1,0 +1,42 @@
+import { fromPromise } from 'xstate';
+import type { StepResult, WaitInput } from '../../machines/startup.js';
+import { keysToReach, lastLines, parseOptions, recognizeDialog, showsPrompt } from '../agents/screen.js';
+import type { StepDeps } from './deps.js';
+import { StepError } from './errors.js';
+import { lookAtPane, sleep } from './watch.js';
+
+/**
+ * Startup dialogs, answered by label: the cursor is moved to the wanted option and seen there before Enter.
+ * Done when the ready prompt shows. A screen that is neither a known dialog nor the prompt fails at the deadline,
+ * with that screen; nothing is pressed blindly.
+ */
+export const acceptBypass = (deps: StepDeps) =>
+  fromPromise<StepResult & { answered: string[] }, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
+    const tmux = deps.tmux(plan.socket);
+    const answered: string[] = [];
+    // After Enter the old dialog can still be on screen for a moment: never act twice on the screen just answered.
+    let answeredScreen: string | undefined;
+    for (;;) {
+      const { screen } = await lookAtPane(tmux, session.paneId, signal, 'while answering startup dialogs');
+      const dialog = recognizeDialog(screen);
+      if (dialog && screen !== answeredScreen) {
+        const keys = keysToReach(parseOptions(screen), dialog.answer);
+        if (keys && keys.length > 0) {
+          await tmux.sendKeys(session.paneId, keys, { signal });
+        } else if (keys) {
+          await tmux.sendKeys(session.paneId, ['Enter'], { signal });
+          answered.push(`${dialog.id}: ${dialog.answer}`);
+          answeredScreen = screen;
+        }
+      } else if (!dialog && showsPrompt(screen, plan.agent.readyPromptPrefix)) {
+        return { answered };
+      }
+      if (Date.now() >= deadline) {
+        const seen = dialog ? `the ${dialog.id} dialog, still unanswered` : 'a screen that is neither a known dialog nor the ready prompt';
+        throw new StepError(`startup did not reach the ready prompt before the deadline: the agent shows ${seen}`, {
+          screen: lastLines(screen),
+        });
+      }
+      await sleep(deps.pollMs, signal);
+    }
+  });

@@ -1,0 +1,31 @@
+import { Beads } from '../beads/client.js';
+import { Tmux } from '../tmux/client.js';
+
+/** What steps use to reach the world. Tests and the CLI build the same thing; nothing else is reached. */
+export interface StepDeps {
+  tmux(socket: string): Tmux;
+  readonly beads: Beads;
+  /** How often waits look at the pane. */
+  readonly pollMs: number;
+}
+
+export interface StepDepsOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly pollMs?: number;
+}
+
+export function createStepDeps({ env = process.env, pollMs = 50 }: StepDepsOptions = {}): StepDeps {
+  const clients = new Map<string, Tmux>();
+  return {
+    tmux(socket) {
+      let client = clients.get(socket);
+      if (!client) {
+        client = new Tmux({ socket });
+        clients.set(socket, client);
+      }
+      return client;
+    },
+    beads: new Beads({ bin: env.GT_BD || 'bd' }),
+    pollMs,
+  };
+}

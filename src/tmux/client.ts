@@ -1,0 +1,178 @@
+import { TmuxError } from './errors.js';
+import { formatTemplate, PANE_FIELDS, parseRow, parseRows, SESSION_FIELDS, type PaneInfo, type SessionRow } from './formats.js';
+import { createTmuxRunner, type TmuxRunner, type TmuxRunnerOptions } from './run.js';
+
+export interface Signalled {
+  readonly signal?: AbortSignal;
+}
+
+export interface NewSessionRequest extends Signalled {
+  readonly name: string;
+  readonly workDir: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+export interface CaptureRequest extends Signalled {
+  /** Lines of scrollback above the visible screen to include. */
+  readonly scrollback?: number;
+}
+
+const SESSION_NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Exact-match target for a session: `=name:` so that `gt-a` never matches `gt-ab`. The trailing colon makes the
+ * same target work for commands that resolve a window or pane (set-option does; a bare `=name` fails there).
+ */
+export function sessionTarget(name: string): string {
+  return `=${name}:`;
+}
+
+/** The first pane of the first window of a session, whatever base-index the user configured. */
+export function firstPaneTarget(name: string): string {
+  return `=${name}:^.0`;
+}
+
+/** A tmux client bound to one server socket. Every tmux command polecat runs is a method here. */
+export class Tmux {
+  readonly socket: string;
+  private readonly run: TmuxRunner;
+
+  constructor(options: TmuxRunnerOptions) {
+    this.socket = options.socket;
+    this.run = createTmuxRunner(options);
+  }
+
+  async hasSession(name: string, { signal }: Signalled = {}): Promise<boolean> {
+    try {
+      await this.run(['has-session', '-t', sessionTarget(name)], { signal });
+      return true;
+    } catch (error) {
+      if (error instanceof TmuxError && error.isGone) return false;
+      throw error;
+    }
+  }
+
+  /** Creates a detached session running the default shell; its ids come back from the create call itself. */
+  async newSession(request: NewSessionRequest): Promise<PaneInfo> {
+    if (!SESSION_NAME.test(request.name)) throw new Error(`invalid tmux session name: ${JSON.stringify(request.name)}`);
+    const envArgs = Object.keys(request.env)
+      .sort()
+      .flatMap((key) => ['-e', `${key}=${request.env[key]}`]);
+    const size = [
+      ...(request.width ? ['-x', String(request.width)] : []),
+      ...(request.height ? ['-y', String(request.height)] : []),
+    ];
+    const { stdout } = await this.run(
+      ['new-session', '-d', '-s', request.name, '-c', request.workDir, ...size, ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
+      { signal: request.signal },
+    );
+    return parseRow(PANE_FIELDS, stdout);
+  }
+
+  async respawnPane(target: string, workDir: string, command: string, { signal }: Signalled = {}): Promise<void> {
+    await this.run(['respawn-pane', '-k', '-t', target, '-c', workDir, command], { signal });
+  }
+
+  async setOption(target: string, option: string, value: string, { signal, window = false }: Signalled & { window?: boolean } = {}): Promise<void> {
+    await this.run(['set-option', ...(window ? ['-w'] : []), '-t', target, option, value], { signal });
+  }
+
+  async paneInfo(target: string, { signal }: Signalled = {}): Promise<PaneInfo> {
+    const { stdout } = await this.run(['display-message', '-p', '-t', target, formatTemplate(PANE_FIELDS)], { signal });
+    return parseRow(PANE_FIELDS, stdout);
+  }
+
+  async capturePane(target: string, { signal, scrollback = 0 }: CaptureRequest = {}): Promise<string> {
+    const start = scrollback > 0 ? ['-S', String(-scrollback)] : [];
+    const { stdout } = await this.run(['capture-pane', '-p', '-J', '-t', target, ...start], { signal });
+    return stdout;
+  }
+
+  /** Sends key names (`Enter`, `Down`, `C-c`), not text. */
+  async sendKeys(target: string, keys: readonly string[], { signal }: Signalled = {}): Promise<void> {
+    await this.run(['send-keys', '-t', target, ...keys], { signal });
+  }
+
+  /**
+   * Types text literally. tmux's parser takes an argument ending in `;` as a command separator, so trailing
+   * semicolons are sent escaped, one argument each.
+   */
+  async sendText(target: string, text: string, { signal }: Signalled = {}): Promise<void> {
+    const body = text.replace(/;+$/, '');
+    const semicolons = text.length - body.length;
+    const parts = [...(body ? [body] : []), ...Array<string>(semicolons).fill('\\;')];
+    if (parts.length > 0) await this.run(['send-keys', '-l', '-t', target, '--', ...parts], { signal });
+  }
+
+  /** Pastes text with bracketed paste through a uniquely named buffer that is deleted after use. */
+  async pasteText(target: string, text: string, bufferName: string, { signal }: Signalled = {}): Promise<void> {
+    await this.run(['load-buffer', '-b', bufferName, '-'], { signal, input: text });
+    await this.run(['paste-buffer', '-p', '-d', '-b', bufferName, '-t', target], { signal });
+  }
+
+  async setEnvironment(session: string, values: Readonly<Record<string, string>>, { signal }: Signalled = {}): Promise<void> {
+    await this.batch(
+      Object.entries(values).map(([key, value]) => ['set-environment', '-t', sessionTarget(session), key, value]),
+      { signal },
+    );
+  }
+
+  async showEnvironment(session: string, { signal }: Signalled = {}): Promise<Record<string, string>> {
+    const { stdout } = await this.run(['show-environment', '-t', sessionTarget(session)], { signal });
+    const env: Record<string, string> = {};
+    for (const line of stdout.split('\n')) {
+      const eq = line.indexOf('=');
+      if (eq > 0 && !line.startsWith('-')) env[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+    return env;
+  }
+
+  /** The pids of every pane of a session (all windows). */
+  async panePids(target: string, { signal }: Signalled = {}): Promise<number[]> {
+    const { stdout } = await this.run(['list-panes', '-s', '-t', target, '-F', '#{pane_pid}'], { signal });
+    return stdout
+      .split('\n')
+      .filter((line) => /^\d+$/.test(line))
+      .map(Number);
+  }
+
+  /** Runs several tmux commands in one tmux process, separated by `;` arguments. */
+  async batch(commands: ReadonlyArray<readonly string[]>, { signal }: Signalled = {}): Promise<string> {
+    const args = commands.flatMap((command, index) => [...(index > 0 ? [';'] : []), ...command]);
+    if (args.length === 0) return '';
+    const { stdout } = await this.run(args, { signal });
+    return stdout;
+  }
+
+  /** Every session of the server with its first pane, in one tmux call; no server means no sessions. */
+  async listSessions({ signal }: Signalled = {}): Promise<SessionRow[]> {
+    try {
+      const { stdout } = await this.run(['list-sessions', '-F', formatTemplate(SESSION_FIELDS)], { signal });
+      return parseRows(SESSION_FIELDS, stdout);
+    } catch (error) {
+      if (error instanceof TmuxError && error.code === 'no-server') return [];
+      throw error;
+    }
+  }
+
+  /** Kills a session; one that is already gone counts as killed. */
+  async killSession(name: string, { signal }: Signalled = {}): Promise<void> {
+    try {
+      await this.run(['kill-session', '-t', sessionTarget(name)], { signal });
+    } catch (error) {
+      if (error instanceof TmuxError && error.isGone) return;
+      throw error;
+    }
+  }
+
+  async killServer({ signal }: Signalled = {}): Promise<void> {
+    try {
+      await this.run(['kill-server'], { signal });
+    } catch (error) {
+      if (error instanceof TmuxError && error.isGone) return;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/** Why a tmux call failed, classified once from its stderr so callers route on a code, never on message text. */
+export type TmuxErrorCode =
+  | 'no-server'
+  | 'session-not-found'
+  | 'session-exists'
+  | 'timeout'
+  | 'cancelled'
+  | 'tmux-missing'
+  | 'failed';
+
+export interface TmuxCallResult {
+  readonly argv: readonly string[];
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+}
+
+export class TmuxError extends Error {
+  override readonly name = 'TmuxError';
+  readonly code: TmuxErrorCode;
+  readonly subcommand: string;
+  readonly result: TmuxCallResult;
+
+  constructor(code: TmuxErrorCode, subcommand: string, result: TmuxCallResult, cause?: unknown) {
+    super(describe(code, result), { cause });
+    this.code = code;
+    this.subcommand = subcommand;
+    this.result = result;
+  }
+
+  /** The session (or the whole server) is not there: during a stop or a kill that counts as done. */
+  get isGone(): boolean {
+    return this.code === 'no-server' || this.code === 'session-not-found';
+  }
+}
+
+const NO_SERVER = ['no server running', 'error connecting to', 'no current target', 'server exited unexpectedly'];
+const NOT_FOUND = ["can't find session", 'session not found', "can't find pane", "can't find window"];
+
+export function classifyStderr(stderr: string): TmuxErrorCode {
+  const text = stderr.toLowerCase();
+  if (NO_SERVER.some((s) => text.includes(s))) return 'no-server';
+  if (text.includes('duplicate session')) return 'session-exists';
+  if (NOT_FOUND.some((s) => text.includes(s))) return 'session-not-found';
+  return 'failed';
+}
+
+function describe(code: TmuxErrorCode, result: TmuxCallResult): string {
+  const command = formatCommand(result.argv);
+  const reason = result.stderr.trim() || `exit code ${result.exitCode ?? 'none'}`;
+  switch (code) {
+    case 'timeout':
+      return `tmux timed out: ${command}`;
+    case 'cancelled':
+      return `tmux call cancelled: ${command}`;
+    case 'tmux-missing':
+      return `tmux is not installed or not on PATH (${command})`;
+    default:
+      return `${command}: ${reason}`;
+  }
+}
+
+/** Shows an argv the way a user could paste it into a shell; control characters are escaped so they cannot forge lines. */
+export function formatCommand(argv: readonly string[]): string {
+  return argv.map(quoteForDisplay).join(' ');
+}
+
+function quoteForDisplay(arg: string): string {
+  const visible = arg.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const shortened = visible.length > 200 ? `${visible.slice(0, 200)}…` : visible;
+  return /^[\w@%+=:,./#{}^-]+$/.test(shortened) ? shortened : `'${shortened.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,126 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** One process as /proc shows it; `startTime` (clock ticks since boot) guards against PID reuse. */
+export interface ProcessEntry {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  readonly startTime: number;
+  readonly command: string;
+}
+
+export function readProcess(pid: number): ProcessEntry | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command is in parentheses and may itself contain spaces and parentheses: split after the last ')'.
+  const close = stat.lastIndexOf(')');
+  const command = stat.slice(stat.indexOf('(') + 1, close);
+  const fields = stat.slice(close + 2).split(' ');
+  const state = fields[0];
+  if (state === 'Z' || state === 'X') return undefined;
+  return {
+    pid,
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    sid: Number(fields[3]),
+    startTime: Number(fields[19]),
+    command,
+  };
+}
+
+export function listProcesses(): ProcessEntry[] {
+  const entries: ProcessEntry[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const entry = readProcess(Number(name));
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}
+
+/**
+ * The processes a pane owns: the pane process, everything descended from it, and every process still in the
+ * terminal session tmux made for the pane (children that were reparented to init when their parent died).
+ * Nothing outside those two relations is ever included.
+ */
+export function processesOwnedBy(panePid: number, all: readonly ProcessEntry[] = listProcesses()): ProcessEntry[] {
+  const root = all.find((p) => p.pid === panePid);
+  if (!root) return [];
+  const owned = new Map<number, ProcessEntry>([[root.pid, root]]);
+  const children = new Map<number, ProcessEntry[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const queue = [root.pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      if (!owned.has(child.pid)) {
+        owned.set(child.pid, child);
+        queue.push(child.pid);
+      }
+    }
+  }
+  // tmux makes each pane process a session leader; a process left in that session belongs to the pane.
+  if (root.sid === root.pid) {
+    for (const p of all) if (p.sid === root.sid) owned.set(p.pid, p);
+  }
+  return [...owned.values()];
+}
+
+/** True when the process is alive and is still the one that was snapshotted (same start time). */
+export function isSameProcessAlive(entry: ProcessEntry): boolean {
+  const now = readProcess(entry.pid);
+  return now !== undefined && now.startTime === entry.startTime;
+}
+
+export function signalProcesses(entries: readonly ProcessEntry[], signal: NodeJS.Signals): void {
+  for (const entry of entries) {
+    if (!isSameProcessAlive(entry)) continue;
+    try {
+      process.kill(entry.pid, signal);
+    } catch {
+      // Gone between the check and the signal: that is the outcome we wanted.
+    }
+  }
+}
+
+export interface KillTreeResult {
+  readonly terminated: number[];
+  readonly killed: number[];
+  readonly survivors: number[];
+}
+
+/**
+ * SIGTERM every snapshotted process still alive, wait up to the grace period for them to go, then SIGKILL the rest.
+ * Polls instead of sleeping the whole grace period.
+ */
+export async function killProcesses(
+  entries: readonly ProcessEntry[],
+  { graceMs, pollMs = 25, signal }: { graceMs: number; pollMs?: number; signal?: AbortSignal },
+): Promise<KillTreeResult> {
+  const alive = () => entries.filter(isSameProcessAlive);
+  const initially = alive();
+  signalProcesses(initially, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive().length > 0 && Date.now() < deadline) {
+    signal?.throwIfAborted();
+    await sleep(pollMs);
+  }
+  const stubborn = alive();
+  signalProcesses(stubborn, 'SIGKILL');
+  const killDeadline = Date.now() + 2_000;
+  while (alive().length > 0 && Date.now() < killDeadline) await sleep(pollMs);
+  const survivors = alive().map((p) => p.pid);
+  return {
+    terminated: initially.filter((p) => !stubborn.includes(p)).map((p) => p.pid),
+    killed: stubborn.map((p) => p.pid),
+    survivors,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,63 @@
+import { execa } from 'execa';
+import { classifyStderr, TmuxError, type TmuxCallResult } from './errors.js';
+
+export interface TmuxRunnerOptions {
+  /** The server's socket name (`-L`). polecat never talks to the default server. */
+  readonly socket: string;
+  /** The tmux binary; `tmux` from PATH unless set. */
+  readonly bin?: string;
+  /** Per-call timeout. */
+  readonly timeoutMs?: number;
+}
+
+export interface TmuxCallOptions {
+  readonly signal?: AbortSignal;
+  /** Text written to tmux's stdin (for `load-buffer -`). */
+  readonly input?: string;
+}
+
+export type TmuxRunner = (args: readonly string[], options?: TmuxCallOptions) => Promise<TmuxCallResult>;
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+let spawnCount = 0;
+
+/** How many tmux processes this process has spawned (for benchmarks and tests). */
+export function tmuxSpawnCount(): number {
+  return spawnCount;
+}
+
+/** The only place that spawns tmux: `tmux -u -L <socket> <args>`, no shell, stdout trimmed; a non-zero exit throws TmuxError. */
+export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
+  if (!/^[A-Za-z0-9_.-]+$/.test(options.socket)) {
+    throw new Error(`invalid tmux socket name: ${JSON.stringify(options.socket)}`);
+  }
+  const bin = options.bin ?? 'tmux';
+  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return async (args, call = {}) => {
+    const argv = [bin, '-u', '-L', options.socket, ...args];
+    const subcommand = args[0] ?? '';
+    const started = performance.now();
+    spawnCount += 1;
+    const child = await execa(bin, argv.slice(1), {
+      reject: false,
+      timeout,
+      cancelSignal: call.signal,
+      input: call.input,
+      stdin: call.input === undefined ? 'ignore' : undefined,
+      stripFinalNewline: true,
+      env: { TMUX: undefined, TMUX_PANE: undefined },
+    });
+    const result: TmuxCallResult = {
+      argv,
+      exitCode: child.exitCode,
+      stdout: typeof child.stdout === 'string' ? child.stdout.trimEnd() : '',
+      stderr: typeof child.stderr === 'string' ? child.stderr.trim() : '',
+      durationMs: Math.round(performance.now() - started),
+    };
+    if (child.timedOut) throw new TmuxError('timeout', subcommand, result, child);
+    if (child.isCanceled) throw new TmuxError('cancelled', subcommand, result, child);
+    if ((child as { code?: string }).code === 'ENOENT') throw new TmuxError('tmux-missing', subcommand, result, child);
+    if (child.failed) throw new TmuxError(classifyStderr(result.stderr), subcommand, result, child);
+    return result;
+  };
+}
