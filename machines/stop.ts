@@ -110,6 +110,7 @@ export const stopMachine = setup({
     inspectSession: {
       description: 'Find the session and snapshot every process its pane owns.',
       invoke: {
+        id: 'inspectSession',
         src: 'inspectSession',
         input: ({ context }) => context.plan,
         onDone: [
@@ -133,6 +134,7 @@ export const stopMachine = setup({
     gracefulStop: {
       description: 'Ask the agent to exit (Ctrl-C twice) and watch for it to go, up to the graceful timeout.',
       invoke: {
+        id: 'gracefulStop',
         src: 'gracefulStop',
         input: ({ context }) => stepInput(context),
         onDone: { target: 'killProcesses', actions: assign({ exitedGracefully: ({ event }) => event.output?.exited === true }) },
@@ -143,6 +145,7 @@ export const stopMachine = setup({
     killProcesses: {
       description: 'SIGTERM every snapshotted process still alive, SIGKILL what is left after the grace period.',
       invoke: {
+        id: 'killProcesses',
         src: 'killProcesses',
         input: ({ context }) => stepInput(context),
         onDone: {
@@ -158,6 +161,7 @@ export const stopMachine = setup({
     killSession: {
       description: 'Kill the tmux session (already gone counts as done).',
       invoke: {
+        id: 'killSession',
         src: 'killSession',
         input: ({ context }) => stepInput(context),
         onDone: 'verifyGone',
@@ -167,6 +171,7 @@ export const stopMachine = setup({
     verifyGone: {
       description: 'No session and no snapshotted process alive.',
       invoke: {
+        id: 'verifyGone',
         src: 'verifyGone',
         input: ({ context }) => stepInput(context),
         onDone: 'stopped',

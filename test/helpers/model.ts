@@ -1,0 +1,88 @@
+import { createActor, fromPromise, type AnyEventObject, type AnyStateMachine, type AnyStateNode, type AnyTransitionDefinition } from 'xstate';
+
+/** Every transition the machine defines (event-driven and eventless), from its top-level states. */
+export function allTransitions(machine: AnyStateMachine): AnyTransitionDefinition[] {
+  const result: AnyTransitionDefinition[] = [];
+  for (const node of Object.values(machine.root.states) as AnyStateNode[]) {
+    for (const definitions of node.transitions.values()) result.push(...definitions);
+    result.push(...(node.always ?? []));
+  }
+  return result;
+}
+
+export function describeTransition(t: AnyTransitionDefinition): string {
+  const targets = (t.target ?? []).map((n: AnyStateNode) => n.key).join(',');
+  const guard = typeof t.guard === 'string' ? t.guard : (t.guard as { type?: string } | undefined)?.type;
+  return `${t.source.key} --${t.eventType || 'always'}${guard ? `[${guard}]` : ''}--> ${targets}`;
+}
+
+/** `xstate.done.actor.<id>` / `xstate.error.actor.<id>` → the invoked actor's id. */
+function actorIdOf(event: AnyEventObject): string | undefined {
+  const match = /^xstate\.(done|error)\.actor\.(.+)$/.exec(event.type);
+  return match?.[2];
+}
+
+export interface Replay {
+  readonly states: string[];
+  readonly finalValue: string;
+  /** Described with describeTransition: provide() makes new transition objects, so identity cannot be compared. */
+  readonly taken: Set<string>;
+}
+
+/**
+ * Replays a generated path on the real machine: every invoked step is a fake that answers with the path's next
+ * event (resolves for done, rejects for error), and a path's CANCEL is sent to the machine while the step runs.
+ * Returns the states the machine went through and the transitions it took.
+ */
+export async function replayPath(
+  machine: AnyStateMachine,
+  actorIds: readonly string[],
+  input: unknown,
+  events: readonly AnyEventObject[],
+): Promise<Replay> {
+  const script = events.filter((e) => e.type !== 'xstate.init');
+  const taken = new Set<string>();
+  const states: string[] = [];
+  let cursor = 0;
+  // eslint-disable-next-line prefer-const
+  let actorRef: ReturnType<typeof createActor> | undefined;
+
+  const fakes = Object.fromEntries(
+    actorIds.map((id) => [
+      id,
+      fromPromise(async ({ signal }) => {
+        const event = script[cursor];
+        if (!event) throw new Error(`path has no event left for step ${id}`);
+        cursor += 1;
+        if (event.type === 'CANCEL') {
+          queueMicrotask(() => actorRef!.send({ type: 'CANCEL' }));
+          return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+        }
+        if (actorIdOf(event) !== id) throw new Error(`path expected ${event.type} while step ${id} runs`);
+        if (event.type.startsWith('xstate.error.')) throw (event as { error?: unknown }).error ?? new Error('fake failure');
+        return (event as { output?: unknown }).output;
+      }),
+    ]),
+  );
+
+  actorRef = createActor(machine.provide({ actors: fakes }), {
+    input,
+    inspect: (inspection) => {
+      if (inspection.type === '@xstate.microstep' && inspection.actorRef === actorRef) {
+        for (const t of (inspection as { _transitions: AnyTransitionDefinition[] })._transitions) taken.add(describeTransition(t));
+      }
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    actorRef!.subscribe({
+      next: (snapshot) => {
+        const value = String(snapshot.value);
+        if (states[states.length - 1] !== value) states.push(value);
+        if (snapshot.status === 'done') resolve();
+      },
+      error: reject,
+    });
+    actorRef!.start();
+  });
+  return { states, finalValue: states[states.length - 1]!, taken };
+}
