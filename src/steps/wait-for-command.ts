@@ -1,17 +1,25 @@
 import { fromPromise } from 'xstate';
 import type { StepResult, WaitInput } from '../../machines/startup.js';
 import { lastLines } from '../agents/screen.js';
+import { processAgeMs, readProcess } from '../tmux/process-tree.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
 import { isShell, lookAtPane, sleep } from './watch.js';
 
-/** The agent process is up: the pane runs something other than a shell. The pane dying fails at once. */
+/**
+ * An agent that dies in its first moments (bad flags, missing module, no credentials) is a failed launch, not a
+ * dialog problem: the process must have stayed up this long before the step is done.
+ */
+export const AGENT_SETTLE_MS = 300;
+
+/** The agent process is up: the pane runs something other than a shell, and has for a moment. The pane dying fails at once. */
 export const waitForCommand = (deps: StepDeps) =>
   fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
     for (;;) {
       const { info, screen } = await lookAtPane(tmux, session.paneId, signal, 'before its process was up');
-      if (!isShell(info.currentCommand)) return {};
+      const agent = info.panePid !== undefined ? readProcess(info.panePid) : undefined;
+      if (!isShell(info.currentCommand) && agent && processAgeMs(agent) >= AGENT_SETTLE_MS) return {};
       if (Date.now() >= deadline) {
         throw new StepError(`the agent process did not start before the deadline: the pane still runs ${info.currentCommand}`, {
           screen: lastLines(screen),

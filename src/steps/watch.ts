@@ -27,12 +27,35 @@ export async function lookAtPane(tmux: Tmux, paneId: string, signal: AbortSignal
     throw error;
   }
   if (info.dead) {
+    if (info.deadStatus === undefined) info = await awaitExitStatus(tmux, paneId, info, signal);
     throw new StepError(`the agent exited with status ${info.deadStatus ?? 'unknown'} ${what}`, {
       screen: lastLines(screen),
       ...(info.deadStatus !== undefined ? { exitStatus: info.deadStatus } : {}),
     });
   }
   return { info, screen };
+}
+
+/**
+ * tmux 3.3 can miss the SIGCHLD of a pane's process (a race with its utmp helper): the pane shows dead but its
+ * exit status stays empty until the server reaps again. A SIGCHLD to the server makes it reap; give it a moment.
+ */
+async function awaitExitStatus(tmux: Tmux, paneId: string, info: PaneInfo, signal: AbortSignal | undefined): Promise<PaneInfo> {
+  const serverPid = await tmux.serverPid({ signal }).catch(() => undefined);
+  const deadline = Date.now() + 1_000;
+  let current = info;
+  while (current.deadStatus === undefined && Date.now() < deadline) {
+    if (serverPid !== undefined) {
+      try {
+        process.kill(serverPid, 'SIGCHLD');
+      } catch {
+        // the server is gone: the status will not come
+      }
+    }
+    await sleep(20, signal);
+    current = await tmux.paneInfo(paneId, { signal }).catch(() => current);
+  }
+  return current;
 }
 
 export function isShell(command: string): boolean {

@@ -129,6 +129,12 @@ export class Tmux {
     return env;
   }
 
+  /** The tmux server's own pid. */
+  async serverPid({ signal }: Signalled = {}): Promise<number | undefined> {
+    const { stdout } = await this.run(['display-message', '-p', '#{pid}'], { signal });
+    return /^\d+$/.test(stdout) ? Number(stdout) : undefined;
+  }
+
   /** The pids of every pane of a session (all windows). */
   async panePids(target: string, { signal }: Signalled = {}): Promise<number[]> {
     const { stdout } = await this.run(['list-panes', '-s', '-t', target, '-F', '#{pane_pid}'], { signal });

@@ -33,6 +33,14 @@ export function readProcess(pid: number): ProcessEntry | undefined {
   };
 }
 
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** How long a process has been running, from its start time (clock ticks since boot) and the system uptime. */
+export function processAgeMs(entry: ProcessEntry): number {
+  const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  return Math.max(0, Math.round(uptimeSeconds * 1000 - (entry.startTime * 1000) / CLOCK_TICKS_PER_SECOND));
+}
+
 export function listProcesses(): ProcessEntry[] {
   const entries: ProcessEntry[] = [];
   for (const name of readdirSync('/proc')) {
