@@ -16,13 +16,22 @@ export function buildProgram(output: Output = processOutput): Command {
   const program = new Command('polecat')
     .description('Start, watch and stop AI coding agents in tmux, one per polecat, with startup run as a statechart.')
     .version(version(), '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => output.out.write(s), writeErr: (s) => output.err.write(s) })
+    .configureOutput(outputConfig(output, 'polecat'))
     .exitOverride();
   for (const command of [startCommand(output), stopCommand(output), statusCommand(output), listCommand(output), graphCommand(output)]) {
-    program.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => output.out.write(s), writeErr: (s) => output.err.write(s) }));
+    program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
   }
   return program;
+}
+
+/** Usage errors as one line, in the same `polecat: ...` form as every other error, with where to look for help. */
+function outputConfig(output: Output, commandPath: string) {
+  return {
+    writeOut: (text: string) => output.out.write(text),
+    writeErr: (text: string) => output.err.write(text),
+    outputError: (text: string, write: (text: string) => void) =>
+      write(`polecat: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see ${commandPath} --help)\n`),
+  };
 }
 
 /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 usage or bad input, 130 interrupted. */

@@ -1,0 +1,160 @@
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tmuxCallCount } from '../helpers/cli.js';
+import { makeTown, retryUntil } from '../helpers/town.js';
+
+function listTree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+}
+
+describe('polecat CLI, run as a user runs it', () => {
+  it('answers --help and --version', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['start', 'stop', 'status', 'list', 'graph']) expect(help.stdout).toContain(command);
+    const startHelp = await runCli(['start', '--help']);
+    expect(startHelp.code).toBe(0);
+    expect(startHelp.stdout).toContain('--agent');
+    expect(startHelp.stdout).toContain('acceptBypass');
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  const badNames = ['rig/a:b', 'rig/../x', 'rig/a b', 'rig/-x', 'rig/a.b', 'rig', 'a/b/c', '', 'rig/$(id)', 'rig/`id`', 'rig/a;b', "rig/a'b", 'rig/é', `rig/${'x'.repeat(300)}`];
+  it.each(badNames)('refuses %j with exit 2 and one line, before tmux runs or a file is written', async (name) => {
+    const town = makeTown({ rig: ['ok'] });
+    const before = listTree(town.root);
+    const calls = tmuxCallCount();
+    for (const command of ['start', 'stop', 'status']) {
+      const result = await runCli([command, name, '--town', town.root, ...(command === 'start' ? ['--agent', 'sim'] : [])]);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^polecat: /);
+    }
+    expect(tmuxCallCount()).toBe(calls);
+    expect(listTree(town.root)).toEqual(before);
+  });
+
+  it.each([
+    [['start', 'rig/ok', '--town', '/nonexistent/town'], 'does not exist'],
+    [['start', 'rig/ok', '--town', '<file>'], 'is not a directory'],
+    [['start', 'rig/ok', '--socket', 'bad/socket'], 'invalid socket name'],
+    [['start', 'rig/ok', '--agent', 'nosuchagent'], 'unknown agent'],
+    [['start', 'rig/ok', '--agent', 'sim "unbalanced'], 'unbalanced'],
+    [['start', 'rig/ok', '--issue', 'gt-1;rm'], 'invalid issue id'],
+    [['start', 'rig/ok', '--timeout', 'ready=0'], 'invalid --timeout'],
+    [['start', 'rig/ok', '--bogus'], "unknown option '--bogus'"],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+    [['graph', 'nosuch'], 'unknown machine'],
+    [['graph', '--format', 'png'], 'Allowed choices'],
+  ])('refuses bad input %j with exit 2 before any side effect', async (args, message) => {
+    const town = makeTown({ rig: ['ok'] });
+    const file = join(town.root, 'a-file');
+    writeFileSync(file, '');
+    const before = listTree(town.root);
+    const calls = tmuxCallCount();
+    const withTown = args.includes('--town') ? args.map((a) => (a === '<file>' ? file : a)) : [...args, ...(args[0] === 'start' ? ['--town', town.root] : [])];
+    const result = await runCli(withTown);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(tmuxCallCount()).toBe(calls);
+    expect(listTree(town.root)).toEqual(before);
+  });
+
+  it('starts, shows status and list as JSON, and stops a sim polecat', async () => {
+    const town = makeTown({ gastown: ['Toast', 'Nux'], other: ['Max'] });
+    const started = await runCli(['start', 'gastown/Toast', '--agent', 'sim --dialogs trust,bypass'], { cwd: join(town.root, 'gastown') });
+    expect(started.code, started.stderr).toBe(0);
+    for (const step of ['preflight', 'createSession', 'waitForCommand', 'acceptBypass', 'waitForReady', 'nudges', 'verifyAlive']) {
+      expect(started.stderr).toMatch(new RegExp(`✓ ${step}\\s+\\d+`));
+    }
+    expect(started.stdout).toContain('gastown/Toast running');
+    expect((await runCli(['start', 'other/Max', '--town', town.root, '--agent', 'sim'])).code).toBe(0);
+
+    const status = JSON.parse((await runCli(['status', 'gastown/Toast', '--json', '--town', town.root])).stdout);
+    expect(status).toMatchObject({ polecat: 'gastown/Toast', running: true, session: 'gastown-Toast', attached: false });
+    expect(status.agentPid).toBeGreaterThan(1);
+    expect(status.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+
+    const all = JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout);
+    expect(all.map((p: { polecat: string }) => p.polecat)).toEqual(['gastown/Toast', 'other/Max']);
+    const rig = JSON.parse((await runCli(['list', 'gastown', '--json', '--town', town.root])).stdout);
+    expect(rig.map((p: { polecat: string }) => p.polecat)).toEqual(['gastown/Toast']);
+    expect((await runCli(['list', '--town', town.root])).stdout).toContain('other/Max');
+
+    for (const target of ['gastown/Toast', 'other/Max']) {
+      const stopped = await runCli(['stop', target, '--town', town.root]);
+      expect(stopped.code, stopped.stderr).toBe(0);
+      expect(stopped.stdout).toContain('stopped');
+    }
+    const after = JSON.parse((await runCli(['status', 'gastown/Toast', '--json', '--town', town.root])).stdout);
+    expect(after.running).toBe(false);
+    expect(JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout)).toEqual([]);
+    const again = await runCli(['stop', 'gastown/Toast', '--town', town.root]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('not running');
+  });
+
+  it('exits 1 naming the failed step, the reason and what was rolled back', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const result = await runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', 'sim --hang', '--timeout', 'dialogs=1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('failed at acceptBypass');
+    expect(result.stderr).toContain('Starting up');
+    expect(result.stderr).toContain('rolled back: killed session gastown-Toast');
+    expect(JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout)).toEqual([]);
+  });
+
+  it('refuses a polecat that does not exist, exit 1, nothing started', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const result = await runCli(['start', 'gastown/Nobody', '--town', town.root, '--agent', 'sim']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('polecat gastown/Nobody not found');
+  });
+
+  it('cancels on Ctrl-C (SIGINT): rolled back, exit 130', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    let cli = 0;
+    let output = () => '';
+    const running = runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', 'sim --startup-ms 20000'], {
+      onSpawn: (pid, read) => {
+        cli = pid;
+        output = read;
+      },
+    });
+    await retryUntil('the start to reach waitForCommand', () => /createSession/.test(output()) || undefined, 10_000);
+    process.kill(cli, 'SIGINT');
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('cancelled');
+    expect(result.stderr).toContain('killed session gastown-Toast');
+    expect(JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout)).toEqual([]);
+  });
+
+  it.each([
+    ['mermaid', /^stateDiagram-v2\n/],
+    ['dot', /^digraph "startup" \{/],
+  ])('draws the startup machine as %s', async (format, start) => {
+    const result = await runCli(['graph', 'startup', '--format', format]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(start);
+    expect(result.stdout).toContain('acceptBypass');
+  });
+
+  it('prints machine configs as JSON the Stately editor reads', async () => {
+    for (const machine of ['startup', 'stop']) {
+      const config = JSON.parse((await runCli(['graph', machine, '--format', 'json'])).stdout);
+      expect(config.id).toBe(machine);
+      expect(Object.keys(config.states).length).toBeGreaterThan(4);
+    }
+  });
+
+  it('keeps the town tree free of stray files after a run', () => {
+    // Guard for this file's own helpers: makeTown must only create directories the tests expect.
+    const town = makeTown({ r: ['p'] });
+    expect(statSync(join(town.root, 'r', 'polecats', 'p')).isDirectory()).toBe(true);
+  });
+});
