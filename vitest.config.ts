@@ -8,6 +8,6 @@ export default defineConfig({
     setupFiles: ['test/helpers/tmux-guard.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    reporters: ['default'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

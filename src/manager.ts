@@ -144,6 +144,33 @@ function optionalTimes(row: SessionRow): { created?: string; lastActivity?: stri
   return { ...(created ? { created } : {}), ...(lastActivity ? { lastActivity } : {}) };
 }
 
+export interface PaneCapture {
+  readonly polecat: string;
+  readonly session: string;
+  readonly pane: string;
+  readonly text: string;
+}
+
+/** The agent pane's text: the last `scrollback` lines above the screen plus the screen. Not running: CliError-worthy. */
+export async function capture(
+  address: PolecatAddress,
+  scrollback: number,
+  options: LocateOptions & { deps?: StepDeps } = {},
+): Promise<PaneCapture | undefined> {
+  const location = locate(address, options);
+  const tmux = (options.deps ?? createStepDeps()).tmux(location.socket);
+  const row = (await tmux.listSessions()).find((r) => r.name === location.sessionName);
+  if (!row) return undefined;
+  const pane = row.agentPane || firstPaneTarget(location.sessionName);
+  try {
+    const text = await tmux.capturePane(pane, { scrollback });
+    return { polecat: `${address.rig}/${address.name}`, session: location.sessionName, pane, text };
+  } catch (error) {
+    if (error instanceof TmuxError && error.isGone) return undefined;
+    throw error;
+  }
+}
+
 export interface ListedPolecat {
   readonly polecat: string;
   readonly rig: string;

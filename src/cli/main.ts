@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { InvalidInputError } from '../town/names.js';
+import { captureCommand } from './commands/capture.js';
 import { graphCommand } from './commands/graph.js';
 import { listCommand } from './commands/list.js';
 import { startCommand } from './commands/start.js';
@@ -18,7 +19,7 @@ export function buildProgram(output: Output = processOutput): Command {
     .version(version(), '-V, --version')
     .configureOutput(outputConfig(output, 'polecat'))
     .exitOverride();
-  for (const command of [startCommand(output), stopCommand(output), statusCommand(output), listCommand(output), graphCommand(output)]) {
+  for (const command of [startCommand(output), stopCommand(output), statusCommand(output), listCommand(output), captureCommand(output), graphCommand(output)]) {
     program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
   }
   return program;
