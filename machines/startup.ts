@@ -66,6 +66,8 @@ export interface StepResult {
 
 export interface RollbackInput {
   readonly runId: string;
+  /** False when the run never reached createSession: there is no session to look for. */
+  readonly sessionMayExist: boolean;
   readonly socket: string;
   readonly sessionName: string;
   readonly issue?: string;
@@ -92,6 +94,8 @@ export interface StartupContext {
   readonly plan: StartupInput;
   readonly issueBefore?: IssueSnapshot;
   readonly hookStarted: boolean;
+  /** Set on entering createSession: from then on a session of this run may exist, even if the step never finished. */
+  readonly sessionStarted: boolean;
   readonly session?: SessionInfo;
   readonly deadlines: Partial<Record<WaitStep, number>>;
   readonly dialogsAnswered: readonly string[];
@@ -251,6 +255,7 @@ function stepState(step: StepName, next: string): any {
         ]
       : []),
     ...(step === 'hook' ? [assign({ hookStarted: true })] : []),
+    ...(step === 'createSession' ? [assign({ sessionStarted: true })] : []),
   ];
   return {
     description: DESCRIPTIONS[step],
@@ -296,6 +301,7 @@ export const startupMachine = startupSetup.createMachine({
   context: ({ input }) => ({
     plan: input,
     hookStarted: false,
+    sessionStarted: false,
     deadlines: {},
     dialogsAnswered: [],
     warnings: [],
@@ -327,6 +333,7 @@ export const startupMachine = startupSetup.createMachine({
         src: 'rollback',
         input: ({ context }) => ({
           runId: context.plan.runId,
+          sessionMayExist: context.sessionStarted,
           socket: context.plan.socket,
           sessionName: context.plan.sessionName,
           beadsDir: context.plan.beadsDir,

@@ -1,46 +1,54 @@
 import { fromPromise } from 'xstate';
 import type { RollbackInput, RollbackOutput } from '../../machines/startup.js';
+import type { Beads } from '../beads/client.js';
+import type { Tmux } from '../tmux/client.js';
 import { TmuxError } from '../tmux/errors.js';
 import { killSessionWithProcesses } from '../tmux/kill.js';
 import type { StepDeps } from './deps.js';
 
 export const ROLLBACK_KILL_GRACE_MS = 1_000;
 
+interface Outcome {
+  readonly undone: string[];
+  readonly warnings: string[];
+}
+
 /**
  * Undo what this run did, and only that: the session is killed (with every process it owns) only when its GT_RUN
  * says this run made it; the issue gets back the status and assignee it had before the hook.
  * Each part is tried even when another fails; failures become warnings on the run.
+ * It takes no abort signal: a cancelled run must still finish its rollback.
  */
 export const rollback = (deps: StepDeps) =>
   fromPromise<RollbackOutput, RollbackInput>(async ({ input }) => {
-    // Rollback must finish even when the run was cancelled: it takes no abort signal.
-    const undone: string[] = [];
-    const warnings: string[] = [];
-    const tmux = deps.tmux(input.socket);
-    try {
-      const env = await tmux.showEnvironment(input.sessionName).catch((error: unknown) => {
-        if (error instanceof TmuxError && error.isGone) return undefined;
-        throw error;
-      });
-      if (env?.GT_RUN === input.runId) {
-        const { processes, survivors } = await killSessionWithProcesses(tmux, input.sessionName, { graceMs: ROLLBACK_KILL_GRACE_MS });
-        undone.push(`killed session ${input.sessionName} and its ${processes} process${processes === 1 ? '' : 'es'}`);
-        if (survivors.length > 0) warnings.push(`processes still alive after SIGKILL: ${survivors.join(', ')}`);
-      }
-    } catch (error) {
-      warnings.push(`could not kill session ${input.sessionName}: ${(error as Error).message}`);
-    }
-    if (input.issue !== undefined && input.restoreIssue !== undefined) {
-      try {
-        await deps.beads.update(
-          input.issue,
-          { status: input.restoreIssue.status, assignee: input.restoreIssue.assignee ?? '' },
-          { cwd: input.beadsDir },
-        );
-        undone.push(`restored issue ${input.issue} to status ${input.restoreIssue.status}${input.restoreIssue.assignee ? ` (assignee ${input.restoreIssue.assignee})` : ''}`);
-      } catch (error) {
-        warnings.push(`could not restore issue ${input.issue}: ${(error as Error).message}`);
-      }
-    }
-    return { undone, warnings };
+    const outcome: Outcome = { undone: [], warnings: [] };
+    if (input.sessionMayExist) await killOwnSession(deps.tmux(input.socket), input, outcome);
+    if (input.issue !== undefined && input.restoreIssue !== undefined) await restoreIssue(deps.beads, input, outcome);
+    return outcome;
   });
+
+async function killOwnSession(tmux: Tmux, input: RollbackInput, outcome: Outcome): Promise<void> {
+  try {
+    const env = await tmux.showEnvironment(input.sessionName).catch((error: unknown) => {
+      if (error instanceof TmuxError && error.isGone) return undefined;
+      throw error;
+    });
+    if (env?.GT_RUN !== input.runId) return;
+    const { processes, survivors } = await killSessionWithProcesses(tmux, input.sessionName, { graceMs: ROLLBACK_KILL_GRACE_MS });
+    outcome.undone.push(`killed session ${input.sessionName} and its ${processes} process${processes === 1 ? '' : 'es'}`);
+    if (survivors.length > 0) outcome.warnings.push(`processes still alive after SIGKILL: ${survivors.join(', ')}`);
+  } catch (error) {
+    outcome.warnings.push(`could not kill session ${input.sessionName}: ${(error as Error).message}`);
+  }
+}
+
+async function restoreIssue(beads: Beads, input: RollbackInput, outcome: Outcome): Promise<void> {
+  const issue = input.issue!;
+  const before = input.restoreIssue!;
+  try {
+    await beads.update(issue, { status: before.status, assignee: before.assignee ?? '' }, { cwd: input.beadsDir });
+    outcome.undone.push(`restored issue ${issue} to status ${before.status}${before.assignee ? ` (assignee ${before.assignee})` : ''}`);
+  } catch (error) {
+    outcome.warnings.push(`could not restore issue ${issue}: ${(error as Error).message}`);
+  }
+}

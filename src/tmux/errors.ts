@@ -55,7 +55,7 @@ function describe(code: TmuxErrorCode, result: TmuxCallResult): string {
     case 'cancelled':
       return `tmux call cancelled: ${command}`;
     case 'tmux-missing':
-      return `tmux is not installed or not on PATH (${command})`;
+      return 'tmux is not installed or not on PATH (polecat needs tmux 3.2 or newer)';
     default:
       return `${command}: ${reason}`;
   }

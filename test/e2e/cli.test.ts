@@ -1,7 +1,9 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tmuxCallCount } from '../helpers/cli.js';
+import { shellQuote } from '../../src/agents/shell.js';
+import { Tmux } from '../../src/tmux/client.js';
+import { CLI, runCli, tmuxCallCount } from '../helpers/cli.js';
 import { makeTown, retryUntil } from '../helpers/town.js';
 
 function listTree(dir: string): string[] {
@@ -132,6 +134,28 @@ describe('polecat CLI, run as a user runs it', () => {
     expect(result.stderr).toContain('cancelled');
     expect(result.stderr).toContain('killed session gastown-Toast');
     expect(JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout)).toEqual([]);
+  });
+
+  it('shows each step with its time on a terminal', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const terminal = new Tmux({ socket: 'tty-test' });
+    const command = [process.execPath, CLI, 'start', 'gastown/Toast', '--town', town.root, '--agent', 'sim --dialogs trust']
+      .map(shellQuote)
+      .join(' ');
+    await terminal.batch([['new-session', '-d', '-s', 'tty', '-x', '120', '-y', '40', `${command}; echo "EXIT=$?"; sleep 60`]]);
+    try {
+      const screen = await retryUntil('the start to finish on the terminal', async () => {
+        const text = await terminal.capturePane('=tty:');
+        return /EXIT=\d+/.test(text) ? text : undefined;
+      }, 15_000);
+      expect(screen).toContain('EXIT=0');
+      for (const step of ['preflight', 'createSession', 'acceptBypass', 'nudges', 'verifyAlive']) expect(screen).toMatch(new RegExp(`✓ ${step}\\s+\\d+ ms`));
+      expect(screen).not.toContain('…');
+      expect(screen).toContain('gastown/Toast running');
+    } finally {
+      await terminal.killServer();
+      await runCli(['stop', 'gastown/Toast', '--town', town.root]);
+    }
   });
 
   it.each([

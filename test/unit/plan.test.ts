@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { defaultStartupText, planStart, planStop } from '../../src/plan.js';
+import { makeTown } from '../helpers/town.js';
+
+const address = { rig: 'gastown', name: 'Toast' };
+
+describe('planStart', () => {
+  it('puts the startup text and the settings file on a Claude command line', () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const plan = planStart(address, { town: town.root, issue: 'gt-1' });
+    const settings = `${town.root}/gastown/polecats/.claude/settings.json`;
+    expect(plan.agent).toMatchObject({ name: 'claude', promptMode: 'arg', readyPromptPrefix: '❯ ', settingsPath: settings });
+    expect(plan.agent.argv).toEqual(['claude', '--dangerously-skip-permissions', '--settings', settings, defaultStartupText(address, 'gt-1')]);
+    expect(plan.startupText).toContain('gt-1');
+    if (process.getuid?.() === 0) expect(plan.env.IS_SANDBOX).toBe('1');
+  });
+
+  it('types the startup text for the sim instead of passing it, and writes no settings for it', () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const plan = planStart(address, { town: town.root, agent: 'sim --dialogs trust', prompt: 'go' });
+    expect(plan.agent.promptMode).toBe('none');
+    expect(plan.agent.settingsPath).toBeUndefined();
+    expect(plan.agent.argv.slice(-2)).toEqual(['--dialogs', 'trust']);
+    expect(plan.agent.argv).not.toContain('go');
+    expect(plan.startupText).toBe('go');
+  });
+
+  it("gives the agent polecat's identity and never the caller's", () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const plan = planStart(address, {
+      town: town.root,
+      agent: 'sim',
+      env: { GT_ROLE: 'mayor', GT_POLECAT: 'Other', BD_ACTOR: 'someone', GIT_AUTHOR_NAME: 'Me', GT_TOWN_ROOT: '' },
+    });
+    expect(plan.env).toMatchObject({
+      GT_ROLE: 'gastown/polecats/Toast',
+      GT_RIG: 'gastown',
+      GT_POLECAT: 'Toast',
+      GT_AGENT: 'sim',
+      GT_RUN: plan.runId,
+      GT_SESSION: 'gastown-Toast',
+      BD_ACTOR: 'gastown/polecats/Toast',
+      BEADS_AGENT_NAME: 'gastown/Toast',
+      GIT_AUTHOR_NAME: 'Toast',
+      NODE_OPTIONS: '',
+      CLAUDECODE: '',
+    });
+  });
+
+  it('uses the given timeouts over the defaults and refuses issue ids with shell metacharacters', () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    expect(planStart(address, { town: town.root, agent: 'sim', timeouts: { readyMs: 5 } }).timeouts).toMatchObject({ readyMs: 5, commandMs: 60_000 });
+    for (const issue of ['gt-1;rm -rf', '$(id)', '`id`', '', '-x', 'a b']) {
+      expect(() => planStart(address, { town: town.root, agent: 'sim', issue })).toThrow(/invalid issue id/);
+    }
+  });
+
+  it('plans a stop on the same socket and session as the start', () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const started = planStart(address, { town: town.root, agent: 'sim' });
+    expect(planStop(address, { town: town.root, force: true })).toMatchObject({
+      socket: started.socket,
+      sessionName: started.sessionName,
+      force: true,
+    });
+  });
+});
