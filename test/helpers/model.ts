@@ -1,3 +1,4 @@
+import { getSimplePaths } from 'xstate/graph';
 import { createActor, fromPromise, type AnyEventObject, type AnyStateMachine, type AnyStateNode, type AnyTransitionDefinition } from 'xstate';
 
 /** Every transition the machine defines (event-driven and eventless), from its top-level states. */
@@ -85,4 +86,35 @@ export async function replayPath(
     actorRef!.start();
   });
   return { states, finalValue: states[states.length - 1]!, taken };
+}
+
+export interface CompletePath<TInput> {
+  readonly input: TInput;
+  /** The events that drive the path, in order (the first is xstate.init). */
+  readonly events: AnyEventObject[];
+  /** The states the path goes through, consecutive repeats folded. */
+  readonly states: string[];
+  readonly finalValue: string;
+}
+
+/**
+ * Every simple path from the initial state to a final state, for each input. Simple paths also lead to states
+ * that are not final; only complete runs are kept.
+ */
+export function completePaths<TInput>(
+  machine: AnyStateMachine,
+  inputs: readonly TInput[],
+  events: readonly AnyEventObject[],
+  serializeState: (snapshot: { value: unknown; context: any }) => string,
+): CompletePath<TInput>[] {
+  return inputs.flatMap((input) =>
+    getSimplePaths(machine, { input, events: events as never, serializeState: serializeState as never })
+      .filter((path) => path.state.status === 'done')
+      .map((path) => ({
+        input,
+        events: path.steps.map((step) => step.event as AnyEventObject),
+        states: path.steps.map((step) => String(step.state.value)).filter((v, i, all) => i === 0 || all[i - 1] !== v),
+        finalValue: String(path.state.value),
+      })),
+  );
 }

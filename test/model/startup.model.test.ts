@@ -1,8 +1,7 @@
-import { getSimplePaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
 import type { AnyEventObject } from 'xstate';
 import { STEP_ORDER, startupMachine, type StartupInput } from '../../machines/startup.js';
-import { allTransitions, describeTransition, replayPath } from '../helpers/model.js';
+import { allTransitions, completePaths, describeTransition, replayPath } from '../helpers/model.js';
 
 const basePlan: StartupInput = {
   runId: 'run-1',
@@ -37,41 +36,27 @@ const EVENTS: AnyEventObject[] = [
   ]),
 ];
 
-function pathsFor(input: StartupInput) {
-  const all = getSimplePaths(startupMachine, {
-    input,
-    events: EVENTS as never,
-    // Context holds absolute deadlines; two snapshots are the same state when what steers the machine is the same.
-    serializeState: (snapshot) => {
-      const c = snapshot.context;
-      return JSON.stringify([snapshot.value, c.cancelled, c.failure?.step, c.warnings.length, c.hookStarted]);
-    },
-    stopWhen: (snapshot) => snapshot.status !== 'active',
-  });
-  // Simple paths lead to every reachable state; the complete runs are the ones that end.
-  return all.filter((path) => path.state.status === 'done');
-}
-
-const paths = [...pathsFor(basePlan).map((p) => ({ input: basePlan, path: p })), ...pathsFor(withIssue).map((p) => ({ input: withIssue, path: p }))];
+// Context holds absolute deadlines; two snapshots are the same state when what steers the machine is the same.
+const paths = completePaths(startupMachine, [basePlan, withIssue], EVENTS, ({ value, context: c }) =>
+  JSON.stringify([value, c.cancelled, c.failure?.step, c.warnings.length, c.hookStarted, c.sessionStarted]),
+);
 const finals = new Set(['running', 'failed', 'cancelled']);
 
 describe('startup machine, model-based', () => {
   it('generates the expected number of complete paths', () => {
     // Pinned so that coverage cannot shrink silently: a changed machine changes this number on purpose.
     expect(paths.length).toBe(128);
-    for (const { path } of paths) expect(finals.has(String(path.state.value))).toBe(true);
+    for (const path of paths) expect(finals.has(path.finalValue)).toBe(true);
   });
 
   const taken = new Set<string>();
 
-  describe.each(paths.map(({ input, path }, index) => [index, input, path] as const))('path %i', (_index, input, path) => {
-    const events = path.steps.map((step) => step.event as AnyEventObject);
-    const expected = path.steps.map((step) => String(step.state.value)).filter((v, i, all) => i === 0 || all[i - 1] !== v);
-    it(`${input.issue ? 'with issue' : 'no issue'}: ${expected.join(' → ')}`, async () => {
-      const replay = await replayPath(startupMachine, ACTORS, input, events);
+  describe.each(paths.map((path, index) => [index, path] as const))('path %i', (_index, path) => {
+    it(`${path.input.issue ? 'with issue' : 'no issue'}: ${path.states.join(' → ')}`, async () => {
+      const replay = await replayPath(startupMachine, ACTORS, path.input, path.events);
       replay.taken.forEach((t) => taken.add(t));
-      expect(replay.states).toEqual(expected);
-      expect(replay.finalValue).toBe(String(path.state.value));
+      expect(replay.states).toEqual(path.states);
+      expect(replay.finalValue).toBe(path.finalValue);
     });
   });
 
@@ -81,11 +66,9 @@ describe('startup machine, model-based', () => {
   });
 
   it('rolls back after every fatal failure and every cancel, and only then ends failed or cancelled', () => {
-    for (const { path } of paths) {
-      const values = path.steps.map((s) => String(s.state.value));
-      const end = String(path.state.value);
-      if (end !== 'running') expect(values).toContain('rollingBack');
-      if (end === 'cancelled') expect(path.steps.some((s) => (s.event as AnyEventObject).type === 'CANCEL')).toBe(true);
+    for (const path of paths) {
+      if (path.finalValue !== 'running') expect(path.states).toContain('rollingBack');
+      if (path.finalValue === 'cancelled') expect(path.events.some((e) => e.type === 'CANCEL')).toBe(true);
     }
   });
 });

@@ -1,8 +1,7 @@
-import { getSimplePaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
 import type { AnyEventObject } from 'xstate';
 import { stopMachine, type StopInput } from '../../machines/stop.js';
-import { allTransitions, describeTransition, replayPath } from '../helpers/model.js';
+import { allTransitions, completePaths, describeTransition, replayPath } from '../helpers/model.js';
 
 const ACTORS = ['inspectSession', 'gracefulStop', 'killProcesses', 'killSession', 'verifyGone'];
 const plan: StopInput = { socket: 'town-abc123', sessionName: 'gastown-Toast', force: false, gracefulMs: 100, killGraceMs: 100 };
@@ -22,14 +21,8 @@ const EVENTS: AnyEventObject[] = ACTORS.flatMap((id) => [
   { type: `xstate.error.actor.${id}`, error: new Error(`${id} failed`) },
 ]);
 
-const paths = inputs.flatMap((input) =>
-  getSimplePaths(stopMachine, {
-    input,
-    events: EVENTS as never,
-    serializeState: (s) => JSON.stringify([s.value, s.context.exitedGracefully, s.context.failure?.step, s.context.processes.length]),
-  })
-    .filter((path) => path.state.status === 'done')
-    .map((path) => ({ input, path })),
+const paths = completePaths(stopMachine, inputs, EVENTS, ({ value, context: c }) =>
+  JSON.stringify([value, c.exitedGracefully, c.failure?.step, c.processes.length]),
 );
 
 describe('stop machine, model-based', () => {
@@ -38,13 +31,11 @@ describe('stop machine, model-based', () => {
   });
 
   const taken = new Set<string>();
-  describe.each(paths.map(({ input, path }, index) => [index, input, path] as const))('path %i', (_index, input, path) => {
-    const events = path.steps.map((step) => step.event as AnyEventObject);
-    const expected = path.steps.map((step) => String(step.state.value)).filter((v, i, all) => i === 0 || all[i - 1] !== v);
-    it(`${input.force ? 'forced' : 'graceful'}: ${expected.join(' → ')}`, async () => {
-      const replay = await replayPath(stopMachine, ACTORS, input, events);
+  describe.each(paths.map((path, index) => [index, path] as const))('path %i', (_index, path) => {
+    it(`${path.input.force ? 'forced' : 'graceful'}: ${path.states.join(' → ')}`, async () => {
+      const replay = await replayPath(stopMachine, ACTORS, path.input, path.events);
       replay.taken.forEach((t) => taken.add(t));
-      expect(replay.states).toEqual(expected);
+      expect(replay.states).toEqual(path.states);
     });
   });
 
@@ -53,9 +44,9 @@ describe('stop machine, model-based', () => {
   });
 
   it('never reaches stopped without killing the session and verifying', () => {
-    for (const { path } of paths.filter(({ path }) => path.state.value === 'stopped')) {
-      const values = path.steps.map((s) => String(s.state.value));
-      expect(values.indexOf('killSession')).toBeLessThan(values.indexOf('verifyGone'));
+    for (const path of paths.filter((p) => p.finalValue === 'stopped')) {
+      expect(path.states.indexOf('killSession')).toBeGreaterThan(-1);
+      expect(path.states.indexOf('killSession')).toBeLessThan(path.states.indexOf('verifyGone'));
     }
   });
 });
