@@ -13,7 +13,7 @@ export function resolveAgent(spec: string | undefined): AgentLaunch {
   const words = spec === undefined ? [DEFAULT_AGENT] : splitWords(spec);
   const [name, ...extra] = words;
   if (name === undefined) throw new InvalidInputError('--agent is empty: give an agent name, e.g. --agent claude');
-  const preset = BUILTIN_PRESETS[name];
+  const preset = Object.hasOwn(BUILTIN_PRESETS, name) ? BUILTIN_PRESETS[name] : undefined;
   if (!preset) {
     throw new InvalidInputError(`unknown agent ${JSON.stringify(name)}: known agents are ${Object.keys(BUILTIN_PRESETS).join(', ')}`);
   }

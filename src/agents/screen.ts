@@ -49,7 +49,7 @@ export function parseOptions(screen: string): DialogOption[] {
   normalizeScreen(screen)
     .split('\n')
     .forEach((raw, line) => {
-      const match = /^[\s│]*(\S)?\s*(\d+)\.\s+(.+?)\s*│?\s*$/u.exec(raw);
+      const match = /^[\s│]*([^\s\d])?\s*(\d+)\.\s+(.+?)\s*│?\s*$/u.exec(raw);
       if (!match) return;
       const marker = match[1];
       if (marker !== undefined && !CURSOR.test(marker)) return;
@@ -67,14 +67,20 @@ export function keysToReach(options: readonly DialogOption[], label: string): st
   return Array<string>(Math.abs(distance)).fill(distance > 0 ? 'Down' : 'Up');
 }
 
-/** The agent's input prompt is on screen: a line starting with the prefix (NBSP read as a space) or equal to it. */
+/** A cursor on a numbered menu option (`❯ 2. No (recommended)`): a dialog, whatever its wording, not the input prompt. */
+const OPTION_CURSOR = /^\S\s*\d+\.\s/u;
+
+/**
+ * The agent's input prompt is on screen: a line starting with the prefix (NBSP read as a space) or equal to it.
+ * A menu cursor starts the same way and never counts, so an unknown dialog is not taken for readiness.
+ */
 export function showsPrompt(screen: string, prefix: string): boolean {
   if (prefix.trim() === '') return false;
   const wanted = normalizeScreen(prefix);
   return normalizeScreen(screen)
     .split('\n')
     .map((line) => line.replace(/^[\s│]+/u, '').trimEnd())
-    .some((line) => line.startsWith(wanted) || line === wanted.trim());
+    .some((line) => (line.startsWith(wanted) || line === wanted.trim()) && !OPTION_CURSOR.test(line));
 }
 
 export const BUSY_MARKER = 'esc to interrupt';
@@ -89,7 +95,7 @@ export function inputLine(screen: string, prefix: string): string | undefined {
   const lines = normalizeScreen(screen).split('\n');
   for (let i = lines.length - 1; i >= 0; i -= 1) {
     const line = lines[i]!.replace(/^[\s│]+/u, '');
-    if (line.startsWith(wanted) || line.trimEnd() === wanted.trim()) return line.slice(wanted.length).trimEnd();
+    if (line.startsWith(wanted) || line.trimEnd() === wanted.trim()) return line.slice(wanted.length).replace(/\s*│\s*$/u, '').trimEnd();
   }
   return undefined;
 }

@@ -13,6 +13,8 @@ const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `exec env K=V ... command args...`: `exec` so the agent replaces the shell and the pane shows the agent. */
 export function buildStartupCommand(env: Readonly<Record<string, string>>, argv: readonly string[]): string {
   if (argv.length === 0) throw new Error('startup command needs a program');
+  // env takes any word with '=' before the program for an assignment, and no quoting can change that.
+  if (argv[0]!.includes('=')) throw new Error(`the agent program path cannot contain '=': ${argv[0]}`);
   const pairs = Object.keys(env)
     .sort()
     .map((key) => {

@@ -19,9 +19,11 @@ export function parseTimeouts(text: string): Partial<StartupTimeouts> {
   const result: Partial<Record<keyof StartupTimeouts, number>> = {};
   for (const part of text.split(',')) {
     const [name, value, ...rest] = part.split('=');
-    const key = TIMEOUT_KEYS[name?.trim() ?? ''];
+    const trimmed = name?.trim() ?? '';
+    const key = Object.hasOwn(TIMEOUT_KEYS, trimmed) ? TIMEOUT_KEYS[trimmed] : undefined;
     const seconds = Number(value);
-    if (!key || rest.length > 0 || value === undefined || value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    // A value that rounds to 0 ms would be a deadline already passed.
+    if (!key || rest.length > 0 || value === undefined || value.trim() === '' || !Number.isFinite(seconds) || Math.round(seconds * 1000) < 1 || seconds > 3600) {
       throw new InvalidInputError(
         `invalid --timeout ${JSON.stringify(text)}: expected NAME=SECONDS[,...] with NAME one of ${Object.keys(TIMEOUT_KEYS).join(', ')} and 0 < SECONDS <= 3600`,
       );

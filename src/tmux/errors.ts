@@ -35,12 +35,14 @@ export class TmuxError extends Error {
   }
 }
 
-const NO_SERVER = ['no server running', 'error connecting to', 'no current target', 'server exited unexpectedly'];
+// `error connecting to <socket> (<reason>)` is every connect failure; only a missing socket means no server.
+const NO_SERVER = ['no server running', 'no current target', 'server exited unexpectedly'];
 const NOT_FOUND = ["can't find session", 'session not found', "can't find pane", "can't find window"];
 
 export function classifyStderr(stderr: string): TmuxErrorCode {
   const text = stderr.toLowerCase();
   if (NO_SERVER.some((s) => text.includes(s))) return 'no-server';
+  if (text.includes('error connecting to') && text.includes('no such file or directory')) return 'no-server';
   if (text.includes('duplicate session')) return 'session-exists';
   if (NOT_FOUND.some((s) => text.includes(s))) return 'session-not-found';
   return 'failed';
@@ -67,7 +69,7 @@ export function formatCommand(argv: readonly string[]): string {
 }
 
 function quoteForDisplay(arg: string): string {
-  const visible = arg.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const visible = arg.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   const shortened = visible.length > 200 ? `${visible.slice(0, 200)}…` : visible;
   return /^[\w@%+=:,./#{}^-]+$/.test(shortened) ? shortened : `'${shortened.replace(/'/g, `'\\''`)}'`;
 }

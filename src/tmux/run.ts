@@ -28,7 +28,7 @@ export function tmuxSpawnCount(): number {
 
 /** The only place that spawns tmux: `tmux -u -L <socket> <args>`, no shell, stdout trimmed; a non-zero exit throws TmuxError. */
 export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
-  if (!/^[A-Za-z0-9_.-]+$/.test(options.socket)) {
+  if (!/^[A-Za-z0-9_.-]+$/.test(options.socket) || /^\.+$/.test(options.socket)) {
     throw new Error(`invalid tmux socket name: ${JSON.stringify(options.socket)}`);
   }
   const bin = options.bin ?? 'tmux';

@@ -10,12 +10,16 @@ export const TOWN_MARKER = join('mayor', 'town.json');
  * Returned as a real path so that the socket name does not depend on how the town was reached.
  */
 export function resolveTownRoot(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+  if (explicit === '') throw new InvalidInputError('--town is empty: give the town root directory');
   const given = explicit ?? (env.GT_TOWN_ROOT || undefined);
   if (given !== undefined) {
     const source = explicit !== undefined ? '--town' : 'GT_TOWN_ROOT';
     const path = resolve(cwd, given);
     if (!existsSync(path)) throw new InvalidInputError(`${source} ${JSON.stringify(given)} does not exist`);
     if (!statSync(path).isDirectory()) throw new InvalidInputError(`${source} ${JSON.stringify(given)} is not a directory`);
+    if (!existsSync(join(path, TOWN_MARKER))) {
+      throw new InvalidInputError(`${source} ${JSON.stringify(given)} is not a town: it has no ${TOWN_MARKER}`);
+    }
     return realpathSync(path);
   }
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
@@ -28,7 +32,7 @@ export function resolveTownRoot(explicit: string | undefined, env: NodeJS.Proces
 /** The town's own tmux server: `<basename>-<6 hex of sha256(real path)>`, unless overridden. */
 export function townSocketName(townRoot: string, override: string | undefined): string {
   if (override !== undefined && override !== '' && override !== 'auto' && override !== 'default') {
-    if (!/^[A-Za-z0-9_.-]+$/.test(override)) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(override) || /^\.+$/.test(override)) {
       throw new InvalidInputError(`invalid socket name ${JSON.stringify(override)}: use letters, digits, '.', '_' and '-'`);
     }
     return override;

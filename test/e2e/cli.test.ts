@@ -42,6 +42,8 @@ describe('polecat CLI, run as a user runs it', () => {
   it.each([
     [['start', 'rig/ok', '--town', '/nonexistent/town'], 'does not exist'],
     [['start', 'rig/ok', '--town', '<file>'], 'is not a directory'],
+    [['start', 'rig/ok', '--town', ''], '--town is empty'],
+    [['start', 'rig/ok', '--town', '/tmp'], 'is not a town: it has no mayor/town.json'],
     [['start', 'rig/ok', '--socket', 'bad/socket'], 'invalid socket name'],
     [['start', 'rig/ok', '--agent', 'nosuchagent'], 'unknown agent'],
     [['start', 'rig/ok', '--agent', 'sim "unbalanced'], 'unbalanced'],
