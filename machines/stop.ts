@@ -14,6 +14,9 @@ export interface OwnedProcess {
 }
 
 export interface StopInput {
+  readonly rig: string;
+  readonly name: string;
+  readonly townRoot: string;
   readonly socket: string;
   readonly sessionName: string;
   readonly force: boolean;

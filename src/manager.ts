@@ -3,11 +3,12 @@ import { startupMachine, type StartupInput, type StartupOutput } from '../machin
 import { stopMachine, type StopInput, type StopOutput } from '../machines/stop.js';
 import { createStepDeps, type StepDeps } from './steps/deps.js';
 import { startupActors, stopActors } from './steps/index.js';
-import { firstPaneTarget } from './tmux/client.js';
+import { awaitExitStatus } from './steps/watch.js';
 import { TmuxError } from './tmux/errors.js';
 import type { SessionRow } from './tmux/formats.js';
 import { readProcess } from './tmux/process-tree.js';
 import type { PolecatAddress } from './town/names.js';
+import { agentPane, ownershipProblem } from './town/session-owner.js';
 import { locate, resolveTown, type LocateOptions } from './plan.js';
 
 export { planStart, planStop } from './plan.js';
@@ -85,14 +86,20 @@ export interface PolecatStatus {
   readonly polecat: string;
   readonly rig: string;
   readonly name: string;
+  /** The agent process is alive in its pane. */
   readonly running: boolean;
   readonly session: string;
   readonly socket: string;
+  /** The session exists (it stays, with the agent's last screen, after the agent exits, until `polecat stop`). */
+  readonly sessionExists: boolean;
+  /** Set when a session of that name exists but is not this polecat's; polecat leaves it alone. */
+  readonly conflict?: string;
   readonly pane?: string;
   readonly agent?: string;
   readonly agentPid?: number;
   readonly agentCommand?: string;
-  readonly agentAlive?: boolean;
+  readonly agentExitStatus?: number;
+  readonly agentExitSignal?: number;
   readonly created?: string;
   readonly lastActivity?: string;
   readonly attached?: boolean;
@@ -109,6 +116,24 @@ export function localTime(unixSeconds: number | undefined): string | undefined {
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
+function agentAlive(row: SessionRow): boolean {
+  return !row.paneDead && row.panePid !== undefined && readProcess(row.panePid) !== undefined;
+}
+
+function exitOf(row: SessionRow): { agentExitStatus?: number; agentExitSignal?: number } {
+  if (!row.paneDead) return {};
+  return {
+    ...(row.paneDeadStatus !== undefined ? { agentExitStatus: row.paneDeadStatus } : {}),
+    ...(row.paneDeadSignal !== undefined ? { agentExitSignal: row.paneDeadSignal } : {}),
+  };
+}
+
+function sessionTimes(row: SessionRow): { created?: string; lastActivity?: string } {
+  const created = localTime(row.created);
+  const lastActivity = localTime(row.activity);
+  return { ...(created ? { created } : {}), ...(lastActivity ? { lastActivity } : {}) };
+}
+
 export async function status(address: PolecatAddress, options: LocateOptions & { deps?: StepDeps } = {}): Promise<PolecatStatus> {
   const location = locate(address, options);
   const tmux = (options.deps ?? createStepDeps()).tmux(location.socket);
@@ -119,29 +144,27 @@ export async function status(address: PolecatAddress, options: LocateOptions & {
     session: location.sessionName,
     socket: location.socket,
   };
-  const row = (await tmux.listSessions()).find((r) => r.name === location.sessionName);
-  if (!row) return { ...base, running: false };
-  let pane;
-  try {
-    pane = await tmux.paneInfo(row.agentPane || firstPaneTarget(location.sessionName));
-  } catch (error) {
-    if (!(error instanceof TmuxError && error.isGone)) throw error;
+  const rows = await tmux.sessionPanes(location.sessionName);
+  if (rows.length === 0) return { ...base, running: false, sessionExists: false };
+  const conflict = ownershipProblem(rows, { ...address, townRoot: location.townRoot });
+  if (conflict) return { ...base, running: false, sessionExists: true, conflict };
+  const row = agentPane(rows) ?? rows[0]!;
+  let ended: { deadStatus?: number | undefined; deadSignal?: number | undefined } = { deadStatus: row.paneDeadStatus, deadSignal: row.paneDeadSignal };
+  if (row.paneDead && ended.deadStatus === undefined && ended.deadSignal === undefined) {
+    ended = await awaitExitStatus(tmux, row.paneId, await tmux.paneInfo(row.paneId), undefined).catch(() => ended);
   }
-  const agentAlive = pane !== undefined && !pane.dead && pane.panePid !== undefined && readProcess(pane.panePid) !== undefined;
   return {
     ...base,
-    running: agentAlive,
-    ...(pane ? { pane: pane.paneId, agentPid: pane.panePid, agentCommand: pane.currentCommand } : {}),
-    agentAlive,
-    ...optionalTimes(row),
+    running: agentPane(rows) !== undefined && agentAlive(row),
+    sessionExists: true,
+    pane: row.paneId,
+    agent: row.agentName,
+    ...(row.panePid !== undefined ? { agentPid: row.panePid } : {}),
+    agentCommand: row.currentCommand,
+    ...exitOf({ ...row, paneDeadStatus: ended.deadStatus, paneDeadSignal: ended.deadSignal }),
+    ...sessionTimes(row),
     attached: (row.attached ?? 0) > 0,
   };
-}
-
-function optionalTimes(row: SessionRow): { created?: string; lastActivity?: string } {
-  const created = localTime(row.created);
-  const lastActivity = localTime(row.activity);
-  return { ...(created ? { created } : {}), ...(lastActivity ? { lastActivity } : {}) };
 }
 
 export interface PaneCapture {
@@ -151,7 +174,7 @@ export interface PaneCapture {
   readonly text: string;
 }
 
-/** The agent pane's text: the last `scrollback` lines above the screen plus the screen. Not running: CliError-worthy. */
+/** The agent pane's text: the last `scrollback` lines above the screen plus the screen; undefined when there is none. */
 export async function capture(
   address: PolecatAddress,
   scrollback: number,
@@ -159,12 +182,14 @@ export async function capture(
 ): Promise<PaneCapture | undefined> {
   const location = locate(address, options);
   const tmux = (options.deps ?? createStepDeps()).tmux(location.socket);
-  const row = (await tmux.listSessions()).find((r) => r.name === location.sessionName);
+  const rows = await tmux.sessionPanes(location.sessionName);
+  const conflict = ownershipProblem(rows, { ...address, townRoot: location.townRoot });
+  if (conflict) throw new Error(`${conflict}; polecat will not read it`);
+  const row = agentPane(rows);
   if (!row) return undefined;
-  const pane = row.agentPane || firstPaneTarget(location.sessionName);
   try {
-    const text = await tmux.capturePane(pane, { scrollback });
-    return { polecat: `${address.rig}/${address.name}`, session: location.sessionName, pane, text };
+    const text = await tmux.capturePane(row.paneId, { scrollback });
+    return { polecat: `${address.rig}/${address.name}`, session: location.sessionName, pane: row.paneId, text };
   } catch (error) {
     if (error instanceof TmuxError && error.isGone) return undefined;
     throw error;
@@ -176,25 +201,30 @@ export interface ListedPolecat {
   readonly rig: string;
   readonly name: string;
   readonly session: string;
-  readonly agentAlive: boolean;
+  readonly agent: string;
+  readonly running: boolean;
   readonly agentCommand: string;
+  readonly agentExitStatus?: number;
+  readonly agentExitSignal?: number;
   readonly created?: string;
   readonly attached: boolean;
 }
 
-/** The town's polecats, from one tmux call: sessions carrying polecat's options for this town. */
+/** The town's polecats, from one tmux call: the agent pane of every session carrying this town's polecat options. */
 export async function list(rig: string | undefined, options: LocateOptions & { deps?: StepDeps } = {}): Promise<{ socket: string; polecats: ListedPolecat[] }> {
   const { townRoot, socket } = resolveTown(options);
   const tmux = (options.deps ?? createStepDeps()).tmux(socket);
-  const rows = (await tmux.listSessions()).filter((r) => r.town === townRoot && r.rig !== '' && (rig === undefined || r.rig === rig));
+  const rows = (await tmux.listPolecatPanes()).filter((r) => r.town === townRoot && (rig === undefined || r.rig === rig));
   const polecats = rows
     .map((r) => ({
       polecat: `${r.rig}/${r.polecat}`,
       rig: r.rig,
       name: r.polecat,
       session: r.name,
-      agentAlive: !r.paneDead && r.panePid !== undefined && readProcess(r.panePid) !== undefined,
+      agent: r.agentName,
+      running: agentAlive(r),
       agentCommand: r.currentCommand,
+      ...exitOf(r),
       ...(localTime(r.created) ? { created: localTime(r.created)! } : {}),
       attached: (r.attached ?? 0) > 0,
     }))

@@ -25,7 +25,9 @@ export interface LocateOptions {
 export function resolveTown(options: LocateOptions): { townRoot: string; socket: string } {
   const env = options.env ?? process.env;
   const townRoot = resolveTownRoot(options.town, env, options.cwd ?? process.cwd());
-  return { townRoot, socket: townSocketName(townRoot, options.socket ?? env.GT_TMUX_SOCKET) };
+  // GT_TMUX_SOCKET=default means the town's own socket, as in Gas Town; --socket default means tmux's default server.
+  const fromEnv = env.GT_TMUX_SOCKET === 'default' ? undefined : env.GT_TMUX_SOCKET;
+  return { townRoot, socket: townSocketName(townRoot, options.socket ?? fromEnv) };
 }
 
 export function locate(address: PolecatAddress, options: LocateOptions): Location {
@@ -116,6 +118,9 @@ export interface StopOptions extends LocateOptions {
 export function planStop(address: PolecatAddress, options: StopOptions): StopInput {
   const location = locate(address, options);
   return {
+    rig: address.rig,
+    name: address.name,
+    townRoot: location.townRoot,
     socket: location.socket,
     sessionName: location.sessionName,
     force: options.force ?? false,

@@ -100,9 +100,18 @@ export function inputLine(screen: string, prefix: string): string | undefined {
   return undefined;
 }
 
-/** The last non-empty lines of a screen, for error messages. */
+/**
+ * The last lines of a screen with text, for error messages: tmux's own `Pane is dead` banner is dropped and runs of
+ * blank lines are folded, so what the agent last showed is not pushed out by the empty rows below it.
+ */
 export function lastLines(screen: string, count = 15): string {
-  const lines = screen.split('\n');
+  const lines: string[] = [];
+  for (const line of screen.split('\n')) {
+    if (/^Pane is dead( |$)/.test(line)) continue;
+    const blank = line.trim() === '';
+    if (blank && (lines.length === 0 || lines[lines.length - 1]!.trim() === '')) continue;
+    lines.push(line);
+  }
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   return lines.slice(-count).join('\n');
 }

@@ -7,28 +7,37 @@ export const socketOption = () =>
   new Option('--socket <name>', "tmux socket name (default: $GT_TMUX_SOCKET, else '<town basename>-<hash of town path>')");
 export const jsonOption = () => new Option('--json', 'print JSON instead of text');
 
-const TIMEOUT_KEYS: Record<string, keyof StartupTimeouts> = {
+export const START_TIMEOUTS: Readonly<Record<string, keyof StartupTimeouts>> = {
   command: 'commandMs',
   dialogs: 'dialogsMs',
   ready: 'readyMs',
   nudge: 'nudgeMs',
 };
 
-/** `command=30,dialogs=120` (seconds) into the waits' deadlines. */
-export function parseTimeouts(text: string): Partial<StartupTimeouts> {
-  const result: Partial<Record<keyof StartupTimeouts, number>> = {};
+export const STOP_TIMEOUTS = { graceful: 'gracefulMs', kill: 'killGraceMs' } as const;
+
+/** `name=seconds,...` (e.g. `command=30,dialogs=120`) into milliseconds under the keys the names map to. */
+export function parseTimeouts<K extends string>(text: string, names: Readonly<Record<string, K>> = START_TIMEOUTS as Record<string, K>): Partial<Record<K, number>> {
+  const result: Partial<Record<K, number>> = {};
+  const seen = new Set<string>();
+  const refuse = (why: string): never => {
+    throw new InvalidInputError(
+      `invalid --timeout ${JSON.stringify(text)}: ${why}; expected NAME=SECONDS[,...] with NAME one of ${Object.keys(names).join(', ')} and 0 < SECONDS <= 3600`,
+    );
+  };
   for (const part of text.split(',')) {
-    const [name, value, ...rest] = part.split('=');
-    const trimmed = name?.trim() ?? '';
-    const key = Object.hasOwn(TIMEOUT_KEYS, trimmed) ? TIMEOUT_KEYS[trimmed] : undefined;
+    const [rawName, value, ...rest] = part.split('=');
+    const name = rawName?.trim() ?? '';
+    const key = Object.hasOwn(names, name) ? names[name] : undefined;
+    if (!key) refuse(`unknown name ${JSON.stringify(name)}`);
+    if (seen.has(name)) refuse(`${name} given twice`);
+    seen.add(name);
     const seconds = Number(value);
     // A value that rounds to 0 ms would be a deadline already passed.
-    if (!key || rest.length > 0 || value === undefined || value.trim() === '' || !Number.isFinite(seconds) || Math.round(seconds * 1000) < 1 || seconds > 3600) {
-      throw new InvalidInputError(
-        `invalid --timeout ${JSON.stringify(text)}: expected NAME=SECONDS[,...] with NAME one of ${Object.keys(TIMEOUT_KEYS).join(', ')} and 0 < SECONDS <= 3600`,
-      );
+    if (rest.length > 0 || value === undefined || value.trim() === '' || !Number.isFinite(seconds) || Math.round(seconds * 1000) < 1 || seconds > 3600) {
+      refuse(`bad number of seconds for ${name}`);
     }
-    result[key] = Math.round(seconds * 1000);
+    result[key!] = Math.round(seconds * 1000);
   }
   return result;
 }

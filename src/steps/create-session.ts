@@ -1,12 +1,11 @@
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { SessionInfo, StartupInput } from '../../machines/startup.js';
+import { programNotFoundMessage, resolveProgram } from '../agents/program.js';
 import { lastLines } from '../agents/screen.js';
 import { buildStartupCommand } from '../agents/shell.js';
-import { firstPaneTarget } from '../tmux/client.js';
-import { formatTemplate, PANE_FIELDS, parseRow } from '../tmux/formats.js';
+import { sessionTarget } from '../tmux/client.js';
+import { TmuxError } from '../tmux/errors.js';
+import { describeExit, formatTemplate, PANE_FIELDS, parseRow } from '../tmux/formats.js';
 import { killSessionWithProcesses } from '../tmux/kill.js';
 import { isDirectory } from '../town/town.js';
 import type { StepDeps } from './deps.js';
@@ -20,15 +19,20 @@ import { StepError } from './errors.js';
 export const createSession = (deps: StepDeps) =>
   fromPromise<SessionInfo, StartupInput>(async ({ input, signal }) => {
     if (!isDirectory(input.workDir)) throw new StepError(`work directory ${input.workDir} does not exist or is not a directory`);
-    await checkProgram(input.agent.argv[0]!, input.env.PATH ?? process.env.PATH ?? '');
+    const [program, ...args] = input.agent.argv;
+    // The absolute path goes into the command: what was checked is what runs, whatever PATH the tmux server has.
+    const resolved = resolveProgram(program!, process.env.PATH, input.workDir);
+    if (!resolved) throw new StepError(programNotFoundMessage(program!));
     const tmux = deps.tmux(input.socket);
-    const command = buildStartupCommand(input.env, input.agent.argv);
+    const command = buildStartupCommand(input.env, [resolved, ...args]);
     const session = input.sessionName;
-    const pane = firstPaneTarget(session);
+    // The new session's only pane; `=name:` resolves to it whatever base-index the user's tmux.conf sets.
+    const pane = sessionTarget(session);
     const envArgs = Object.keys(input.env)
       .sort()
       .flatMap((key) => ['-e', `${key}=${input.env[key]}`]);
-    const created = await tmux.batch(
+    const created = await tmux
+      .batch(
       [
         ['new-session', '-d', '-s', session, '-c', input.workDir, '-x', '200', '-y', '50', ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
         ['set-option', '-w', '-t', pane, 'window-size', 'latest'],
@@ -36,13 +40,19 @@ export const createSession = (deps: StepDeps) =>
         ['respawn-pane', '-k', '-t', pane, '-c', input.workDir, command],
       ],
       { signal },
-    );
+      )
+      .catch((error: unknown) => {
+        if (error instanceof TmuxError && error.code === 'session-exists') {
+          throw new StepError(`session ${session} already exists on socket ${input.socket}: another start of this polecat got there first`);
+        }
+        throw error;
+      });
     const { paneId, panePid } = parseRow(PANE_FIELDS, created.split('\n')[0] ?? '');
     try {
       const info = await tmux.paneInfo(paneId, { signal });
       if (info.dead) {
         const screen = await tmux.capturePane(paneId, { signal }).catch(() => '');
-        throw new StepError(`the agent exited with status ${info.deadStatus ?? 'unknown'} as soon as it started: ${command.slice(0, 300)}`, {
+        throw new StepError(`the agent exited with ${describeExit(info.deadStatus, info.deadSignal)} as soon as it started: ${command.slice(0, 300)}`, {
           screen: lastLines(screen),
           ...(info.deadStatus !== undefined ? { exitStatus: info.deadStatus } : {}),
         });
@@ -54,19 +64,3 @@ export const createSession = (deps: StepDeps) =>
       throw error;
     }
   });
-
-/** An absolute program must exist and be executable; a bare name must be found on PATH. */
-async function checkProgram(program: string, path: string): Promise<void> {
-  const candidates = isAbsolute(program) || program.includes('/') ? [program] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, program));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new StepError(
-    isAbsolute(program) ? `agent program not found or not executable: ${program}` : `agent program ${JSON.stringify(program)} not found on PATH`,
-  );
-}

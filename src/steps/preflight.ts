@@ -1,32 +1,41 @@
 import { fromPromise } from 'xstate';
 import type { StartupInput, StepResult } from '../../machines/startup.js';
-import { firstPaneTarget } from '../tmux/client.js';
-import { TmuxError } from '../tmux/errors.js';
+import { programNotFoundMessage, resolveProgram } from '../agents/program.js';
+import { describeExit } from '../tmux/formats.js';
 import { killSessionWithProcesses } from '../tmux/kill.js';
+import { agentPane, ownershipProblem } from '../town/session-owner.js';
 import { isDirectory } from '../town/town.js';
 import type { StepDeps } from './deps.js';
+import { awaitExitStatus } from './watch.js';
 import { StepError } from './errors.js';
 
-/** The polecat exists and its session is not running. A session whose agent pane is dead is stale and replaced. */
+/**
+ * Before anything is written or started: the polecat and its work directory exist, the agent program is there, and
+ * the session is not running. A session of this polecat whose agent has exited is stale: it is replaced, along with
+ * every process still left in it. A session with the same name that is not this polecat's is never touched.
+ */
 export const preflight = (deps: StepDeps) =>
   fromPromise<StepResult, StartupInput>(async ({ input, signal }) => {
     if (!isDirectory(input.polecatDir)) {
       throw new StepError(`polecat ${input.rig}/${input.name} not found: ${input.polecatDir} is not a directory`);
     }
+    if (!isDirectory(input.workDir)) throw new StepError(`work directory ${input.workDir} does not exist or is not a directory`);
+    const program = input.agent.argv[0]!;
+    if (!resolveProgram(program, process.env.PATH, input.workDir)) throw new StepError(programNotFoundMessage(program));
+
     const tmux = deps.tmux(input.socket);
-    if (!(await tmux.hasSession(input.sessionName, { signal }))) return {};
-    let dead = false;
-    try {
-      dead = (await tmux.paneInfo(firstPaneTarget(input.sessionName), { signal })).dead;
-    } catch (error) {
-      if (!(error instanceof TmuxError && error.isGone)) throw error;
-      return {};
-    }
-    if (!dead) {
+    const rows = await tmux.sessionPanes(input.sessionName, { signal });
+    if (rows.length === 0) return {};
+    const problem = ownershipProblem(rows, input);
+    if (problem) throw new StepError(`${problem} (socket ${input.socket}); polecat will not touch it`);
+    const agent = agentPane(rows);
+    if (agent && !agent.paneDead) {
       throw new StepError(
         `session ${input.sessionName} is already running on socket ${input.socket} (stop it first: polecat stop ${input.rig}/${input.name})`,
       );
     }
+    const ended = agent ? await awaitExitStatus(tmux, agent.paneId, await tmux.paneInfo(agent.paneId, { signal }), signal) : undefined;
     await killSessionWithProcesses(tmux, input.sessionName, { graceMs: 2_000, signal });
-    return { warnings: [`replaced stale session ${input.sessionName} (its agent had exited)`] };
+    const how = ended ? ` with ${describeExit(ended.deadStatus, ended.deadSignal)}` : '';
+    return { warnings: [`replaced stale session ${input.sessionName} (its agent had exited${how})`] };
   });

@@ -1,7 +1,7 @@
 import { lastLines } from '../agents/screen.js';
 import type { Tmux } from '../tmux/client.js';
 import { TmuxError } from '../tmux/errors.js';
-import type { PaneInfo } from '../tmux/formats.js';
+import { describeExit, type PaneInfo } from '../tmux/formats.js';
 import { StepError } from './errors.js';
 
 export const SHELLS: ReadonlySet<string> = new Set(['bash', 'zsh', 'sh', 'dash', 'fish', 'tcsh', 'csh', 'ksh', 'pwsh', 'powershell']);
@@ -27,8 +27,9 @@ export async function lookAtPane(tmux: Tmux, paneId: string, signal: AbortSignal
     throw error;
   }
   if (info.dead) {
-    if (info.deadStatus === undefined) info = await awaitExitStatus(tmux, paneId, info, signal);
-    throw new StepError(`the agent exited with status ${info.deadStatus ?? 'unknown'} ${what}`, {
+    if (info.deadStatus === undefined && info.deadSignal === undefined) info = await awaitExitStatus(tmux, paneId, info, signal);
+    const how = info.deadSignal !== undefined ? `was killed by ${describeExit(undefined, info.deadSignal)}` : `exited with ${describeExit(info.deadStatus, undefined)}`;
+    throw new StepError(`the agent ${how} ${what}`, {
       screen: lastLines(screen),
       ...(info.deadStatus !== undefined ? { exitStatus: info.deadStatus } : {}),
     });
@@ -40,11 +41,11 @@ export async function lookAtPane(tmux: Tmux, paneId: string, signal: AbortSignal
  * tmux 3.3 can miss the SIGCHLD of a pane's process (a race with its utmp helper): the pane shows dead but its
  * exit status stays empty until the server reaps again. A SIGCHLD to the server makes it reap; give it a moment.
  */
-async function awaitExitStatus(tmux: Tmux, paneId: string, info: PaneInfo, signal: AbortSignal | undefined): Promise<PaneInfo> {
+export async function awaitExitStatus(tmux: Tmux, paneId: string, info: PaneInfo, signal: AbortSignal | undefined): Promise<PaneInfo> {
   const serverPid = await tmux.serverPid({ signal }).catch(() => undefined);
   const deadline = Date.now() + 1_000;
   let current = info;
-  while (current.deadStatus === undefined && Date.now() < deadline) {
+  while (current.deadStatus === undefined && current.deadSignal === undefined && Date.now() < deadline) {
     if (serverPid !== undefined) {
       try {
         process.kill(serverPid, 'SIGCHLD');

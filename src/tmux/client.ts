@@ -29,11 +29,6 @@ export function sessionTarget(name: string): string {
   return `=${name}:`;
 }
 
-/** The first pane of the first window of a session, whatever base-index the user configured. */
-export function firstPaneTarget(name: string): string {
-  return `=${name}:^.0`;
-}
-
 /** A tmux client bound to one server socket. Every tmux command polecat runs is a method here. */
 export class Tmux {
   readonly socket: string;
@@ -80,8 +75,11 @@ export class Tmux {
   }
 
   async paneInfo(target: string, { signal }: Signalled = {}): Promise<PaneInfo> {
-    const { stdout } = await this.run(['display-message', '-p', '-t', target, formatTemplate(PANE_FIELDS)], { signal });
-    return parseRow(PANE_FIELDS, stdout);
+    const result = await this.run(['display-message', '-p', '-t', target, formatTemplate(PANE_FIELDS)], { signal });
+    const info = parseRow(PANE_FIELDS, result.stdout);
+    // display-message answers a target that does not exist with empty fields and exit 0.
+    if (info.paneId === '') throw new TmuxError('session-not-found', 'display-message', { ...result, stderr: `can't find pane: ${target}` });
+    return info;
   }
 
   async capturePane(target: string, { signal, scrollback = 0 }: CaptureRequest = {}): Promise<string> {
@@ -152,13 +150,22 @@ export class Tmux {
     return stdout;
   }
 
-  /** Every session of the server with its first pane, in one tmux call; no server means no sessions. */
-  async listSessions({ signal }: Signalled = {}): Promise<SessionRow[]> {
+  /** Every pane of one session with the session's polecat options; an absent session (or server) has none. */
+  async sessionPanes(session: string, { signal }: Signalled = {}): Promise<SessionRow[]> {
+    return this.goneMeansNone(() => this.run(['list-panes', '-s', '-t', sessionTarget(session), '-F', formatTemplate(SESSION_FIELDS)], { signal }));
+  }
+
+  /** The agent pane of every polecat session on the server, in one tmux call. */
+  async listPolecatPanes({ signal }: Signalled = {}): Promise<SessionRow[]> {
+    const agentPanesOnly = '#{&&:#{@polecat_pane},#{==:#{pane_id},#{@polecat_pane}}}';
+    return this.goneMeansNone(() => this.run(['list-panes', '-a', '-f', agentPanesOnly, '-F', formatTemplate(SESSION_FIELDS)], { signal }));
+  }
+
+  private async goneMeansNone(call: () => ReturnType<TmuxRunner>): Promise<SessionRow[]> {
     try {
-      const { stdout } = await this.run(['list-sessions', '-F', formatTemplate(SESSION_FIELDS)], { signal });
-      return parseRows(SESSION_FIELDS, stdout);
+      return parseRows(SESSION_FIELDS, (await call()).stdout);
     } catch (error) {
-      if (error instanceof TmuxError && error.code === 'no-server') return [];
+      if (error instanceof TmuxError && error.isGone) return [];
       throw error;
     }
   }

@@ -37,7 +37,7 @@ export class TmuxError extends Error {
 
 // `error connecting to <socket> (<reason>)` is every connect failure; only a missing socket means no server.
 const NO_SERVER = ['no server running', 'no current target', 'server exited unexpectedly'];
-const NOT_FOUND = ["can't find session", 'session not found', "can't find pane", "can't find window"];
+const NOT_FOUND = ["can't find session", 'session not found', 'no such session', "can't find pane", "can't find window"];
 
 export function classifyStderr(stderr: string): TmuxErrorCode {
   const text = stderr.toLowerCase();
@@ -64,8 +64,9 @@ function describe(code: TmuxErrorCode, result: TmuxCallResult): string {
 }
 
 /** Shows an argv the way a user could paste it into a shell; control characters are escaped so they cannot forge lines. */
-export function formatCommand(argv: readonly string[]): string {
-  return argv.map(quoteForDisplay).join(' ');
+export function formatCommand(argv: readonly string[], maxLength = 400): string {
+  const text = argv.map(quoteForDisplay).join(' ');
+  return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
 }
 
 function quoteForDisplay(arg: string): string {

@@ -1,3 +1,7 @@
+import { constants } from 'node:os';
+
+const osSignals: Readonly<Record<string, number>> = constants.signals;
+
 /**
  * tmux format queries built from one field table: the `-F` template and its parser come from the same list,
  * joined by a separator no value here can contain, and a row with the wrong number of fields is an error.
@@ -50,6 +54,7 @@ export const PANE_FIELDS = {
   currentCommand: ['pane_current_command', 'string'],
   dead: ['pane_dead', 'bool'],
   deadStatus: ['pane_dead_status', 'int'],
+  deadSignal: ['pane_dead_signal', 'int'],
   width: ['pane_width', 'int'],
   height: ['pane_height', 'int'],
 } as const satisfies FieldTable;
@@ -65,11 +70,23 @@ export const SESSION_FIELDS = {
   polecat: ['@polecat_name', 'string'],
   town: ['@polecat_town', 'string'],
   agentPane: ['@polecat_pane', 'string'],
+  agentName: ['@polecat_agent', 'string'],
   paneId: ['pane_id', 'string'],
   panePid: ['pane_pid', 'int'],
   currentCommand: ['pane_current_command', 'string'],
   paneDead: ['pane_dead', 'bool'],
+  paneDeadStatus: ['pane_dead_status', 'int'],
+  paneDeadSignal: ['pane_dead_signal', 'int'],
 } as const satisfies FieldTable;
 
 export type PaneInfo = Row<typeof PANE_FIELDS>;
+
+/** How a dead pane's process ended, as a person reads it: `status 3`, `signal 9 (SIGKILL)`, or `unknown`. */
+export function describeExit(status: number | undefined, signal: number | undefined): string {
+  if (signal !== undefined) {
+    const name = Object.entries(osSignals).find(([, number]) => number === signal)?.[0];
+    return `signal ${signal}${name ? ` (${name})` : ''}`;
+  }
+  return status !== undefined ? `status ${status}` : 'unknown status';
+}
 export type SessionRow = Row<typeof SESSION_FIELDS>;

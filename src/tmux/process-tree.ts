@@ -58,11 +58,16 @@ export function listProcesses(): ProcessEntry[] {
  */
 export function processesOwnedBy(panePid: number, all: readonly ProcessEntry[] = listProcesses()): ProcessEntry[] {
   const root = all.find((p) => p.pid === panePid);
-  if (!root) return [];
-  const owned = new Map<number, ProcessEntry>([[root.pid, root]]);
+  const owned = new Map<number, ProcessEntry>();
+  // tmux makes each pane process a session leader, and the session id outlives it: a process still in that session
+  // belongs to the pane, even once the pane's own process has died and its children were reparented to init.
+  if (!root || root.sid === root.pid) {
+    for (const p of all) if (p.sid === panePid) owned.set(p.pid, p);
+  }
+  if (root) owned.set(root.pid, root);
   const children = new Map<number, ProcessEntry[]>();
   for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  const queue = [root.pid];
+  const queue = [...owned.keys()];
   while (queue.length > 0) {
     for (const child of children.get(queue.shift()!) ?? []) {
       if (!owned.has(child.pid)) {
@@ -70,10 +75,6 @@ export function processesOwnedBy(panePid: number, all: readonly ProcessEntry[] =
         queue.push(child.pid);
       }
     }
-  }
-  // tmux makes each pane process a session leader; a process left in that session belongs to the pane.
-  if (root.sid === root.pid) {
-    for (const p of all) if (p.sid === root.sid) owned.set(p.pid, p);
   }
   return [...owned.values()];
 }

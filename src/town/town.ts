@@ -31,13 +31,14 @@ export function resolveTownRoot(explicit: string | undefined, env: NodeJS.Proces
 
 /** The town's own tmux server: `<basename>-<6 hex of sha256(real path)>`, unless overridden. */
 export function townSocketName(townRoot: string, override: string | undefined): string {
-  if (override !== undefined && override !== '' && override !== 'auto' && override !== 'default') {
+  if (override !== undefined && override !== '' && override !== 'auto') {
     if (!/^[A-Za-z0-9_.-]+$/.test(override) || /^\.+$/.test(override)) {
       throw new InvalidInputError(`invalid socket name ${JSON.stringify(override)}: use letters, digits, '.', '_' and '-'`);
     }
     return override;
   }
-  const base = townRoot.split('/').pop()!.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'town';
+  // Socket paths are limited (about 100 bytes on Linux): a long town name is cut, the hash keeps it unique.
+  const base = townRoot.split('/').pop()!.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32).replace(/-+$/, '') || 'town';
   const hash = createHash('sha256').update(townRoot).digest('hex').slice(0, 6);
   return `${base}-${hash}`;
 }

@@ -4,7 +4,7 @@
  * the file's tests every server left in the private directory is killed and a touch of the default server fails.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
@@ -14,6 +14,12 @@ const realTmux = process.env.POLECAT_REAL_TMUX ?? findOnPath('tmux');
 const dir = mkdtempSync(join(tmpdir(), 'polecat-test-'));
 
 process.env.TMUX_TMPDIR = dir;
+// A home of the tests' own, whose tmux.conf numbers windows and panes from 1 as many users do: nothing may assume 0.
+const home = join(dir, 'home');
+mkdirSync(home);
+writeFileSync(join(home, '.tmux.conf'), 'set -g base-index 1\nsetw -g pane-base-index 1\n');
+process.env.HOME = home;
+delete process.env.XDG_CONFIG_HOME;
 process.env.POLECAT_REAL_TMUX = realTmux;
 process.env.POLECAT_TEST_TMUX_LOG = join(dir, 'tmux-calls.log');
 process.env.POLECAT_TEST_TMUX_VIOLATIONS = join(dir, 'tmux-violations.log');

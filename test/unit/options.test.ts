@@ -15,7 +15,6 @@ describe('parseTimeouts accepts', () => {
     ['ready=0.0015', { readyMs: 2 }], // rounded to whole milliseconds
     ['ready=3600', { readyMs: 3_600_000 }], // the upper bound itself
     [' ready = 2 ', { readyMs: 2_000 }], // blanks around name and value
-    ['ready=1,ready=2', { readyMs: 2_000 }], // the last one wins
     ['ready=1e2', { readyMs: 100_000 }],
   ])('%j', (text, expected) => {
     expect(parseTimeouts(text)).toEqual(expected);
@@ -44,6 +43,7 @@ describe('parseTimeouts refuses', () => {
     ['a trailing comma', 'ready=1,'],
     ['a leading comma', ',ready=1'],
     ['a semicolon separator', 'ready=1;command=2'],
+    ['a name given twice', 'ready=1,ready=2'],
     ['one bad part among good ones', 'command=30,dialogs=0,ready=5'],
   ])('%s (%j)', (_name, text) => {
     let error: unknown;

@@ -70,15 +70,16 @@ describe('parseRow', () => {
   });
 
   it('parses a real list-panes row with every PANE_FIELDS field', () => {
-    const line = ['$3', 'gt-nux', '%7', '12345', 'node', '0', '', '200', '50'].join(US);
+    const line = ['$3', 'gt-nux', '%7', '12345', 'node', '1', '', '9', '200', '50'].join(US);
     expect(parseRow(PANE_FIELDS, line)).toEqual({
       sessionId: '$3',
       sessionName: 'gt-nux',
       paneId: '%7',
       panePid: 12345,
       currentCommand: 'node',
-      dead: false,
+      dead: true,
       deadStatus: undefined,
+      deadSignal: 9,
       width: 200,
       height: 50,
     });

@@ -142,11 +142,11 @@ describe('townSocketName', () => {
     expect(townSocketName('/a/town', undefined)).not.toBe(townSocketName('/b/town', undefined));
   });
 
-  it.each([undefined, '', 'auto', 'default'])('%j means per-town', (override) => {
+  it.each([undefined, '', 'auto'])('%j means per-town', (override) => {
     expect(townSocketName('/srv/gastown', override)).toBe(`gastown-${sha6('/srv/gastown')}`);
   });
 
-  it.each(['mysock', 'A.b_c-1', 'UPPER', 'x', 'default2', 'auto.sock'])('uses the override %j as it is', (override) => {
+  it.each(['mysock', 'A.b_c-1', 'UPPER', 'x', 'default', 'default2', 'auto.sock'])('uses the override %j as it is', (override) => {
     expect(townSocketName('/srv/gastown', override)).toBe(override);
   });
 

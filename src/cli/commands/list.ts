@@ -21,7 +21,7 @@ export function listCommand(output: Output = processOutput): Command {
       const width = Math.max(...result.polecats.map((p) => p.polecat.length), 7);
       output.out.write(`${'POLECAT'.padEnd(width)}  ${'SESSION'.padEnd(20)}  AGENT      CREATED                    ATTACHED\n`);
       for (const p of result.polecats) {
-        const agent = p.agentAlive ? p.agentCommand : 'dead';
+        const agent = p.running ? p.agentCommand : p.agentExitSignal !== undefined ? `signal ${p.agentExitSignal}` : `exit ${p.agentExitStatus ?? '?'}`;
         output.out.write(`${p.polecat.padEnd(width)}  ${p.session.padEnd(20)}  ${agent.padEnd(9)}  ${(p.created ?? '-').padEnd(25)}  ${p.attached ? 'yes' : 'no'}\n`);
       }
     });

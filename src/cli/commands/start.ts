@@ -3,7 +3,7 @@ import { start, type RunOptions } from '../../manager.js';
 import { planStart } from '../../plan.js';
 import { parseAddress } from '../../town/names.js';
 import { EXIT, formatMs, processOutput, progressPrinter, quoteScreen, type Output } from '../output.js';
-import { parseTimeouts, socketOption, townOption } from '../options.js';
+import { parseTimeouts, socketOption, START_TIMEOUTS, townOption } from '../options.js';
 
 interface StartFlags {
   issue?: string;
@@ -38,7 +38,7 @@ Examples:
     .action(async (target: string, flags: StartFlags) => {
       const plan = planStart(parseAddress(target), {
         ...flags,
-        ...(flags.timeout !== undefined ? { timeouts: parseTimeouts(flags.timeout) } : {}),
+        ...(flags.timeout !== undefined ? { timeouts: parseTimeouts(flags.timeout, START_TIMEOUTS) } : {}),
       });
       process.exitCode = await runStart(plan, output);
     });

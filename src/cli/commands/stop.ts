@@ -3,18 +3,19 @@ import { stop } from '../../manager.js';
 import { planStop } from '../../plan.js';
 import { parseAddress } from '../../town/names.js';
 import { EXIT, formatMs, processOutput, progressPrinter, type Output } from '../output.js';
-import { socketOption, townOption } from '../options.js';
+import { parseTimeouts, socketOption, STOP_TIMEOUTS, townOption } from '../options.js';
 
 export function stopCommand(output: Output = processOutput): Command {
   return new Command('stop')
     .description('stop a polecat: ask its agent to exit, then kill every process its session owns and the session')
     .argument('<rig/name>', 'the polecat, e.g. gastown/Toast')
     .option('--force', 'skip asking the agent to exit (Ctrl-C); go straight to SIGTERM/SIGKILL')
+    .option('--timeout <name=seconds,...>', 'graceful: how long the agent gets to exit after Ctrl-C; kill: SIGTERM to SIGKILL (default: graceful=3,kill=2)')
     .addOption(townOption())
     .addOption(socketOption())
-    .action(async (target: string, flags: { force?: boolean; town?: string; socket?: string }) => {
+    .action(async (target: string, flags: { force?: boolean; timeout?: string; town?: string; socket?: string }) => {
       const address = parseAddress(target);
-      const plan = planStop(address, flags);
+      const plan = planStop(address, { ...flags, ...(flags.timeout !== undefined ? parseTimeouts(flags.timeout, STOP_TIMEOUTS) : {}) });
       const progress = progressPrinter(output.err);
       const started = Date.now();
       try {
@@ -28,7 +29,8 @@ export function stopCommand(output: Output = processOutput): Command {
             ...(result.terminated.length > 0 ? [`${result.terminated.length} terminated`] : []),
             ...(result.killed.length > 0 ? [`${result.killed.length} killed after ignoring SIGTERM`] : []),
           ];
-          const how = [result.exitedGracefully ? 'the agent exited when asked' : 'the agent did not exit when asked', ...leftovers].join('; ');
+          const asked = plan.force ? 'forced' : result.exitedGracefully ? 'the agent exited when asked' : 'the agent did not exit when asked';
+          const how = [asked, ...leftovers].join('; ');
           output.out.write(`${name} stopped in ${formatMs(Date.now() - started)}: ${result.processes} process${result.processes === 1 ? '' : 'es'} gone (${how}), session ${plan.sessionName} gone\n`);
           process.exitCode = EXIT.ok;
         } else {

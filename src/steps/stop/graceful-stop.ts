@@ -1,6 +1,5 @@
 import { fromPromise } from 'xstate';
 import type { StopStepInput } from '../../../machines/stop.js';
-import { firstPaneTarget } from '../../tmux/client.js';
 import { TmuxError } from '../../tmux/errors.js';
 import { isSameProcessAlive } from '../../tmux/process-tree.js';
 import type { StepDeps } from '../deps.js';
@@ -14,7 +13,9 @@ import { asEntries } from './snapshot.js';
 export const gracefulStop = (deps: StepDeps) =>
   fromPromise<{ exited: boolean }, StopStepInput>(async ({ input, signal }) => {
     const tmux = deps.tmux(input.plan.socket);
-    const target = input.paneId ?? firstPaneTarget(input.plan.sessionName);
+    const target = input.paneId;
+    // No live agent pane to ask: nothing to wait for, the kill steps take over.
+    if (target === undefined) return { exited: false };
     const all = asEntries(input.processes);
     const agent = all.filter((p) => p.pid === input.panePid);
     const entries = agent.length > 0 ? agent : all;
