@@ -17,6 +17,21 @@ async function startSim(town: TestTown, rig: string, name: string, simArgs = '')
   return { plan, log, result };
 }
 
+/** gastown/Toast started with a stubborn child, then its agent killed with SIGKILL; waits until status shows it. */
+async function crashAgentWithChild(town: TestTown) {
+  const toast = await startSim(town, 'gastown', 'Toast', '--spawn-child');
+  const pids = await retryUntil('the child pid', () => {
+    const found = simPids(readSimLog(toast.log));
+    return found.length === 2 ? found : undefined;
+  });
+  process.kill(pids[0]!, 'SIGKILL');
+  const seen = await retryUntil('the exit to show', async () => {
+    const s = await status({ rig: 'gastown', name: 'Toast' }, { town: town.root });
+    return s.running ? undefined : s;
+  });
+  return { pids, seen };
+}
+
 describe('sessions that are not, or no longer, what they seem', () => {
   it('never sends keys to another pane when the agent pane is gone, and reaps the user pane it owns', async () => {
     const town = makeTown({ gastown: ['Toast', 'Nux'] });
@@ -38,16 +53,7 @@ describe('sessions that are not, or no longer, what they seem', () => {
 
   it('keeps a crashed agent\'s session for inspection, and stop reaps the children it left', async () => {
     const town = makeTown({ gastown: ['Toast'] });
-    const toast = await startSim(town, 'gastown', 'Toast', '--spawn-child');
-    const pids = await retryUntil('the child pid', () => {
-      const found = simPids(readSimLog(toast.log));
-      return found.length === 2 ? found : undefined;
-    });
-    process.kill(pids[0]!, 'SIGKILL');
-    const seen = await retryUntil('the exit to show', async () => {
-      const s = await status({ rig: 'gastown', name: 'Toast' }, { town: town.root });
-      return s.running ? undefined : s;
-    });
+    const { pids, seen } = await crashAgentWithChild(town);
     expect(seen).toMatchObject({ sessionExists: true, running: false, agentExitSignal: 9 });
     expect(isAlive(pids[1]!)).toBe(true);
 
@@ -58,13 +64,7 @@ describe('sessions that are not, or no longer, what they seem', () => {
 
   it('replaces a stale session on start, reaping what the dead agent left', async () => {
     const town = makeTown({ gastown: ['Toast'] });
-    const first = await startSim(town, 'gastown', 'Toast', '--spawn-child');
-    const pids = await retryUntil('the child pid', () => {
-      const found = simPids(readSimLog(first.log));
-      return found.length === 2 ? found : undefined;
-    });
-    process.kill(pids[0]!, 'SIGKILL');
-    await retryUntil('the exit to show', async () => (await status({ rig: 'gastown', name: 'Toast' }, { town: town.root })).running === false || undefined);
+    const { pids } = await crashAgentWithChild(town);
     const again = await start(planStart({ rig: 'gastown', name: 'Toast' }, { town: town.root, agent: 'sim' }), { deps });
     expect(again.result).toBe('running');
     expect(again.warnings.join()).toContain('replaced stale session gastown-Toast (its agent had exited with signal 9 (SIGKILL))');
