@@ -34,11 +34,18 @@ export interface StartupInput {
     readonly name: string;
     readonly argv: readonly string[];
     readonly processNames: readonly string[];
+    /** `arg`: the startup text is on the command line; `none`: the nudges step types it once the agent is ready. */
     readonly promptMode: 'arg' | 'none';
+    /** The input prompt that shows readiness; empty for agents with none to see (then readyDelayMs is waited). */
     readonly readyPromptPrefix: string;
-    readonly settingsPath?: string;
+    readonly readyDelayMs: number;
+    readonly settings?: { readonly path: string; readonly provider: 'claude' | 'gemini' | 'cursor' | 'opencode' | 'copilot' };
   };
   readonly env: Readonly<Record<string, string>>;
+  /** Variables removed from the agent's environment (identity of whoever started polecat or the tmux server). */
+  readonly unsetEnv: readonly string[];
+  /** Warnings found while planning (configuration fallbacks, skipped routes), reported with the run's own. */
+  readonly planWarnings?: readonly string[];
   readonly startupText: string;
   readonly timeouts: StartupTimeouts;
 }
@@ -304,7 +311,7 @@ export const startupMachine = startupSetup.createMachine({
     sessionStarted: false,
     deadlines: {},
     dialogsAnswered: [],
-    warnings: [],
+    warnings: [...(input.planWarnings ?? [])],
     cancelled: false,
     undone: [],
   }),

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { StartupInput, StartupTimeouts } from '../machines/startup.js';
 import type { StopInput } from '../machines/stop.js';
-import { agentEnvironment } from './agents/environment.js';
+import { chooseAgent, loadAgents, type AgentChoice } from './agents/config.js';
+import { agentEnvironment, variablesToUnset } from './agents/environment.js';
 import { resolveAgent } from './agents/launch.js';
+import type { AgentPreset } from './agents/presets.js';
 import { settingsPlan } from './agents/settings.js';
+import { routeIssue } from './beads/routes.js';
 import { InvalidInputError, type PolecatAddress } from './town/names.js';
 import { polecatPaths, resolveTownRoot, sessionName, townSocketName } from './town/town.js';
 
@@ -58,32 +61,51 @@ export function defaultStartupText(address: PolecatAddress, issue: string | unde
   return issue === undefined ? `${who} Check your hook and begin work.` : `${who} Your issue is ${issue}: run bd show ${issue} and begin work.`;
 }
 
+/** The startup text as the agent's command line takes it, if it takes one. */
+function promptWords(preset: AgentPreset, text: string): string[] {
+  if (text === '') return [];
+  switch (preset.prompt.kind) {
+    case 'positional':
+      return [text];
+    case 'flag':
+      return [preset.prompt.flag, text];
+    case 'none':
+      return [];
+  }
+}
+
 /** Everything the startup machine needs, checked before anything happens: a bad value throws InvalidInputError. */
 export function planStart(address: PolecatAddress, options: StartOptions): StartupInput {
   if (options.issue !== undefined && !ISSUE_ID.test(options.issue)) {
     throw new InvalidInputError(`invalid issue id ${JSON.stringify(options.issue)}: use letters, digits, '.', '_' and '-'`);
   }
+  const callerEnv = options.env ?? process.env;
   const location = locate(address, options);
   const paths = polecatPaths(location.townRoot, address);
-  const launch = resolveAgent(options.agent);
-  const settings = settingsPlan(launch.preset, paths.polecatsDir);
-  const argv = [...launch.argv];
-  if (settings.args.length > 0 && !argv.includes('--settings')) argv.push(...settings.args);
+  const registry = loadAgents(location.townRoot, address.rig);
+  const choice: AgentChoice =
+    options.agent !== undefined
+      ? { ...resolveAgent(options.agent, registry), source: '--agent', warnings: [] }
+      : chooseAgent(location.townRoot, address.rig, registry, callerEnv.PATH);
+  const { preset } = choice;
+  const settings = settingsPlan(preset, paths.polecatsDir, paths.workDir);
   const startupText = options.prompt ?? defaultStartupText(address, options.issue);
-  if (launch.preset.promptMode === 'arg' && startupText !== '') argv.push(startupText);
+  const onCommandLine = promptWords(preset, startupText);
+  const argv = [preset.command, ...preset.args, ...settings.args, ...choice.extraArgs, ...onCommandLine];
   const runId = options.runId ?? randomUUID();
-  const env = {
-    ...launch.preset.env,
-    ...agentEnvironment({
-      address,
-      townRoot: location.townRoot,
-      workDir: paths.workDir,
-      sessionName: location.sessionName,
-      agentName: launch.preset.name,
-      processNames: launch.preset.processNames,
-      runId,
-    }),
-  };
+  const env = agentEnvironment({
+    address,
+    townRoot: location.townRoot,
+    workDir: paths.workDir,
+    sessionName: location.sessionName,
+    agentName: preset.name,
+    processNames: preset.processNames,
+    runId,
+    callerEnv,
+    presetEnv: preset.env,
+  });
+  const route = options.issue !== undefined ? routeIssue(location.townRoot, options.issue, paths.workDir) : { dir: paths.workDir, warnings: [] };
+  const planWarnings = [...choice.warnings, ...route.warnings];
   return {
     runId,
     rig: address.rig,
@@ -93,17 +115,20 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
     sessionName: location.sessionName,
     polecatDir: paths.polecatDir,
     workDir: paths.workDir,
-    beadsDir: paths.rigDir,
+    beadsDir: route.dir,
     ...(options.issue !== undefined ? { issue: options.issue } : {}),
     agent: {
-      name: launch.preset.name,
+      name: preset.name,
       argv,
-      processNames: [...launch.preset.processNames],
-      promptMode: launch.preset.promptMode,
-      readyPromptPrefix: launch.preset.readyPromptPrefix,
-      ...(settings.path !== undefined ? { settingsPath: settings.path } : {}),
+      processNames: [...preset.processNames],
+      promptMode: onCommandLine.length > 0 ? 'arg' : 'none',
+      readyPromptPrefix: preset.readyPromptPrefix,
+      readyDelayMs: preset.readyDelayMs,
+      ...(settings.path !== undefined && preset.hooks.provider !== 'none' ? { settings: { path: settings.path, provider: preset.hooks.provider } } : {}),
     },
     env,
+    unsetEnv: variablesToUnset(env),
+    ...(planWarnings.length > 0 ? { planWarnings } : {}),
     startupText,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
   };

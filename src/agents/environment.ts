@@ -8,15 +8,95 @@ export interface AgentEnvironmentInput {
   readonly agentName: string;
   readonly processNames: readonly string[];
   readonly runId: string;
+  /** The environment polecat was started with: only the credential allow-list is taken from it. */
+  readonly callerEnv: NodeJS.ProcessEnv;
+  /** The preset's own variables (e.g. OPENCODE_PERMISSION). */
+  readonly presetEnv: Readonly<Record<string, string>>;
 }
 
 /**
- * The environment a polecat's agent starts with (and that its session table keeps for later readers).
- * Only these names: the caller's own identity variables never reach the agent.
+ * Credentials and connection settings an agent needs from the caller. ANTHROPIC_BASE_URL is left out on purpose:
+ * one provider's endpoint leaked into Claude polecats in Gas Town.
+ */
+export const CREDENTIAL_ALLOW_LIST: readonly string[] = [
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+  'ANTHROPIC_CUSTOM_HEADERS',
+  'ANTHROPIC_MODEL',
+  'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+  'ANTHROPIC_DEFAULT_SONNET_MODEL',
+  'ANTHROPIC_DEFAULT_OPUS_MODEL',
+  'ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION',
+  'CLAUDE_CODE_SUBAGENT_MODEL',
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_SKIP_BEDROCK_AUTH',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_REGION',
+  'AWS_PROFILE',
+  'AWS_BEARER_TOKEN_BEDROCK',
+  'CLAUDE_CODE_USE_FOUNDRY',
+  'ANTHROPIC_FOUNDRY_API_KEY',
+  'ANTHROPIC_FOUNDRY_RESOURCE',
+  'CLAUDE_CODE_SKIP_FOUNDRY_AUTH',
+  'CLAUDE_CODE_USE_VERTEX',
+  'CLAUDE_CODE_SKIP_VERTEX_AUTH',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'GOOGLE_CLOUD_PROJECT',
+  'GOOGLE_CLOUD_LOCATION',
+  'CLOUD_ML_REGION',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'CLAUDE_CODE_CLIENT_CERT',
+  'CLAUDE_CODE_CLIENT_KEY',
+  'CLAUDE_CODE_CLIENT_KEY_PASSPHRASE',
+  'OPENAI_API_KEY',
+  'GEMINI_API_KEY',
+  'GOOGLE_API_KEY',
+  'GOOGLE_GENAI_USE_VERTEXAI',
+  'CURSOR_API_KEY',
+  'COPILOT_GITHUB_TOKEN',
+  'AMP_API_KEY',
+  'AUGMENT_SESSION_AUTH',
+];
+
+/** Variables matched by prefix (Vertex region overrides such as VERTEX_REGION_CLAUDE_3_5_SONNET). */
+const CREDENTIAL_PREFIXES: readonly string[] = ['VERTEX_REGION_'];
+
+/** Who an agent is. The caller's values must never reach a polecat; the ones polecat does not set are unset. */
+export const IDENTITY_VARIABLES: readonly string[] = [
+  'GT_ROLE',
+  'GT_RIG',
+  'GT_CREW',
+  'GT_POLECAT',
+  'GT_DOG_NAME',
+  'GT_SESSION',
+  'GT_AGENT',
+  'BD_ACTOR',
+  'GIT_AUTHOR_NAME',
+  'BEADS_AGENT_NAME',
+];
+
+export function credentialsFrom(callerEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const passed: Record<string, string> = {};
+  for (const [key, value] of Object.entries(callerEnv)) {
+    if (value === undefined) continue;
+    if (CREDENTIAL_ALLOW_LIST.includes(key) || CREDENTIAL_PREFIXES.some((prefix) => key.startsWith(prefix))) passed[key] = value;
+  }
+  return passed;
+}
+
+/**
+ * The environment a polecat's agent starts with (and that its session table keeps for later readers): the
+ * allow-listed credentials of the caller, the preset's variables, then polecat's identity on top.
  */
 export function agentEnvironment(input: AgentEnvironmentInput): Record<string, string> {
   const { rig, name } = input.address;
   const env: Record<string, string> = {
+    ...credentialsFrom(input.callerEnv),
+    ...input.presetEnv,
     GT_ROLE: `${rig}/polecats/${name}`,
     GT_RIG: rig,
     GT_POLECAT: name,
@@ -29,13 +109,21 @@ export function agentEnvironment(input: AgentEnvironmentInput): Record<string, s
     GT_RUN: input.runId,
     BD_ACTOR: `${rig}/polecats/${name}`,
     BEADS_AGENT_NAME: `${rig}/${name}`,
+    BD_DOLT_AUTO_COMMIT: 'off',
+    BD_BACKUP_ENABLED: 'false',
+    BEADS_DOLT_AUTO_START: '0',
     GIT_AUTHOR_NAME: name,
     GIT_CEILING_DIRECTORIES: input.townRoot,
     // Inherited values break agents: NODE_OPTIONS can preload debuggers, CLAUDECODE=1 makes Claude refuse to start.
-    NODE_OPTIONS: '',
+    NODE_OPTIONS: input.presetEnv.NODE_OPTIONS ?? '',
     CLAUDECODE: '',
   };
   // Claude refuses --dangerously-skip-permissions as root unless it is told it runs in a sandbox.
-  if (input.agentName === 'claude' && process.getuid?.() === 0) env.IS_SANDBOX = '1';
+  if (process.getuid?.() === 0) env.IS_SANDBOX = '1';
   return env;
+}
+
+/** Identity variables polecat does not set for this agent: unset, so a caller's (or the tmux server's) cannot leak in. */
+export function variablesToUnset(env: Readonly<Record<string, string>>): string[] {
+  return IDENTITY_VARIABLES.filter((key) => !(key in env));
 }

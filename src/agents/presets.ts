@@ -2,7 +2,17 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type PromptMode = 'arg' | 'none';
+/** How an agent takes its first prompt on the command line: as the last word, after a flag, or not at all. */
+export type PromptStyle = { readonly kind: 'positional' } | { readonly kind: 'flag'; readonly flag: string } | { readonly kind: 'none' };
+
+export type HooksProvider = 'claude' | 'gemini' | 'cursor' | 'opencode' | 'copilot' | 'none';
+
+/** Where an agent reads its hooks/settings file, relative to the polecats directory (Claude) or the work dir. */
+export interface HooksSpec {
+  readonly provider: HooksProvider;
+  readonly dir: string;
+  readonly file: string;
+}
 
 /** What polecat needs to know to launch one kind of agent and read its screen. */
 export interface AgentPreset {
@@ -11,11 +21,12 @@ export interface AgentPreset {
   readonly args: readonly string[];
   /** Names `#{pane_current_command}` shows while the agent runs. */
   readonly processNames: readonly string[];
-  /** `arg`: the startup prompt goes on the command line; `none`: it is typed once the agent is ready. */
-  readonly promptMode: PromptMode;
+  readonly prompt: PromptStyle;
+  /** The input prompt seen on screen when the agent is ready; empty for agents with none to see. */
   readonly readyPromptPrefix: string;
-  /** Where the agent's hooks/settings file lives; `none` writes nothing. */
-  readonly hooksProvider: 'claude' | 'none';
+  /** For agents without a prompt to see: how long to give them before typing. */
+  readonly readyDelayMs: number;
+  readonly hooks: HooksSpec;
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -34,29 +45,86 @@ export function simAgentScript(): string {
   return join(packageRoot(), 'dist', 'src', 'sim', 'agent.js');
 }
 
+const NO_HOOKS: HooksSpec = { provider: 'none', dir: '', file: '' };
+const positional: PromptStyle = { kind: 'positional' };
+
+function preset(name: string, fields: Omit<AgentPreset, 'name' | 'env' | 'hooks' | 'readyPromptPrefix' | 'readyDelayMs'> & Partial<AgentPreset>): AgentPreset {
+  return { name, env: {}, hooks: NO_HOOKS, readyPromptPrefix: '', readyDelayMs: 0, ...fields };
+}
+
+/** The agents polecat knows, as Gas Town configures them (reference section 5.1). */
 export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
-  claude: {
-    name: 'claude',
+  claude: preset('claude', {
     command: 'claude',
     args: ['--dangerously-skip-permissions'],
     processNames: ['node', 'claude'],
-    promptMode: 'arg',
+    prompt: positional,
     readyPromptPrefix: '❯ ',
-    hooksProvider: 'claude',
-    env: {},
-  },
-  sim: {
-    name: 'sim',
+    readyDelayMs: 10_000,
+    hooks: { provider: 'claude', dir: '.claude', file: 'settings.json' },
+  }),
+  codex: preset('codex', {
+    command: 'codex',
+    args: ['--dangerously-bypass-approvals-and-sandbox'],
+    processNames: ['codex'],
+    prompt: { kind: 'none' },
+    readyPromptPrefix: '› ',
+    readyDelayMs: 3_000,
+  }),
+  gemini: preset('gemini', {
+    command: 'gemini',
+    args: ['--approval-mode', 'yolo'],
+    processNames: ['gemini', 'node'],
+    prompt: { kind: 'flag', flag: '-i' },
+    readyDelayMs: 5_000,
+    hooks: { provider: 'gemini', dir: '.gemini', file: 'settings.json' },
+  }),
+  cursor: preset('cursor', {
+    command: 'cursor-agent',
+    args: ['-f'],
+    processNames: ['cursor-agent', 'agent'],
+    prompt: positional,
+    readyDelayMs: 5_000,
+    hooks: { provider: 'cursor', dir: '.cursor', file: 'hooks.json' },
+  }),
+  opencode: preset('opencode', {
+    command: 'opencode',
+    args: [],
+    processNames: ['opencode', 'node', 'bun'],
+    prompt: { kind: 'flag', flag: '--prompt' },
+    readyDelayMs: 8_000,
+    hooks: { provider: 'opencode', dir: '.opencode/plugins', file: 'gastown.js' },
+    env: { OPENCODE_PERMISSION: '{"*":"allow"}' },
+  }),
+  copilot: preset('copilot', {
+    command: 'copilot',
+    args: ['--yolo'],
+    processNames: ['copilot'],
+    prompt: { kind: 'flag', flag: '-i' },
+    readyDelayMs: 5_000,
+    hooks: { provider: 'copilot', dir: '.github/hooks', file: 'gastown.json' },
+  }),
+  amp: preset('amp', {
+    command: 'amp',
+    args: ['--dangerously-allow-all', '--no-ide'],
+    processNames: ['amp'],
+    prompt: positional,
+  }),
+  auggie: preset('auggie', {
+    command: 'auggie',
+    args: ['--allow-indexing'],
+    processNames: ['auggie'],
+    prompt: positional,
+  }),
+  sim: preset('sim', {
     command: process.execPath,
     get args() {
       return [simAgentScript()];
     },
     processNames: ['node'],
-    promptMode: 'none',
+    prompt: { kind: 'none' },
     readyPromptPrefix: '❯ ',
-    hooksProvider: 'none',
-    env: {},
-  },
+  }),
 };
 
 export const DEFAULT_AGENT = 'claude';

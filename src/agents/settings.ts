@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
-import type { AgentPreset } from './presets.js';
+import type { AgentPreset, HooksProvider } from './presets.js';
 
 export interface SettingsPlan {
   /** The file to ensure, or undefined when the agent keeps no settings file. */
@@ -10,25 +10,63 @@ export interface SettingsPlan {
   readonly args: readonly string[];
 }
 
-/** Claude reads its polecat settings from the rig's shared polecats directory, outside any worktree. */
-export function settingsPlan(preset: AgentPreset, polecatsDir: string): SettingsPlan {
-  if (preset.hooksProvider !== 'claude') return { path: undefined, args: [] };
-  const path = join(polecatsDir, '.claude', 'settings.json');
-  return { path, args: ['--settings', path] };
+/**
+ * Claude reads its polecat settings from the rig's shared polecats directory, outside any worktree, named with
+ * `--settings`; the other agents read theirs from inside the work directory.
+ */
+export function settingsPlan(preset: AgentPreset, polecatsDir: string, workDir: string): SettingsPlan {
+  const { provider, dir, file } = preset.hooks;
+  if (provider === 'none' || file === '') return { path: undefined, args: [] };
+  if (provider === 'claude') {
+    const path = join(polecatsDir, dir, file);
+    return { path, args: preset.args.includes('--settings') ? [] : ['--settings', path] };
+  }
+  return { path: join(workDir, dir, file), args: [] };
 }
 
-export const CLAUDE_POLECAT_SETTINGS = {
-  skipDangerousModePermissionPrompt: true,
-  editorMode: 'normal',
-};
+/** Run by the agent's session-start hook inside its pane: tells polecat (through tmux) that the agent's hooks ran. */
+export const READY_HOOK_COMMAND = 'tmux set-environment GT_AGENT_READY 1 >/dev/null 2>&1 || true';
+
+const sessionStartHook = { matcher: '', hooks: [{ type: 'command', command: READY_HOOK_COMMAND }] };
+
+/** What polecat writes for each provider when the file is missing. */
+export function settingsTemplate(provider: Exclude<HooksProvider, 'none'>): { content: string; mode: number } {
+  const json = (value: unknown) => ({ content: `${JSON.stringify(value, null, 2)}\n`, mode: 0o600 });
+  switch (provider) {
+    case 'claude':
+      return json({ skipDangerousModePermissionPrompt: true, editorMode: 'normal', hooks: { SessionStart: [sessionStartHook] } });
+    case 'gemini':
+      return json({ hooks: { SessionStart: [sessionStartHook] } });
+    case 'cursor':
+      return json({ version: 1, hooks: {} });
+    case 'copilot':
+      return json({ version: 1, hooks: { sessionStart: [{ type: 'command', bash: READY_HOOK_COMMAND }] } });
+    case 'opencode':
+      return {
+        content: [
+          '// Written by polecat: tells polecat (through tmux) that the agent has started.',
+          "import { execFile } from 'node:child_process';",
+          '',
+          'export const PolecatPlugin = async () => ({',
+          '  event: async ({ event }) => {',
+          "    if (event.type === 'session.created') execFile('tmux', ['set-environment', 'GT_AGENT_READY', '1'], () => {});",
+          '  },',
+          '});',
+          '',
+        ].join('\n'),
+        mode: 0o644,
+      };
+  }
+}
 
 /** Writes the settings file if it is missing; a file that exists is the user's and is kept as it is. */
-export async function ensureSettingsFile(path: string): Promise<'created' | 'kept'> {
+export async function ensureSettingsFile(path: string, provider: Exclude<HooksProvider, 'none'>): Promise<'created' | 'kept'> {
   try {
     await access(path);
     return 'kept';
   } catch {
-    await writeFileAtomic(path, `${JSON.stringify(CLAUDE_POLECAT_SETTINGS, null, 2)}\n`, 0o600);
+    const { content, mode } = settingsTemplate(provider);
+    await writeFileAtomic(path, content, mode);
     return 'created';
   }
 }

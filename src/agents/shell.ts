@@ -10,8 +10,11 @@ export function shellQuote(word: string): string {
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** `exec env K=V ... command args...`: `exec` so the agent replaces the shell and the pane shows the agent. */
-export function buildStartupCommand(env: Readonly<Record<string, string>>, argv: readonly string[]): string {
+/**
+ * `exec env [-u NAME ...] K=V ... command args...`: `exec` so the agent replaces the shell and the pane shows the agent;
+ * `-u` removes variables the agent must not inherit from the tmux server.
+ */
+export function buildStartupCommand(env: Readonly<Record<string, string>>, argv: readonly string[], unset: readonly string[] = []): string {
   if (argv.length === 0) throw new Error('startup command needs a program');
   // env takes any word with '=' before the program for an assignment, and no quoting can change that.
   if (argv[0]!.includes('=')) throw new Error(`the agent program path cannot contain '=': ${argv[0]}`);
@@ -21,5 +24,9 @@ export function buildStartupCommand(env: Readonly<Record<string, string>>, argv:
       if (!ENV_KEY.test(key)) throw new Error(`invalid environment variable name: ${JSON.stringify(key)}`);
       return `${key}=${shellQuote(env[key]!)}`;
     });
-  return ['exec', 'env', ...pairs, ...argv.map(shellQuote)].join(' ');
+  const removals = unset.flatMap((key) => {
+    if (!ENV_KEY.test(key)) throw new Error(`invalid environment variable name: ${JSON.stringify(key)}`);
+    return ['-u', key];
+  });
+  return ['exec', 'env', ...removals, ...pairs, ...argv.map(shellQuote)].join(' ');
 }

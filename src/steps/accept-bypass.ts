@@ -7,13 +7,16 @@ import { lookAtPane, sleep } from './watch.js';
 
 /**
  * Startup dialogs, answered by label: the cursor is moved to the wanted option and seen there before Enter.
- * Done when the ready prompt shows. A screen that is neither a known dialog nor the prompt fails at the deadline,
+ * Done when the ready prompt shows (for agents with no prompt to see: after their ready delay, with no dialog up). A screen that is neither a known dialog nor the prompt fails at the deadline,
  * with that screen; nothing is pressed blindly.
  */
 export const acceptBypass = (deps: StepDeps) =>
   fromPromise<StepResult & { answered: string[] }, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
     const answered: string[] = [];
+    const prefix = plan.agent.readyPromptPrefix;
+    // Agents with no prompt to see are given their ready delay, answering any dialog that shows meanwhile.
+    const settledAt = Date.now() + (prefix === '' ? plan.agent.readyDelayMs : 0);
     // After Enter the old dialog can still be on screen for a moment: never act twice on the screen just answered.
     let answeredScreen: string | undefined;
     for (;;) {
@@ -28,7 +31,7 @@ export const acceptBypass = (deps: StepDeps) =>
           answered.push(`${dialog.id}: ${dialog.answer}`);
           answeredScreen = screen;
         }
-      } else if (!dialog && showsPrompt(screen, plan.agent.readyPromptPrefix)) {
+      } else if (!dialog && (prefix === '' ? Date.now() >= settledAt && screen.trim() !== '' : showsPrompt(screen, prefix))) {
         return { answered };
       }
       if (Date.now() >= deadline) {

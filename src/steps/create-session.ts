@@ -24,7 +24,7 @@ export const createSession = (deps: StepDeps) =>
     const resolved = resolveProgram(program!, process.env.PATH, input.workDir);
     if (!resolved) throw new StepError(programNotFoundMessage(program!));
     const tmux = deps.tmux(input.socket);
-    const command = buildStartupCommand(input.env, [resolved, ...args]);
+    const command = buildStartupCommand(input.env, [resolved, ...args], input.unsetEnv);
     const session = input.sessionName;
     // The new session's only pane; `=name:` resolves to it whatever base-index the user's tmux.conf sets.
     const pane = sessionTarget(session);

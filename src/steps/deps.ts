@@ -1,3 +1,4 @@
+import { IDENTITY_VARIABLES } from '../agents/environment.js';
 import { Beads } from '../beads/client.js';
 import { Tmux } from '../tmux/client.js';
 
@@ -20,7 +21,7 @@ export function createStepDeps({ env = process.env, pollMs = 50 }: StepDepsOptio
     tmux(socket) {
       let client = clients.get(socket);
       if (!client) {
-        client = new Tmux({ socket });
+        client = new Tmux({ socket, scrubEnv: [...IDENTITY_VARIABLES, 'CLAUDECODE'] });
         clients.set(socket, client);
       }
       return client;

@@ -13,56 +13,75 @@ export function sanitizeText(text: string): string {
 
 const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
 
-/** A short, distinctive end of the text, to look for in the agent's input line. */
+/** A short, distinctive end of the text, to look for on screen. */
 function tailOf(text: string): string {
   const flat = collapse(text);
   return flat.slice(Math.max(0, flat.length - 24));
 }
 
+interface DeliveryCheck {
+  /** The typed text is waiting in the agent's input. */
+  arrived(screen: string): boolean;
+  /** Enter took it: it left the input line, or (agents with no prompt to see) the screen moved on. */
+  submitted(screen: string, beforeEnter: string): boolean;
+}
+
+function deliveryCheck(text: string, prefix: string): DeliveryCheck {
+  const tail = tailOf(text);
+  const multiline = text.includes('\n');
+  if (prefix === '') {
+    return {
+      arrived: (screen) => multiline || collapse(screen).includes(tail),
+      submitted: (screen, before) => screen !== before,
+    };
+  }
+  const inInput = (screen: string) => {
+    const line = inputLine(screen, prefix);
+    return line !== undefined && (multiline ? collapse(line) !== '' : collapse(line).includes(tail));
+  };
+  return { arrived: inInput, submitted: (screen) => !inInput(screen) || showsBusy(screen) };
+}
+
 /**
  * The startup text reaches the agent. Agents that take it on their command line already have it: the step only
- * checks that it shows (a warning if not). Otherwise it is typed (single line) or pasted (several lines), seen in the
- * input line, then submitted with Enter and seen to leave the input line.
+ * checks that it shows (a warning if not). Otherwise it is typed (single line) or pasted (several lines), seen to
+ * arrive, then submitted with Enter and seen to be taken.
  */
 export const nudges = (deps: StepDeps) =>
   fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
     const text = sanitizeText(plan.startupText);
     if (collapse(text) === '') return {};
-    const prefix = plan.agent.readyPromptPrefix;
-    const look = () => lookAtPane(tmux, session.paneId, signal, 'while receiving its startup text');
+    const look = async () => (await lookAtPane(tmux, session.paneId, signal, 'while receiving its startup text')).screen;
 
     if (plan.agent.promptMode === 'arg') {
       const head = collapse(text).slice(0, 24);
-      const { screen } = await look();
+      const screen = await look();
       return collapse(screen).includes(head) || showsBusy(screen)
         ? {}
         : { warnings: ['the startup text was passed on the command line but does not show on screen yet'] };
     }
 
+    const check = deliveryCheck(text, plan.agent.readyPromptPrefix);
     await deliver(tmux, session.paneId, text, `polecat-${plan.runId}`, signal);
-    const tail = tailOf(text);
-    const arrived = (screen: string) => {
-      const line = inputLine(screen, prefix);
-      return line !== undefined && (text.includes('\n') ? collapse(line) !== '' : collapse(line).includes(tail));
-    };
-    let screen = (await look()).screen;
-    while (!arrived(screen)) {
+    let screen = await look();
+    while (!check.arrived(screen)) {
       if (Date.now() >= deadline) {
-        throw new StepError('the startup text did not arrive in the agent\'s input line before the deadline', { screen: lastLines(screen) });
+        throw new StepError("the startup text did not arrive in the agent's input before the deadline", { screen: lastLines(screen) });
       }
       await sleep(deps.pollMs, signal);
-      screen = (await look()).screen;
+      screen = await look();
     }
 
-    // Enter, then watch the text leave the input line; an Enter that was not taken is pressed again (at most 3 times).
+    // Enter, then watch it taken; an Enter that was not taken is pressed again (at most 3 times).
     for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const beforeEnter = screen;
       await tmux.sendKeys(session.paneId, ['Enter'], { signal });
       const retryAt = Math.min(deadline, Date.now() + 1_000 * attempt);
       do {
         await sleep(deps.pollMs, signal);
-        screen = (await look()).screen;
-        if (!arrived(screen) || showsBusy(screen)) return {};
+        screen = await look();
+        if (check.submitted(screen, beforeEnter)) return {};
       } while (Date.now() < retryAt);
       if (Date.now() >= deadline) break;
     }

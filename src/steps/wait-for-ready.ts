@@ -9,6 +9,11 @@ import { lookAtPane, sleep } from './watch.js';
 export const waitForReady = (deps: StepDeps) =>
   fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
+    if (plan.agent.readyPromptPrefix === '') {
+      // Nothing on screen tells readiness: acceptBypass already gave the agent its ready delay. Still alive?
+      await lookAtPane(tmux, session.paneId, signal, 'before it was ready');
+      return {};
+    }
     let seen = 0;
     for (;;) {
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'before its prompt was ready');

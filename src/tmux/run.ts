@@ -8,6 +8,11 @@ export interface TmuxRunnerOptions {
   readonly bin?: string;
   /** Per-call timeout. */
   readonly timeoutMs?: number;
+  /**
+   * Variables kept out of tmux's environment: a server this call starts takes the caller's environment as its global
+   * one, which every pane inherits.
+   */
+  readonly scrubEnv?: readonly string[];
 }
 
 export interface TmuxCallOptions {
@@ -33,6 +38,8 @@ export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
   }
   const bin = options.bin ?? 'tmux';
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const env: Record<string, undefined> = { TMUX: undefined, TMUX_PANE: undefined };
+  for (const key of options.scrubEnv ?? []) env[key] = undefined;
   return async (args, call = {}) => {
     const argv = [bin, '-u', '-L', options.socket, ...args];
     const subcommand = args[0] ?? '';
@@ -45,7 +52,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
       input: call.input,
       stdin: call.input === undefined ? 'ignore' : undefined,
       stripFinalNewline: true,
-      env: { TMUX: undefined, TMUX_PANE: undefined },
+      env,
     });
     const result: TmuxCallResult = {
       argv,

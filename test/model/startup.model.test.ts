@@ -13,8 +13,9 @@ const basePlan: StartupInput = {
   polecatDir: '/town/gastown/polecats/Toast',
   workDir: '/town/gastown/polecats/Toast',
   beadsDir: '/town/gastown',
-  agent: { name: 'sim', argv: ['sim'], processNames: ['node'], promptMode: 'none', readyPromptPrefix: '❯ ' },
+  agent: { name: 'sim', argv: ['sim'], processNames: ['node'], promptMode: 'none', readyPromptPrefix: '❯ ', readyDelayMs: 0 },
   env: {},
+  unsetEnv: [],
   startupText: 'hello',
   timeouts: { commandMs: 1000, dialogsMs: 1000, readyMs: 1000, nudgeMs: 1000 },
 };

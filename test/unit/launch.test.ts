@@ -142,7 +142,7 @@ describe('resolveAgent', () => {
     expect(refusal(() => resolveAgent(spec))).toBe('--agent is empty: give an agent name, e.g. --agent claude');
   });
 
-  it.each(['codex', 'Claude', 'claude-code', 'sim2', "''", '/usr/bin/claude'])('refuses the unknown agent %j, naming the known ones', (spec) => {
+  it.each(['kodex', 'Claude', 'claude-code', 'sim2', "''", '/usr/bin/claude'])('refuses the unknown agent %j, naming the known ones', (spec) => {
     const message = refusal(() => resolveAgent(spec));
     expect(message).toMatch(/^unknown agent ".*": known agents are /);
     for (const name of Object.keys(BUILTIN_PRESETS)) expect(message).toContain(name);

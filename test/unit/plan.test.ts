@@ -9,7 +9,7 @@ describe('planStart', () => {
     const town = makeTown({ gastown: ['Toast'] });
     const plan = planStart(address, { town: town.root, issue: 'gt-1' });
     const settings = `${town.root}/gastown/polecats/.claude/settings.json`;
-    expect(plan.agent).toMatchObject({ name: 'claude', promptMode: 'arg', readyPromptPrefix: '❯ ', settingsPath: settings });
+    expect(plan.agent).toMatchObject({ name: 'claude', promptMode: 'arg', readyPromptPrefix: '❯ ', settings: { path: settings, provider: 'claude' } });
     expect(plan.agent.argv).toEqual(['claude', '--dangerously-skip-permissions', '--settings', settings, defaultStartupText(address, 'gt-1')]);
     expect(plan.startupText).toContain('gt-1');
     if (process.getuid?.() === 0) expect(plan.env.IS_SANDBOX).toBe('1');
@@ -19,7 +19,7 @@ describe('planStart', () => {
     const town = makeTown({ gastown: ['Toast'] });
     const plan = planStart(address, { town: town.root, agent: 'sim --dialogs trust', prompt: 'go' });
     expect(plan.agent.promptMode).toBe('none');
-    expect(plan.agent.settingsPath).toBeUndefined();
+    expect(plan.agent.settings).toBeUndefined();
     expect(plan.agent.argv.slice(-2)).toEqual(['--dialogs', 'trust']);
     expect(plan.agent.argv).not.toContain('go');
     expect(plan.startupText).toBe('go');
