@@ -66,7 +66,7 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
   codex: preset('codex', {
     command: 'codex',
     args: ['--dangerously-bypass-approvals-and-sandbox'],
-    processNames: ['codex'],
+    processNames: ['codex', 'node'],
     prompt: { kind: 'none' },
     readyPromptPrefix: '› ',
     readyDelayMs: 3_000,
@@ -99,7 +99,7 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
   copilot: preset('copilot', {
     command: 'copilot',
     args: ['--yolo'],
-    processNames: ['copilot'],
+    processNames: ['copilot', 'node'],
     prompt: { kind: 'flag', flag: '-i' },
     readyDelayMs: 5_000,
     hooks: { provider: 'copilot', dir: '.github/hooks', file: 'gastown.json' },
@@ -107,13 +107,13 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
   amp: preset('amp', {
     command: 'amp',
     args: ['--dangerously-allow-all', '--no-ide'],
-    processNames: ['amp'],
+    processNames: ['amp', 'node'],
     prompt: positional,
   }),
   auggie: preset('auggie', {
     command: 'auggie',
     args: ['--allow-indexing'],
-    processNames: ['auggie'],
+    processNames: ['auggie', 'node'],
     prompt: positional,
   }),
   sim: preset('sim', {

@@ -7,22 +7,47 @@ export interface DialogDefinition {
   readonly id: string;
   /** Any of these texts on screen identifies the dialog. */
   readonly markers: readonly string[];
-  /** The label of the option polecat chooses. */
-  readonly answer: string;
+  /**
+   * Labels of the option polecat chooses, in order of preference (wordings differ between versions). A label also
+   * matches an option that adds a parenthesised detail: `Trust folder` matches `Trust folder (/work/x)`.
+   */
+  readonly answers: readonly string[];
+  /** For dialogs without numbered options: the key that chooses the answer (shown on screen as `[a]`). */
+  readonly hotkey?: string;
 }
 
+/**
+ * Startup dialogs of the agents polecat starts, by their own wording. Order matters where markers overlap: Cursor's
+ * trust screen also asks "Do you trust the contents of this directory?", so it comes before Codex's.
+ */
 export const DIALOGS: readonly DialogDefinition[] = [
+  { id: 'trust', markers: ['Quick safety check', 'Yes, I trust this folder'], answers: ['Yes, I trust this folder'] },
+  { id: 'bypass', markers: ['Bypass Permissions mode'], answers: ['Yes, I accept'] },
+  // The caller exported the key for its agents (it is on the credential allow-list): use it.
+  { id: 'api-key', markers: ['Detected a custom API key'], answers: ['Yes'] },
+  { id: 'cursor-trust', markers: ['Workspace Trust Required'], answers: ['Trust this workspace'], hotkey: 'a' },
   {
-    id: 'trust',
-    markers: ['Quick safety check', 'Yes, I trust this folder'],
-    answer: 'Yes, I trust this folder',
+    id: 'codex-trust',
+    markers: ['Do you trust the contents of this directory?', 'allow Codex to work in this folder'],
+    answers: ['Yes, continue', 'Yes, allow Codex to work in this folder without asking for approval'],
   },
-  {
-    id: 'bypass',
-    markers: ['Bypass Permissions mode'],
-    answer: 'Yes, I accept',
-  },
+  // An update would replace the agent under a starting session: skip it.
+  { id: 'codex-update', markers: ['Update available!'], answers: ['Skip'] },
+  { id: 'folder-trust', markers: ['Do you trust the files in this folder?', 'Confirm folder trust'], answers: ['Trust folder', 'Yes, proceed', 'Yes'] },
 ];
+
+function labelMatches(label: string, answer: string): boolean {
+  return label === answer || label.startsWith(`${answer} (`);
+}
+
+/** The on-screen label of the option to choose in this dialog, if one of its answers is among the options. */
+export function pickAnswer(options: readonly DialogOption[], dialog: DialogDefinition): string | undefined {
+  for (const answer of dialog.answers) {
+    const option = options.find((o) => labelMatches(o.label, answer));
+    if (option) return option.label;
+  }
+  return undefined;
+}
 
 export interface DialogOption {
   readonly number: number;
@@ -32,7 +57,7 @@ export interface DialogOption {
 }
 
 const NBSP = /\u00a0/g;
-const CURSOR = /^[❯>›▶]$/u;
+const CURSOR = /^[❯>›▶●]$/u;
 
 export function normalizeScreen(screen: string): string {
   return screen.replace(NBSP, ' ');
@@ -40,7 +65,9 @@ export function normalizeScreen(screen: string): string {
 
 export function recognizeDialog(screen: string, dialogs: readonly DialogDefinition[] = DIALOGS): DialogDefinition | undefined {
   const text = normalizeScreen(screen);
-  return dialogs.find((dialog) => dialog.markers.some((marker) => text.includes(marker)) && text.includes(dialog.answer));
+  return dialogs.find(
+    (dialog) => dialog.markers.some((marker) => text.includes(marker)) && dialog.answers.some((answer) => text.includes(answer)),
+  );
 }
 
 /** Numbered options (`❯ 1. Yes`, `  2. No`), with the one the cursor is on marked selected. */

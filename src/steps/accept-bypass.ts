@@ -1,6 +1,6 @@
 import { fromPromise } from 'xstate';
 import type { StepResult, WaitInput } from '../../machines/startup.js';
-import { keysToReach, lastLines, parseOptions, recognizeDialog, showsPrompt } from '../agents/screen.js';
+import { keysToReach, lastLines, parseOptions, pickAnswer, recognizeDialog, showsPrompt } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
 import { lookAtPane, sleep } from './watch.js';
@@ -23,13 +23,21 @@ export const acceptBypass = (deps: StepDeps) =>
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'while answering startup dialogs');
       const dialog = recognizeDialog(screen);
       if (dialog && screen !== answeredScreen) {
-        const keys = keysToReach(parseOptions(screen), dialog.answer);
-        if (keys && keys.length > 0) {
-          await tmux.sendKeys(session.paneId, keys, { signal });
-        } else if (keys) {
-          await tmux.sendKeys(session.paneId, ['Enter'], { signal });
-          answered.push(`${dialog.id}: ${dialog.answer}`);
+        if (dialog.hotkey !== undefined) {
+          await tmux.sendKeys(session.paneId, ['-l', dialog.hotkey], { signal });
+          answered.push(`${dialog.id}: ${dialog.answers[0]}`);
           answeredScreen = screen;
+        } else {
+          const options = parseOptions(screen);
+          const label = pickAnswer(options, dialog);
+          const keys = label !== undefined ? keysToReach(options, label) : undefined;
+          if (keys && keys.length > 0) {
+            await tmux.sendKeys(session.paneId, keys, { signal });
+          } else if (keys) {
+            await tmux.sendKeys(session.paneId, ['Enter'], { signal });
+            answered.push(`${dialog.id}: ${label}`);
+            answeredScreen = screen;
+          }
         }
       } else if (!dialog && (prefix === '' ? Date.now() >= settledAt && screen.trim() !== '' : showsPrompt(screen, prefix))) {
         return { answered };

@@ -21,6 +21,7 @@ import {
   parseOptions,
   recognizeDialog,
   showsBusy,
+  pickAnswer,
   showsPrompt,
   type DialogOption,
 } from '../../src/agents/screen.js';
@@ -43,7 +44,7 @@ describe('fixtures', () => {
 // --- the whole table: one row per screen ------------------------------------------------------------------------
 
 interface Expectation {
-  dialog: 'trust' | 'bypass' | undefined;
+  dialog: string | undefined;
   prompt: boolean;
   busy: boolean;
   /** inputLine(screen, '❯ '); for dialog screens the option under the cursor (why callers check dialogs first). */
@@ -65,7 +66,7 @@ const TABLE: Record<string, Expectation> = {
   'claude-ready': { dialog: undefined, prompt: true, busy: false, input: '' },
   // The transcript shows the submitted prompt after `❯ `; the input line below it is empty and wins (last line).
   'claude-busy': { dialog: undefined, prompt: true, busy: true, input: '' },
-  'claude-api-key': { dialog: undefined, prompt: false, busy: false, input: '2. No (recommended)' },
+  'claude-api-key': { dialog: 'api-key', prompt: false, busy: false, input: '2. No (recommended)' },
 };
 
 describe.each(Object.entries(TABLE))('%s', (name, expected) => {
@@ -154,7 +155,7 @@ describe('keysToReach on real screens', () => {
     ] as const) {
       const text = screen(name);
       const dialog = recognizeDialog(text)!;
-      expect(keysToReach(parseOptions(text), dialog.answer), name).toEqual(keys);
+      expect(keysToReach(parseOptions(text), pickAnswer(parseOptions(text), dialog)!), name).toEqual(keys);
     }
   });
 });
@@ -231,8 +232,8 @@ describe('recognizeDialog (synthetic screens)', () => {
   });
 
   it('takes the first matching definition and accepts custom definitions', () => {
-    const custom = [{ id: 'api-key', markers: ['Detected a custom API key'], answer: 'No (recommended)' }];
-    expect(recognizeDialog(screen('claude-api-key'), custom)?.id).toBe('api-key');
+    const custom = [{ id: 'api-key-no', markers: ['Detected a custom API key'], answers: ['No (recommended)'] }];
+    expect(recognizeDialog(screen('claude-api-key'), custom)?.id).toBe('api-key-no');
     expect(recognizeDialog(screen('claude-trust'), custom)).toBeUndefined();
     expect(recognizeDialog(screen('claude-trust'), [...custom, ...DIALOGS])?.id).toBe('trust');
   });

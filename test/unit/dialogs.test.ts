@@ -1,0 +1,39 @@
+/**
+ * The other agents' startup dialogs. These screens are transcribed from the agents' source (Codex, Gemini CLI) or
+ * from screens other projects recorded (Copilot, Cursor): the real CLIs need accounts and network to get there.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { keysToReach, parseOptions, pickAnswer, recognizeDialog, showsPrompt } from '../../src/agents/screen.js';
+
+const screen = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/screens', `${name}.txt`), 'utf8');
+
+describe('other agents’ startup dialogs', () => {
+  it.each<[string, string, string | undefined, string[] | undefined]>([
+    ['codex-trust', 'codex-trust', 'Yes, continue', []],
+    ['codex-update', 'codex-update', 'Skip', ['Down']],
+    ['gemini-trust', 'folder-trust', 'Trust folder (Toast)', []],
+    ['copilot-trust', 'folder-trust', 'Yes', []],
+    ['cursor-trust', 'cursor-trust', undefined, undefined],
+    ['claude-api-key', 'api-key', 'Yes', ['Up']],
+  ])('%s is recognised as %s and answered with %j', (name, id, label, keys) => {
+    const text = screen(name);
+    const dialog = recognizeDialog(text);
+    expect(dialog?.id).toBe(id);
+    const options = parseOptions(text);
+    expect(pickAnswer(options, dialog!)).toBe(label);
+    if (label !== undefined) expect(keysToReach(options, label)).toEqual(keys);
+    expect(showsPrompt(text, '❯ ')).toBe(false);
+    expect(showsPrompt(text, '› ')).toBe(false);
+  });
+
+  it('answers Cursor by its hotkey, since its options are not numbered', () => {
+    expect(recognizeDialog(screen('cursor-trust'))).toMatchObject({ id: 'cursor-trust', hotkey: 'a' });
+  });
+
+  it('never picks "Trust parent folder" for "Trust folder", nor "Yes, and remember…" for "Yes"', () => {
+    expect(pickAnswer(parseOptions(screen('gemini-trust')), recognizeDialog(screen('gemini-trust'))!)).not.toContain('parent');
+    expect(pickAnswer(parseOptions(screen('copilot-trust')), recognizeDialog(screen('copilot-trust'))!)).toBe('Yes');
+  });
+});
