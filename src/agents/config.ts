@@ -89,15 +89,19 @@ function promptStyle(entry: Json, path: string, where: string): PromptStyle | un
   throw fieldError(path, `${where}.prompt_mode`, "'positional', 'none' or a flag such as '-i'");
 }
 
-/** The preset a custom entry builds on: its own name, else `provider`, else the preset running the same program, else Claude. */
+/**
+ * The preset a custom entry builds on: its own name, else `provider`, else the preset running the same program, else
+ * Claude's screen reading without Claude's settings file (a program that is not Claude would not read it).
+ */
 function baseFor(name: string, entry: Json, registry: AgentRegistry): AgentPreset {
   const provider = typeof entry.provider === 'string' ? entry.provider : undefined;
   const command = typeof entry.command === 'string' ? basename(entry.command) : undefined;
+  const claude = BUILTIN_PRESETS[DEFAULT_AGENT]!;
   return (
     findAgent(registry, name) ??
     (provider !== undefined ? findAgent(registry, provider) : undefined) ??
     Object.values(BUILTIN_PRESETS).find((p) => basename(p.command) === command) ??
-    BUILTIN_PRESETS[DEFAULT_AGENT]!
+    (command === undefined ? claude : { ...claude, hooks: { provider: 'none', dir: '', file: '' } })
   );
 }
 

@@ -13,9 +13,10 @@ export interface StepDeps {
 export interface StepDepsOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly pollMs?: number;
+  readonly bdTimeoutMs?: number;
 }
 
-export function createStepDeps({ env = process.env, pollMs = 50 }: StepDepsOptions = {}): StepDeps {
+export function createStepDeps({ env = process.env, pollMs = 50, bdTimeoutMs }: StepDepsOptions = {}): StepDeps {
   const clients = new Map<string, Tmux>();
   return {
     tmux(socket) {
@@ -26,7 +27,7 @@ export function createStepDeps({ env = process.env, pollMs = 50 }: StepDepsOptio
       }
       return client;
     },
-    beads: new Beads({ bin: env.GT_BD || 'bd' }),
+    beads: new Beads({ bin: env.GT_BD || 'bd', ...(bdTimeoutMs !== undefined ? { timeoutMs: bdTimeoutMs } : {}) }),
     pollMs,
   };
 }
