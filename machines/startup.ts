@@ -118,6 +118,8 @@ export interface StartupOutput {
   readonly sessionName: string;
   readonly socket: string;
   readonly session?: SessionInfo;
+  /** Startup dialogs answered, as `dialog: option`. */
+  readonly dialogsAnswered: readonly string[];
   readonly warnings: readonly string[];
   readonly failure?: StepFailure;
   readonly undone: readonly string[];
@@ -398,6 +400,7 @@ export const startupMachine = startupSetup.createMachine({
       sessionName: context.plan.sessionName,
       socket: context.plan.socket,
       ...(context.session ? { session: context.session } : {}),
+      dialogsAnswered: context.dialogsAnswered,
       warnings: context.warnings,
       ...(context.failure ? { failure: context.failure } : {}),
       undone: context.undone,

@@ -73,7 +73,7 @@ export class Beads {
     const command = `bd ${args.join(' ')}`;
     const result = await execa(this.bin, args, { cwd, reject: false, timeout: this.timeoutMs, cancelSignal: signal, stdin: 'ignore' });
     if ((result as { code?: string }).code === 'ENOENT') {
-      throw new BeadsError('bd-missing', id, `bd not found (looked for ${JSON.stringify(this.bin)}; install beads or set GT_BD)`);
+      throw new BeadsError('bd-missing', id, `bd not found, needed for issue ${id} (looked for ${JSON.stringify(this.bin)}; install beads or set GT_BD)`);
     }
     if (result.timedOut) throw new BeadsError('timeout', id, `${command} timed out after ${this.timeoutMs} ms`);
     if (result.isCanceled) throw new BeadsError('cancelled', id, `${command} was cancelled`);

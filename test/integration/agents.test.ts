@@ -105,6 +105,28 @@ describe('agents started as configured', () => {
   });
 });
 
+describe('agents with no prompt to see', () => {
+  it('waits their ready delay, answering dialogs meanwhile, then types the startup text', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    mkdirSync(join(town.root, 'gastown', 'settings'), { recursive: true });
+    writeFileSync(
+      join(town.root, 'gastown', 'settings', 'agents.json'),
+      JSON.stringify({ agents: { blind: { provider: 'sim', ready_prompt_prefix: '', ready_delay_ms: 400 } } }),
+    );
+    const log = town.logPath('blind');
+    const plan = planStart(address, { town: town.root, agent: `blind --dialogs trust --log ${log}`, prompt: 'no prompt to see' });
+    const result = await start(plan, { deps });
+    expect(result.failure).toBeUndefined();
+    expect(result.dialogsAnswered).toEqual(['trust: Yes, I trust this folder']);
+    const events = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.event === 'submit').map((e) => e.text)).toEqual(['no prompt to see']);
+    const prompt = events.find((e) => e.event === 'screen' && e.name === 'prompt');
+    const typed = events.find((e) => e.event === 'text');
+    expect(typed.ts - prompt.ts).toBeGreaterThanOrEqual(0);
+    await stop(planStop(address, { town: town.root }), { deps });
+  });
+});
+
 describe('issues through the stand-in bd', () => {
   it('routes an issue of another rig to that rig’s database and restores it on failure', async () => {
     const town = makeTown({ gastown: ['Toast'], beads: [] });
@@ -122,7 +144,7 @@ describe('issues through the stand-in bd', () => {
   });
 
   it.each([
-    ['bd missing', { GT_BD: '/nonexistent/bd' }, /bd not found .*\/nonexistent\/bd/],
+    ['bd missing', { GT_BD: '/nonexistent/bd' }, /bd not found, needed for issue gt-1 .*\/nonexistent\/bd/],
     ['bd failing', { BD_STANDIN_FAIL: 'exit:3' }, /bd show gt-1 --json failed \(exit 3\): Error: injected failure/],
     ['bd printing garbage', { BD_STANDIN_FAIL: 'garbage' }, /bd show gt-1: output is not JSON/],
     ['bd slower than its timeout', { BD_STANDIN_FAIL: 'slow:5000' }, /bd show gt-1 --json timed out after 500 ms/],

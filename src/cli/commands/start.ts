@@ -68,6 +68,7 @@ async function runStart(plan: ReturnType<typeof planStart>, output: Output): Pro
     const total = formatMs(Date.now() - started);
     for (const warning of result.warnings) err.write(`  warning: ${warning}\n`);
     if (result.result === 'running') {
+      if (result.dialogsAnswered.length > 0) err.write(`  answered: ${result.dialogsAnswered.join('; ')}\n`);
       out.write(
         `${plan.rig}/${plan.name} running in ${total}: session ${result.sessionName}, socket ${result.socket}, pane ${result.session?.paneId}, agent pid ${result.session?.panePid}\n` +
           `  attach: tmux -L ${result.socket} attach -t ${result.sessionName}\n`,
