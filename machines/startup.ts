@@ -44,6 +44,8 @@ export interface StartupInput {
   readonly env: Readonly<Record<string, string>>;
   /** Variables removed from the agent's environment (identity of whoever started polecat or the tmux server). */
   readonly unsetEnv: readonly string[];
+  /** Where createSession puts the caller's credentials for the agent's shell to read (and delete). */
+  readonly credentialsFile: string;
   /** Warnings found while planning (configuration fallbacks, skipped routes), reported with the run's own. */
   readonly planWarnings?: readonly string[];
   readonly startupText: string;
@@ -81,6 +83,7 @@ export interface RollbackInput {
   /** The issue as it was before this run touched it; set once the hook step began. */
   readonly restoreIssue?: IssueSnapshot;
   readonly beadsDir: string;
+  readonly credentialsFile: string;
 }
 
 export interface RollbackOutput {
@@ -346,6 +349,7 @@ export const startupMachine = startupSetup.createMachine({
           socket: context.plan.socket,
           sessionName: context.plan.sessionName,
           beadsDir: context.plan.beadsDir,
+          credentialsFile: context.plan.credentialsFile,
           ...(context.plan.issue !== undefined ? { issue: context.plan.issue } : {}),
           ...(context.hookStarted && context.issueBefore ? { restoreIssue: context.issueBefore } : {}),
         }),

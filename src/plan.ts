@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { StartupInput, StartupTimeouts } from '../machines/startup.js';
 import type { StopInput } from '../machines/stop.js';
 import { chooseAgent, loadAgents, type AgentChoice } from './agents/config.js';
@@ -101,7 +102,6 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
     agentName: preset.name,
     processNames: preset.processNames,
     runId,
-    callerEnv,
     presetEnv: preset.env,
   });
   const route = options.issue !== undefined ? routeIssue(location.townRoot, options.issue, paths.workDir) : { dir: paths.workDir, warnings: [] };
@@ -128,6 +128,7 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
     },
     env,
     unsetEnv: variablesToUnset(env),
+    credentialsFile: join(location.townRoot, '.runtime', 'polecat', `credentials-${runId}.env`),
     ...(planWarnings.length > 0 ? { planWarnings } : {}),
     startupText,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },

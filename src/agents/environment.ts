@@ -8,8 +8,6 @@ export interface AgentEnvironmentInput {
   readonly agentName: string;
   readonly processNames: readonly string[];
   readonly runId: string;
-  /** The environment polecat was started with: only the credential allow-list is taken from it. */
-  readonly callerEnv: NodeJS.ProcessEnv;
   /** The preset's own variables (e.g. OPENCODE_PERMISSION). */
   readonly presetEnv: Readonly<Record<string, string>>;
 }
@@ -46,9 +44,15 @@ export const CREDENTIAL_ALLOW_LIST: readonly string[] = [
   'GOOGLE_CLOUD_PROJECT',
   'GOOGLE_CLOUD_LOCATION',
   'CLOUD_ML_REGION',
+  'AWS_DEFAULT_REGION',
   'HTTP_PROXY',
   'HTTPS_PROXY',
   'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'GH_TOKEN',
+  'GITHUB_TOKEN',
   'CLAUDE_CODE_CLIENT_CERT',
   'CLAUDE_CODE_CLIENT_KEY',
   'CLAUDE_CODE_CLIENT_KEY_PASSPHRASE',
@@ -63,7 +67,7 @@ export const CREDENTIAL_ALLOW_LIST: readonly string[] = [
 ];
 
 /** Variables matched by prefix (Vertex region overrides such as VERTEX_REGION_CLAUDE_3_5_SONNET). */
-const CREDENTIAL_PREFIXES: readonly string[] = ['VERTEX_REGION_'];
+const CREDENTIAL_PREFIXES: readonly string[] = ['VERTEX_'];
 
 /** Who an agent is. The caller's values must never reach a polecat; the ones polecat does not set are unset. */
 export const IDENTITY_VARIABLES: readonly string[] = [
@@ -89,13 +93,51 @@ export function credentialsFrom(callerEnv: NodeJS.ProcessEnv): Record<string, st
 }
 
 /**
- * The environment a polecat's agent starts with (and that its session table keeps for later readers): the
- * allow-listed credentials of the caller, the preset's variables, then polecat's identity on top.
+ * What an agent keeps of the environment it would inherit from the tmux server: where it runs and for whom
+ * (PATH, HOME, locale, terminal, the SSH agent for git). Everything else there is unset, so nothing one caller had
+ * when the server started (a key, another provider's endpoint, an identity) reaches another caller's polecat.
+ */
+const BASE_ENVIRONMENT: readonly string[] = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'TERM',
+  'COLORTERM',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'TMUX_TMPDIR',
+  'XDG_RUNTIME_DIR',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_HOME',
+  'XDG_CACHE_HOME',
+  'SSH_AUTH_SOCK',
+  'TMUX',
+  'TMUX_PANE',
+];
+// LC_* is locale; POLECAT_TEST_* is the test suite's tmux guard, which must see its own settings.
+const BASE_PREFIXES: readonly string[] = ['LC_', 'POLECAT_TEST_'];
+
+export function isBaseVariable(key: string): boolean {
+  return BASE_ENVIRONMENT.includes(key) || BASE_PREFIXES.some((prefix) => key.startsWith(prefix));
+}
+
+/** The part of an environment tmux clients (and so a tmux server polecat starts) get: the base variables only. */
+export function baseEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && isBaseVariable(entry[0])));
+}
+
+/**
+ * The environment a polecat's agent starts with (and that its session table keeps for later readers): the preset's
+ * variables, then polecat's identity on top. Credentials are not here: they never go on a command line (see
+ * credentialsFrom and the startup command's credentials file).
  */
 export function agentEnvironment(input: AgentEnvironmentInput): Record<string, string> {
   const { rig, name } = input.address;
   const env: Record<string, string> = {
-    ...credentialsFrom(input.callerEnv),
     ...input.presetEnv,
     GT_ROLE: `${rig}/polecats/${name}`,
     GT_RIG: rig,
@@ -123,7 +165,13 @@ export function agentEnvironment(input: AgentEnvironmentInput): Record<string, s
   return env;
 }
 
-/** Identity variables polecat does not set for this agent: unset, so a caller's (or the tmux server's) cannot leak in. */
-export function variablesToUnset(env: Readonly<Record<string, string>>): string[] {
-  return IDENTITY_VARIABLES.filter((key) => !(key in env));
+/**
+ * Variables to remove from what the agent inherits: the identity variables polecat does not set, and every name in
+ * the tmux server's global environment that is neither a base variable, nor set by polecat, nor a credential the
+ * caller passes now.
+ */
+export function variablesToUnset(env: Readonly<Record<string, string>>, inherited: readonly string[] = [], credentials: readonly string[] = []): string[] {
+  const unset = new Set(IDENTITY_VARIABLES.filter((key) => !(key in env)));
+  for (const key of inherited) if (!isBaseVariable(key) && !(key in env) && !credentials.includes(key)) unset.add(key);
+  return [...unset].sort();
 }

@@ -11,10 +11,17 @@ export function shellQuote(word: string): string {
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * `exec env [-u NAME ...] K=V ... command args...`: `exec` so the agent replaces the shell and the pane shows the agent;
- * `-u` removes variables the agent must not inherit from the tmux server.
+ * `[. FILE && rm -f FILE &&] exec env [-u NAME ...] K=V ... command args...`: `exec` so the agent replaces the shell
+ * and the pane shows the agent; `-u` removes variables the agent must not inherit from the tmux server; the
+ * credentials file (see credentialsScript) is read and deleted first, so no secret is ever on a command line, where
+ * `ps` would show it to every user.
  */
-export function buildStartupCommand(env: Readonly<Record<string, string>>, argv: readonly string[], unset: readonly string[] = []): string {
+export function buildStartupCommand(
+  env: Readonly<Record<string, string>>,
+  argv: readonly string[],
+  unset: readonly string[] = [],
+  credentialsFile?: string,
+): string {
   if (argv.length === 0) throw new Error('startup command needs a program');
   // env takes any word with '=' before the program for an assignment, and no quoting can change that.
   if (argv[0]!.includes('=')) throw new Error(`the agent program path cannot contain '=': ${argv[0]}`);
@@ -28,5 +35,19 @@ export function buildStartupCommand(env: Readonly<Record<string, string>>, argv:
     if (!ENV_KEY.test(key)) throw new Error(`invalid environment variable name: ${JSON.stringify(key)}`);
     return ['-u', key];
   });
-  return ['exec', 'env', ...removals, ...pairs, ...argv.map(shellQuote)].join(' ');
+  const exec = ['exec', 'env', ...removals, ...pairs, ...argv.map(shellQuote)].join(' ');
+  if (credentialsFile === undefined) return exec;
+  const file = shellQuote(credentialsFile);
+  return `. ${file} && rm -f ${file} && ${exec}`;
+}
+
+/** The credentials file the startup command reads: `export K='v'` lines, quoted like every other word. */
+export function credentialsScript(values: Readonly<Record<string, string>>): string {
+  return Object.keys(values)
+    .sort()
+    .map((key) => {
+      if (!ENV_KEY.test(key)) throw new Error(`invalid environment variable name: ${JSON.stringify(key)}`);
+      return `export ${key}=${shellQuote(values[key]!)}\n`;
+    })
+    .join('');
 }

@@ -1,8 +1,11 @@
+import { rm } from 'node:fs/promises';
 import { fromPromise } from 'xstate';
 import type { SessionInfo, StartupInput } from '../../machines/startup.js';
+import { credentialsFrom, variablesToUnset } from '../agents/environment.js';
 import { programNotFoundMessage, resolveProgram } from '../agents/program.js';
 import { lastLines } from '../agents/screen.js';
-import { buildStartupCommand } from '../agents/shell.js';
+import { buildStartupCommand, credentialsScript } from '../agents/shell.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { sessionTarget } from '../tmux/client.js';
 import { TmuxError } from '../tmux/errors.js';
 import { describeExit, formatTemplate, PANE_FIELDS, parseRow } from '../tmux/formats.js';
@@ -14,7 +17,11 @@ import { StepError } from './errors.js';
 /**
  * The session on the town socket, in one tmux call: a detached session (environment by `-e`), `window-size latest`
  * (else tmux pins detached windows to 80x24), `remain-on-exit on` (so a dying agent leaves its exit status and
- * screen), then the agent replaces the shell with `respawn-pane -k`. A pane already dead fails the step at once.
+ * screen), `default-shell /bin/sh` (the startup command is POSIX shell, whatever shell the user logs in with), then
+ * the agent replaces the shell with `respawn-pane -k`. A pane already dead fails the step at once.
+ *
+ * The caller's credentials reach the agent through a 0600 file its shell reads and deletes, never through tmux's
+ * command line; variables the server's environment has and the agent should not are unset.
  */
 export const createSession = (deps: StepDeps) =>
   fromPromise<SessionInfo, StartupInput>(async ({ input, signal }) => {
@@ -24,29 +31,37 @@ export const createSession = (deps: StepDeps) =>
     const resolved = resolveProgram(program!, process.env.PATH, input.workDir);
     if (!resolved) throw new StepError(programNotFoundMessage(program!));
     const tmux = deps.tmux(input.socket);
-    const command = buildStartupCommand(input.env, [resolved, ...args], input.unsetEnv);
+    const credentials = credentialsFrom(process.env);
+    const inherited = await tmux.globalEnvironmentNames({ signal });
+    const unset = [...new Set([...input.unsetEnv, ...variablesToUnset(input.env, inherited, Object.keys(credentials))])].sort();
+    const hasCredentials = Object.keys(credentials).length > 0;
+    if (hasCredentials) await writeFileAtomic(input.credentialsFile, credentialsScript(credentials), 0o600);
+    const command = buildStartupCommand(input.env, [resolved, ...args], unset, hasCredentials ? input.credentialsFile : undefined);
     const session = input.sessionName;
     // The new session's only pane; `=name:` resolves to it whatever base-index the user's tmux.conf sets.
     const pane = sessionTarget(session);
     const envArgs = Object.keys(input.env)
       .sort()
       .flatMap((key) => ['-e', `${key}=${input.env[key]}`]);
-    const created = await tmux
-      .batch(
-      [
-        ['new-session', '-d', '-s', session, '-c', input.workDir, '-x', '200', '-y', '50', ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
-        ['set-option', '-w', '-t', pane, 'window-size', 'latest'],
-        ['set-option', '-w', '-t', pane, 'remain-on-exit', 'on'],
-        ['respawn-pane', '-k', '-t', pane, '-c', input.workDir, command],
-      ],
-      { signal },
-      )
-      .catch((error: unknown) => {
-        if (error instanceof TmuxError && error.code === 'session-exists') {
-          throw new StepError(`session ${session} already exists on socket ${input.socket}: another start of this polecat got there first`);
-        }
-        throw error;
-      });
+    let created: string;
+    try {
+      created = await tmux.batch(
+        [
+          ['new-session', '-d', '-s', session, '-c', input.workDir, '-x', '200', '-y', '50', ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
+          ['set-option', '-w', '-t', pane, 'window-size', 'latest'],
+          ['set-option', '-w', '-t', pane, 'remain-on-exit', 'on'],
+          ['set-option', '-t', pane, 'default-shell', '/bin/sh'],
+          ['respawn-pane', '-k', '-t', pane, '-c', input.workDir, command],
+        ],
+        { signal },
+      );
+    } catch (error) {
+      await rm(input.credentialsFile, { force: true });
+      if (error instanceof TmuxError && error.code === 'session-exists') {
+        throw new StepError(`session ${session} already exists on socket ${input.socket}: another start of this polecat got there first`);
+      }
+      throw error;
+    }
     const { paneId, panePid } = parseRow(PANE_FIELDS, created.split('\n')[0] ?? '');
     try {
       const info = await tmux.paneInfo(paneId, { signal });
@@ -59,8 +74,9 @@ export const createSession = (deps: StepDeps) =>
       }
       return { paneId, panePid: info.panePid ?? panePid ?? 0 };
     } catch (error) {
-      // This step made the session; it does not leave a half-made one behind.
+      // This step made the session; it does not leave a half-made one, or the credentials file, behind.
       await killSessionWithProcesses(tmux, session, { graceMs: 500 }).catch(() => undefined);
+      await rm(input.credentialsFile, { force: true });
       throw error;
     }
   });

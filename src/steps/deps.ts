@@ -1,4 +1,4 @@
-import { IDENTITY_VARIABLES } from '../agents/environment.js';
+import { baseEnvironment } from '../agents/environment.js';
 import { Beads } from '../beads/client.js';
 import { Tmux } from '../tmux/client.js';
 
@@ -22,7 +22,7 @@ export function createStepDeps({ env = process.env, pollMs = 50, bdTimeoutMs }: 
     tmux(socket) {
       let client = clients.get(socket);
       if (!client) {
-        client = new Tmux({ socket, scrubEnv: [...IDENTITY_VARIABLES, 'CLAUDECODE'] });
+        client = new Tmux({ socket, clientEnv: baseEnvironment(env) });
         clients.set(socket, client);
       }
       return client;

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { fromPromise } from 'xstate';
 import type { RollbackInput, RollbackOutput } from '../../machines/startup.js';
 import type { Beads } from '../beads/client.js';
@@ -23,6 +24,8 @@ export const rollback = (deps: StepDeps) =>
   fromPromise<RollbackOutput, RollbackInput>(async ({ input }) => {
     const outcome: Outcome = { undone: [], warnings: [] };
     if (input.sessionMayExist) await killOwnSession(deps.tmux(input.socket), input, outcome);
+    // Normally read and deleted by the agent's shell at once; an agent that never got that far leaves it here.
+    await rm(input.credentialsFile, { force: true }).catch(() => undefined);
     if (input.issue !== undefined && input.restoreIssue !== undefined) await restoreIssue(deps.beads, input, outcome);
     return outcome;
   });

@@ -117,6 +117,20 @@ export class Tmux {
     );
   }
 
+  /** The names in the server's global environment (what every new pane inherits); no server, none. */
+  async globalEnvironmentNames({ signal }: Signalled = {}): Promise<string[]> {
+    try {
+      const { stdout } = await this.run(['show-environment', '-g'], { signal });
+      return stdout
+        .split('\n')
+        .map((line) => (line.startsWith('-') ? line.slice(1) : line.slice(0, line.indexOf('='))))
+        .filter((name) => name !== '');
+    } catch (error) {
+      if (error instanceof TmuxError && error.code === 'no-server') return [];
+      throw error;
+    }
+  }
+
   async showEnvironment(session: string, { signal }: Signalled = {}): Promise<Record<string, string>> {
     const { stdout } = await this.run(['show-environment', '-t', sessionTarget(session)], { signal });
     const env: Record<string, string> = {};

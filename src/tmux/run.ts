@@ -9,10 +9,10 @@ export interface TmuxRunnerOptions {
   /** Per-call timeout. */
   readonly timeoutMs?: number;
   /**
-   * Variables kept out of tmux's environment: a server this call starts takes the caller's environment as its global
-   * one, which every pane inherits.
+   * The whole environment of the tmux client processes, instead of this process's: a server a call starts takes the
+   * client's environment as its global one, which every pane inherits.
    */
-  readonly scrubEnv?: readonly string[];
+  readonly clientEnv?: Readonly<Record<string, string>>;
 }
 
 export interface TmuxCallOptions {
@@ -38,8 +38,8 @@ export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
   }
   const bin = options.bin ?? 'tmux';
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const env: Record<string, undefined> = { TMUX: undefined, TMUX_PANE: undefined };
-  for (const key of options.scrubEnv ?? []) env[key] = undefined;
+  const { TMUX: _tmux, TMUX_PANE: _pane, ...clientEnv } = options.clientEnv ?? {};
+  const env = options.clientEnv ? clientEnv : { TMUX: undefined, TMUX_PANE: undefined };
   return async (args, call = {}) => {
     const argv = [bin, '-u', '-L', options.socket, ...args];
     const subcommand = args[0] ?? '';
@@ -53,6 +53,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
       stdin: call.input === undefined ? 'ignore' : undefined,
       stripFinalNewline: true,
       env,
+      extendEnv: options.clientEnv === undefined,
     });
     const result: TmuxCallResult = {
       argv,

@@ -10,7 +10,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
 
 const fixturesBin = resolve(import.meta.dirname, '../fixtures/bin');
-const realTmux = process.env.POLECAT_REAL_TMUX ?? findOnPath('tmux');
+const realTmux = process.env.POLECAT_TEST_REAL_TMUX ?? findOnPath('tmux');
 const dir = mkdtempSync(join(tmpdir(), 'polecat-test-'));
 
 process.env.TMUX_TMPDIR = dir;
@@ -20,7 +20,7 @@ mkdirSync(home);
 writeFileSync(join(home, '.tmux.conf'), 'set -g base-index 1\nsetw -g pane-base-index 1\n');
 process.env.HOME = home;
 delete process.env.XDG_CONFIG_HOME;
-process.env.POLECAT_REAL_TMUX = realTmux;
+process.env.POLECAT_TEST_REAL_TMUX = realTmux;
 process.env.POLECAT_TEST_TMUX_LOG = join(dir, 'tmux-calls.log');
 process.env.POLECAT_TEST_TMUX_VIOLATIONS = join(dir, 'tmux-violations.log');
 process.env.PATH = `${fixturesBin}${delimiter}${process.env.PATH ?? ''}`;

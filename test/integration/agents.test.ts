@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simAgentScript } from '../../src/agents/presets.js';
@@ -41,25 +41,23 @@ function dumpingAgent(town: TestTown, promptMode: string) {
 }
 
 describe('agents started as configured', () => {
-  it('gives the agent polecat’s identity and the allow-listed credentials, and nothing of the caller’s identity', async () => {
+  it('gives the agent polecat’s identity and the caller’s credentials, and nothing else the server holds', async () => {
     const town = makeTown({ gastown: ['Toast'] });
     const dump = dumpingAgent(town, '--task');
-    const callerEnv = {
-      ...process.env,
-      ANTHROPIC_API_KEY: 'sk-test-key',
-      OPENAI_API_KEY: 'sk-openai',
-      ANTHROPIC_BASE_URL: 'https://elsewhere.example',
-      GT_ROLE: 'mayor',
-      GT_CREW: 'joe',
-      BD_ACTOR: 'mayor',
-      CLAUDECODE: '1',
-    };
-    const plan = planStart(address, { town: town.root, agent: 'dump', prompt: 'start "now"; $HOME `x`', env: callerEnv });
-    // A tmux server that already has a caller's identity in its global environment, as when a crew member started it.
-    execFileSync('tmux', ['-L', plan.socket, 'new-session', '-d', '-s', 'keeper'], { env: { ...process.env, GT_CREW: 'joe', GT_DOG_NAME: 'rex' } });
-
-    const result = await start(plan, { deps });
-    expect(result.failure).toBeUndefined();
+    const plan = planStart(address, { town: town.root, agent: 'dump', prompt: 'start "now"; $HOME `x`' });
+    // A server another caller started: its global environment has that caller's key, endpoint, secret and identity.
+    execFileSync('tmux', ['-L', plan.socket, 'new-session', '-d', '-s', 'keeper'], {
+      env: { ...process.env, ANTHROPIC_API_KEY: 'sk-someone-else', ANTHROPIC_BASE_URL: 'https://elsewhere.example', SECRET_FOO: 'leak', GT_CREW: 'joe', GT_ROLE: 'mayor' },
+    });
+    const saved = { ...process.env };
+    Object.assign(process.env, { OPENAI_API_KEY: 'sk-openai-mine', ANTHROPIC_BASE_URL: 'https://mine.example', GT_ROLE: 'crew', CLAUDECODE: '1' });
+    try {
+      const result = await start(plan, { deps });
+      expect(result.failure).toBeUndefined();
+      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain('sk-openai-mine');
+    } finally {
+      process.env = saved;
+    }
     expect(dump.argv()).toEqual(['--task', 'start "now"; $HOME `x`']);
     const env = dump.env();
     expect(env).toMatchObject({
@@ -74,11 +72,20 @@ describe('agents started as configured', () => {
       BD_ACTOR: 'gastown/polecats/Toast',
       BEADS_AGENT_NAME: 'gastown/Toast',
       GIT_AUTHOR_NAME: 'Toast',
-      ANTHROPIC_API_KEY: 'sk-test-key',
-      OPENAI_API_KEY: 'sk-openai',
+      OPENAI_API_KEY: 'sk-openai-mine',
       CLAUDECODE: '',
     });
-    for (const key of ['GT_CREW', 'GT_DOG_NAME', 'ANTHROPIC_BASE_URL']) expect(env, key).not.toHaveProperty(key);
+    for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'SECRET_FOO', 'GT_CREW']) expect(env, key).not.toHaveProperty(key);
+    expect(existsSync(plan.credentialsFile)).toBe(false);
+    await stop(planStop(address, { town: town.root }), { deps });
+  });
+
+  it('runs the startup command with /bin/sh whatever default-shell the server has', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const plan = planStart(address, { town: town.root, agent: 'sim' });
+    execFileSync('tmux', ['-L', plan.socket, 'new-session', '-d', '-s', 'keeper', 'sleep 600', ';', 'set-option', '-g', 'default-shell', '/bin/false']);
+    const result = await start(plan, { deps });
+    expect(result.failure).toBeUndefined();
     await stop(planStop(address, { town: town.root }), { deps });
   });
 

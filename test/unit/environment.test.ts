@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { statSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agentEnvironment, CREDENTIAL_ALLOW_LIST, IDENTITY_VARIABLES, variablesToUnset } from '../../src/agents/environment.js';
+import { agentEnvironment, CREDENTIAL_ALLOW_LIST, credentialsFrom, variablesToUnset } from '../../src/agents/environment.js';
 import { ensureSettingsFile, settingsPlan, settingsTemplate } from '../../src/agents/settings.js';
 import { BUILTIN_PRESETS, type HooksProvider } from '../../src/agents/presets.js';
-import { buildStartupCommand } from '../../src/agents/shell.js';
+import { buildStartupCommand, credentialsScript } from '../../src/agents/shell.js';
 import { makeTown } from '../helpers/town.js';
 
 const base = {
@@ -20,48 +21,62 @@ const base = {
 };
 
 describe('agentEnvironment', () => {
-  it('passes the allow-listed credentials and nothing else of the caller', () => {
+  it('holds polecat’s identity and the preset’s variables, and no credentials (they never go on a command line)', () => {
+    const env = agentEnvironment({ ...base, presetEnv: { OPENCODE_PERMISSION: '{"*":"allow"}', NODE_OPTIONS: '--max-old-space-size=4096' } });
+    expect(env).toMatchObject({
+      GT_ROLE: 'gastown/polecats/Toast',
+      GT_RIG: 'gastown',
+      GT_POLECAT: 'Toast',
+      GT_AGENT: 'claude',
+      GT_RUN: 'run-1',
+      OPENCODE_PERMISSION: '{"*":"allow"}',
+      NODE_OPTIONS: '--max-old-space-size=4096',
+      CLAUDECODE: '',
+    });
+    for (const key of CREDENTIAL_ALLOW_LIST) expect(env).not.toHaveProperty(key);
+  });
+
+  it('takes only the allow-listed credentials of the caller', () => {
     const callerEnv = {
       ANTHROPIC_API_KEY: 'sk-1',
       OPENAI_API_KEY: 'sk-2',
       VERTEX_REGION_CLAUDE_4_OPUS: 'europe-west1',
-      HTTPS_PROXY: 'http://proxy:3128',
+      https_proxy: 'http://proxy:3128',
       ANTHROPIC_BASE_URL: 'https://elsewhere.example',
       SECRET_OF_MINE: 'x',
       GT_ROLE: 'mayor',
-      GT_CREW: 'joe',
-      NODE_OPTIONS: '--inspect',
     };
-    const env = agentEnvironment({ ...base, callerEnv });
-    expect(env).toMatchObject({
+    expect(credentialsFrom(callerEnv)).toEqual({
       ANTHROPIC_API_KEY: 'sk-1',
       OPENAI_API_KEY: 'sk-2',
       VERTEX_REGION_CLAUDE_4_OPUS: 'europe-west1',
-      HTTPS_PROXY: 'http://proxy:3128',
-      GT_ROLE: 'gastown/polecats/Toast',
-      NODE_OPTIONS: '',
-      CLAUDECODE: '',
+      https_proxy: 'http://proxy:3128',
     });
-    for (const key of ['ANTHROPIC_BASE_URL', 'SECRET_OF_MINE', 'GT_CREW']) expect(env).not.toHaveProperty(key);
     expect(CREDENTIAL_ALLOW_LIST).not.toContain('ANTHROPIC_BASE_URL');
   });
 
-  it('sets every identity variable to the polecat or unsets it', () => {
-    const env = agentEnvironment({ ...base, callerEnv: {} });
-    const unset = variablesToUnset(env);
-    for (const key of IDENTITY_VARIABLES) expect(key in env || unset.includes(key), key).toBe(true);
-    expect(unset).toEqual(['GT_CREW', 'GT_DOG_NAME']);
+  it('unsets identity variables polecat does not set, and whatever else the server holds that is not base or passed', () => {
+    const env = agentEnvironment(base);
+    expect(variablesToUnset(env)).toEqual(['GT_CREW', 'GT_DOG_NAME']);
+    const inherited = ['PATH', 'HOME', 'LC_ALL', 'ANTHROPIC_BASE_URL', 'SECRET_OF_MINE', 'ANTHROPIC_API_KEY', 'GT_ROLE', 'OPENAI_API_KEY'];
+    expect(variablesToUnset(env, inherited, ['OPENAI_API_KEY'])).toEqual(['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'GT_CREW', 'GT_DOG_NAME', 'SECRET_OF_MINE']);
   });
 
-  it('keeps no identity of the caller through a real shell, even when the shell inherited it', () => {
-    const env = agentEnvironment({ ...base, callerEnv: {} });
-    const command = buildStartupCommand(env, ['/usr/bin/env', '-0'], variablesToUnset(env));
-    const inherited = { ...process.env, GT_CREW: 'joe', GT_DOG_NAME: 'rex', GT_ROLE: 'mayor', BD_ACTOR: 'mayor', GIT_AUTHOR_NAME: 'Me' };
-    const result = spawnSync('/bin/sh', ['-c', command], { env: inherited, encoding: 'utf8' });
+  it('through a real shell: credentials from the file (then deleted), identity and strays of the server gone', () => {
+    const env = agentEnvironment(base);
+    const dir = mkdtempSync(join(tmpdir(), 'polecat-env-'));
+    const file = join(dir, 'credentials.env');
+    const secret = `sk-'quoted' "and" $dollar \`tick\` \n newline`;
+    writeFileSync(file, credentialsScript({ ANTHROPIC_API_KEY: secret }), { mode: 0o600 });
+    const inherited = ['GT_CREW', 'ANTHROPIC_BASE_URL', 'SECRET_OF_MINE'];
+    const command = buildStartupCommand(env, ['/usr/bin/env', '-0'], variablesToUnset(env, inherited, ['ANTHROPIC_API_KEY']), file);
+    expect(command).not.toContain('sk-');
+    const server = { ...process.env, GT_CREW: 'joe', GT_ROLE: 'mayor', ANTHROPIC_BASE_URL: 'https://elsewhere.example', SECRET_OF_MINE: 'x' };
+    const result = spawnSync('/bin/sh', ['-c', command], { env: server, encoding: 'utf8' });
     const seen = Object.fromEntries(result.stdout.split('\0').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-    expect(seen).toMatchObject({ GT_ROLE: 'gastown/polecats/Toast', BD_ACTOR: 'gastown/polecats/Toast', GIT_AUTHOR_NAME: 'Toast' });
-    expect(seen).not.toHaveProperty('GT_CREW');
-    expect(seen).not.toHaveProperty('GT_DOG_NAME');
+    expect(seen).toMatchObject({ GT_ROLE: 'gastown/polecats/Toast', ANTHROPIC_API_KEY: secret });
+    for (const key of inherited) expect(seen, key).not.toHaveProperty(key);
+    expect(existsSync(file)).toBe(false);
   });
 });
 
