@@ -2,11 +2,11 @@
 // Kept apart from the CLI module: npm's bin symlink breaks "is this the main module" checks.
 import { main } from '../dist/src/cli/main.js';
 
-// `polecat ... | head` closes the pipe early: that is the reader's choice, not an error.
+// `polecat ... | head` closes the pipe early: that is the reader's choice, and a start or stop in progress must still
+// finish (or roll back) properly, so output that can no longer be written is dropped, not fatal.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
+    if (error.code !== 'EPIPE') throw error;
   });
 }
 

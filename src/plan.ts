@@ -67,7 +67,8 @@ function promptWords(preset: AgentPreset, text: string): string[] {
   if (text === '') return [];
   switch (preset.prompt.kind) {
     case 'positional':
-      return [text];
+      // A prompt that starts like an option ("--help me…") must not be read as one.
+      return text.startsWith('-') ? ['--', text] : [text];
     case 'flag':
       return [preset.prompt.flag, text];
     case 'none':
@@ -89,7 +90,7 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
       ? { ...resolveAgent(options.agent, registry), source: '--agent', warnings: [] }
       : chooseAgent(location.townRoot, address.rig, registry, callerEnv.PATH);
   const { preset } = choice;
-  const settings = settingsPlan(preset, paths.polecatsDir, paths.workDir);
+  const settings = settingsPlan(preset, paths.polecatsDir, paths.workDir, choice.extraArgs);
   const startupText = options.prompt ?? defaultStartupText(address, options.issue);
   const onCommandLine = promptWords(preset, startupText);
   const argv = [preset.command, ...preset.args, ...settings.args, ...choice.extraArgs, ...onCommandLine];

@@ -51,6 +51,9 @@ function applyEntry(base: AgentPreset, name: string, entry: Json, path: string, 
   if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string'))) {
     throw fieldError(path, `${where}.env`, 'an object of strings');
   }
+  for (const key of Object.keys((env ?? {}) as Json)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw fieldError(path, `${where}.env key ${JSON.stringify(key)}`, 'a variable name (letters, digits, _)');
+  }
   const delay = entry.ready_delay_ms;
   if (delay !== undefined && (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0)) throw fieldError(path, `${where}.ready_delay_ms`, 'a whole number of ms');
   const hooks = entry.hooks;
@@ -66,7 +69,10 @@ function applyEntry(base: AgentPreset, name: string, entry: Json, path: string, 
     name,
     command: command ?? base.command,
     args: optionalStrings(entry, 'args', path, where) ?? base.args,
-    processNames: optionalStrings(entry, 'process_names', path, where) ?? (command !== undefined ? [basename(command)] : base.processNames),
+    // A new path to the same program keeps the names it runs under (Claude shows as node); another program, its own.
+    processNames:
+      optionalStrings(entry, 'process_names', path, where) ??
+      (command !== undefined && basename(command) !== basename(base.command) ? [basename(command)] : base.processNames),
     prompt: promptStyle(entry, path, where) ?? base.prompt,
     readyPromptPrefix: optionalString(entry, 'ready_prompt_prefix', path, where) ?? base.readyPromptPrefix,
     readyDelayMs: (delay as number | undefined) ?? base.readyDelayMs,
@@ -93,28 +99,35 @@ function promptStyle(entry: Json, path: string, where: string): PromptStyle | un
  * The preset a custom entry builds on: its own name, else `provider`, else the preset running the same program, else
  * Claude's screen reading without Claude's settings file (a program that is not Claude would not read it).
  */
-function baseFor(name: string, entry: Json, registry: AgentRegistry): AgentPreset {
-  const provider = typeof entry.provider === 'string' ? entry.provider : undefined;
+function baseFor(name: string, entry: Json, registry: AgentRegistry, path: string, where: string): AgentPreset {
+  const provider = entry.provider;
+  if (provider !== undefined) {
+    if (typeof provider !== 'string') throw fieldError(path, `${where}.provider`, 'an agent name');
+    const base = findAgent(registry, provider);
+    if (!base) throw unknownAgent(provider, registry, ` (${where}.provider in ${path})`);
+    return base;
+  }
   const command = typeof entry.command === 'string' ? basename(entry.command) : undefined;
   const claude = BUILTIN_PRESETS[DEFAULT_AGENT]!;
   return (
     findAgent(registry, name) ??
-    (provider !== undefined ? findAgent(registry, provider) : undefined) ??
     Object.values(BUILTIN_PRESETS).find((p) => basename(p.command) === command) ??
-    (command === undefined ? claude : { ...claude, hooks: { provider: 'none', dir: '', file: '' } })
+    // Another program entirely: Claude's screen reading, but none of Claude's flags or settings.
+    (command === undefined ? claude : { ...claude, args: [], hooks: { provider: 'none', dir: '', file: '' } })
   );
 }
 
 function mergeAgentsFile(registry: AgentRegistry, path: string): AgentRegistry {
   const file = readJsonFile(path);
   if (!file) return registry;
+  if (file.version !== undefined && file.version !== 1) throw fieldError(path, 'version', '1 (the only format polecat reads)');
   const agents = file.agents ?? {};
   if (typeof agents !== 'object' || agents === null || Array.isArray(agents)) throw fieldError(path, 'agents', 'an object');
   const merged: Record<string, AgentPreset> = { ...registry };
   for (const [name, entry] of Object.entries(agents as Json)) {
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new InvalidInputError(`${path}: agent name ${JSON.stringify(name)} must use letters, digits, '.', '_' or '-'`);
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw fieldError(path, `agents.${name}`, 'an object');
-    merged[name] = applyEntry(baseFor(name, entry as Json, merged), name, entry as Json, path, `agents.${name}`);
+    merged[name] = applyEntry(baseFor(name, entry as Json, merged, path, `agents.${name}`), name, entry as Json, path, `agents.${name}`);
   }
   return merged;
 }
@@ -172,7 +185,7 @@ export function chooseAgent(townRoot: string, rig: string, registry: AgentRegist
     if (typeof runtime !== 'object' || runtime === null || Array.isArray(runtime)) throw fieldError(rigFile, 'runtime', 'an object');
     const entry = runtime as Json;
     const name = typeof entry.provider === 'string' ? entry.provider : typeof entry.command === 'string' ? basename(entry.command) : DEFAULT_AGENT;
-    return { preset: applyEntry(baseFor(name, entry, registry), name, entry, rigFile, 'runtime'), extraArgs: [], source: 'rig runtime', warnings };
+    return { preset: applyEntry(baseFor(name, entry, registry, rigFile, 'runtime'), name, entry, rigFile, 'runtime'), extraArgs: [], source: 'rig runtime', warnings };
   }
   const rigAgent = named(rigFile, 'agent', rigConfig.agent);
   if (rigAgent) return { preset: rigAgent, extraArgs: [], source: 'rig agent', warnings };

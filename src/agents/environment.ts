@@ -115,6 +115,17 @@ const BASE_ENVIRONMENT: readonly string[] = [
   'XDG_DATA_HOME',
   'XDG_CACHE_HOME',
   'SSH_AUTH_SOCK',
+  'EDITOR',
+  'VISUAL',
+  'PAGER',
+  // Certificate bundles: behind a corporate proxy, without them nothing reaches the network.
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'NODE_EXTRA_CA_CERTS',
+  'CURL_CA_BUNDLE',
+  'REQUESTS_CA_BUNDLE',
+  'GIT_SSL_CAINFO',
+  'AWS_CA_BUNDLE',
   'TMUX',
   'TMUX_PANE',
 ];

@@ -14,12 +14,15 @@ export interface SettingsPlan {
  * Claude reads its polecat settings from the rig's shared polecats directory, outside any worktree, named with
  * `--settings`; the other agents read theirs from inside the work directory.
  */
-export function settingsPlan(preset: AgentPreset, polecatsDir: string, workDir: string): SettingsPlan {
+export function settingsPlan(preset: AgentPreset, polecatsDir: string, workDir: string, extraArgs: readonly string[] = []): SettingsPlan {
   const { provider, dir, file } = preset.hooks;
   if (provider === 'none' || file === '') return { path: undefined, args: [] };
   if (provider === 'claude') {
+    // Settings the user names on the agent's command line are theirs: polecat then writes and adds nothing.
+    const given = [...preset.args, ...extraArgs].some((arg) => arg === '--settings' || arg.startsWith('--settings='));
+    if (given) return { path: undefined, args: [] };
     const path = join(polecatsDir, dir, file);
-    return { path, args: preset.args.includes('--settings') ? [] : ['--settings', path] };
+    return { path, args: ['--settings', path] };
   }
   return { path: join(workDir, dir, file), args: [] };
 }

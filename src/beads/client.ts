@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { isDirectory } from '../town/town.js';
 
 export interface BeadsIssue {
   readonly id: string;
@@ -71,9 +72,14 @@ export class Beads {
 
   private async run(id: string, args: string[], cwd: string, signal: AbortSignal | undefined): Promise<string> {
     const command = `bd ${args.join(' ')}`;
+    if (!isDirectory(cwd)) throw new BeadsError('failed', id, `issue ${id} is looked up in ${cwd}, which is not a directory (check <town>/.beads/routes.jsonl)`);
     const result = await execa(this.bin, args, { cwd, reject: false, timeout: this.timeoutMs, cancelSignal: signal, stdin: 'ignore' });
-    if ((result as { code?: string }).code === 'ENOENT') {
+    const spawnError = (result as { code?: string }).code;
+    if (spawnError === 'ENOENT') {
       throw new BeadsError('bd-missing', id, `bd not found, needed for issue ${id} (looked for ${JSON.stringify(this.bin)}; install beads or set GT_BD)`);
+    }
+    if (spawnError === 'EACCES' || spawnError === 'EISDIR') {
+      throw new BeadsError('bd-missing', id, `bd at ${JSON.stringify(this.bin)} cannot be run (${spawnError}), needed for issue ${id}`);
     }
     if (result.timedOut) throw new BeadsError('timeout', id, `${command} timed out after ${this.timeoutMs} ms`);
     if (result.isCanceled) throw new BeadsError('cancelled', id, `${command} was cancelled`);

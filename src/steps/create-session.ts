@@ -17,8 +17,8 @@ import { StepError } from './errors.js';
 /**
  * The session on the town socket, in one tmux call: a detached session (environment by `-e`), `window-size latest`
  * (else tmux pins detached windows to 80x24), `remain-on-exit on` (so a dying agent leaves its exit status and
- * screen), `default-shell /bin/sh` (the startup command is POSIX shell, whatever shell the user logs in with), then
- * the agent replaces the shell with `respawn-pane -k`. A pane already dead fails the step at once.
+ * screen), then the agent replaces the shell with `respawn-pane -k` running `/bin/sh -c` (the startup command is
+ * POSIX shell, whatever shell the user logs in with). A pane already dead fails the step at once.
  *
  * The caller's credentials reach the agent through a 0600 file its shell reads and deletes, never through tmux's
  * command line; variables the server's environment has and the agent should not are unset.
@@ -50,8 +50,8 @@ export const createSession = (deps: StepDeps) =>
           ['new-session', '-d', '-s', session, '-c', input.workDir, '-x', '200', '-y', '50', ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
           ['set-option', '-w', '-t', pane, 'window-size', 'latest'],
           ['set-option', '-w', '-t', pane, 'remain-on-exit', 'on'],
-          ['set-option', '-t', pane, 'default-shell', '/bin/sh'],
-          ['respawn-pane', '-k', '-t', pane, '-c', input.workDir, command],
+          // Given as /bin/sh -c COMMAND, tmux runs it directly, not through the user's default-shell.
+          ['respawn-pane', '-k', '-t', pane, '-c', input.workDir, '/bin/sh', '-c', command],
         ],
         { signal },
       );

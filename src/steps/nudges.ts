@@ -13,6 +13,9 @@ export function sanitizeText(text: string): string {
 
 const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
 
+/** How long an agent that took the startup text on its command line gets to show it. */
+export const ARG_PROMPT_GRACE_MS = 5_000;
+
 /** A short, distinctive end of the text, to look for on screen. */
 function tailOf(text: string): string {
   const flat = collapse(text);
@@ -55,11 +58,15 @@ export const nudges = (deps: StepDeps) =>
     const look = async () => (await lookAtPane(tmux, session.paneId, signal, 'while receiving its startup text')).screen;
 
     if (plan.agent.promptMode === 'arg') {
+      // The agent submits it by itself once its dialogs are answered; give it a moment to show.
       const head = collapse(text).slice(0, 24);
-      const screen = await look();
-      return collapse(screen).includes(head) || showsBusy(screen)
-        ? {}
-        : { warnings: ['the startup text was passed on the command line but does not show on screen yet'] };
+      const until = Math.min(deadline, Date.now() + ARG_PROMPT_GRACE_MS);
+      for (;;) {
+        const screen = await look();
+        if (collapse(screen).includes(head) || showsBusy(screen)) return {};
+        if (Date.now() >= until) return { warnings: ['the startup text was passed on the command line but does not show on screen'] };
+        await sleep(deps.pollMs, signal);
+      }
     }
 
     const check = deliveryCheck(text, plan.agent.readyPromptPrefix);

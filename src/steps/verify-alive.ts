@@ -12,8 +12,11 @@ import { isShell, lookAtPane } from './watch.js';
  */
 export const verifyAlive = (deps: StepDeps) =>
   fromPromise<StepResult, { plan: StartupInput; session: SessionInfo }>(async ({ input: { plan, session }, signal }) => {
-    const { info } = await lookAtPane(deps.tmux(plan.socket), session.paneId, signal, 'right after startup');
-    if (isShell(info.currentCommand)) throw new StepError(`the pane runs ${info.currentCommand}, not the agent`);
+    const tmux = deps.tmux(plan.socket);
+    const { info } = await lookAtPane(tmux, session.paneId, signal, 'right after startup');
+    if (isShell(info.currentCommand) && (await tmux.showEnvironment(plan.sessionName, { signal })).GT_AGENT_READY !== '1') {
+      throw new StepError(`the pane runs ${info.currentCommand}, not the agent`);
+    }
     if (info.panePid === undefined || readProcess(info.panePid) === undefined) {
       throw new StepError(`the agent process ${info.panePid ?? '(unknown pid)'} is not alive`);
     }

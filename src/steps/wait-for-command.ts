@@ -12,7 +12,10 @@ import { isShell, lookAtPane, sleep } from './watch.js';
  */
 export const AGENT_SETTLE_MS = 300;
 
-/** The agent process is up: the pane runs something other than a shell, and has for a moment. The pane dying fails at once. */
+/**
+ * The agent process is up: the pane runs something other than a shell, and has for a moment (or, for an agent
+ * wrapped in a shell script, its settings hook set GT_AGENT_READY=1 in the session). The pane dying fails at once.
+ */
 export const waitForCommand = (deps: StepDeps) =>
   fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
@@ -20,6 +23,8 @@ export const waitForCommand = (deps: StepDeps) =>
       const { info, screen } = await lookAtPane(tmux, session.paneId, signal, 'before its process was up');
       const agent = info.panePid !== undefined ? readProcess(info.panePid) : undefined;
       if (!isShell(info.currentCommand) && agent && processAgeMs(agent) >= AGENT_SETTLE_MS) return {};
+      // An agent wrapped in a shell script keeps the shell's name; its session-start hook says it is up instead.
+      if (isShell(info.currentCommand) && (await tmux.showEnvironment(plan.sessionName, { signal })).GT_AGENT_READY === '1') return {};
       if (Date.now() >= deadline) {
         throw new StepError(`the agent process did not start before the deadline: the pane still runs ${info.currentCommand}`, {
           screen: lastLines(screen),

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -136,6 +137,23 @@ describe('polecat CLI, run as a user runs it', () => {
     expect(result.stderr).toContain('cancelled');
     expect(result.stderr).toContain('killed session gastown-Toast');
     expect(JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout)).toEqual([]);
+  });
+
+  it('finishes a start whose output pipe is closed early (polecat start … | head -1)', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const child = spawn(process.execPath, [CLI, 'start', 'gastown/Toast', '--town', town.root, '--agent', 'sim --startup-ms 300'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Like `head -1`: read the first chunk, then close the read ends of both pipes.
+    child.stderr.once('data', () => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    const listed = JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout);
+    expect(listed).toMatchObject([{ polecat: 'gastown/Toast', running: true }]);
+    expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
   });
 
   it('shows each step with its time on a terminal', async () => {

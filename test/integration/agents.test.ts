@@ -85,7 +85,7 @@ describe('agents started as configured', () => {
     const plan = planStart(address, { town: town.root, agent: 'sim' });
     execFileSync('tmux', ['-L', plan.socket, 'new-session', '-d', '-s', 'keeper', 'sleep 600', ';', 'set-option', '-g', 'default-shell', '/bin/false']);
     const result = await start(plan, { deps });
-    expect(result.failure).toBeUndefined();
+    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
     await stop(planStop(address, { town: town.root }), { deps });
   });
 
@@ -108,6 +108,21 @@ describe('agents started as configured', () => {
     const result = await start(plan, { deps });
     expect(result.result).toBe('running');
     expect(result.warnings).toEqual(['rig role_agents.polecat is auggie, but auggie is not installed; trying the next setting']);
+    await stop(planStop(address, { town: town.root }), { deps });
+  });
+});
+
+describe('an agent wrapped in a shell script', () => {
+  it('is taken as up once its hook sets GT_AGENT_READY, though the pane still shows the shell', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    mkdirSync(join(town.root, 'settings'), { recursive: true });
+    const script = `tmux set-environment GT_AGENT_READY 1; "${process.execPath}" "${simAgentScript()}"; echo wrapper done`;
+    writeFileSync(
+      join(town.root, 'settings', 'agents.json'),
+      JSON.stringify({ agents: { wrapped: { command: '/bin/sh', args: ['-c', script], prompt_mode: 'none', ready_prompt_prefix: '❯ ' } } }),
+    );
+    const result = await start(planStart(address, { town: town.root, agent: 'wrapped', prompt: 'hello wrapper' }), { deps });
+    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
     await stop(planStop(address, { town: town.root }), { deps });
   });
 });
@@ -171,6 +186,14 @@ describe('issues through the stand-in bd', () => {
     } finally {
       process.env = saved;
     }
+  });
+
+  it('says where it looked when a route leads to a directory that does not exist', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    mkdirSync(join(town.root, '.beads'), { recursive: true });
+    writeFileSync(join(town.root, '.beads', 'routes.jsonl'), '{"prefix": "xx-", "path": "gone/rig"}\n');
+    const result = await start(planStart(address, { town: town.root, agent: 'sim', issue: 'xx-1' }), { deps });
+    expect(result.failure?.message).toBe(`issue xx-1 is looked up in ${join(town.root, 'gone/rig')}, which is not a directory (check <town>/.beads/routes.jsonl)`);
   });
 
   it('stops a bd that hangs when the start is cancelled', async () => {

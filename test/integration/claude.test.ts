@@ -39,12 +39,13 @@ const claude = installClaude();
 if (claude.reason) console.warn(`skipping the real Claude Code test: ${claude.reason}`);
 
 describe.skipIf(claude.bin === undefined)('the real Claude Code CLI', () => {
+  process.env.PATH = `${join(CACHE, 'node_modules', '.bin')}${delimiter}${process.env.PATH}`;
+  // A home where Claude has been set up before (onboarding done), as on a polecat host; offline it cannot log in.
+  writeFileSync(join(process.env.HOME!, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true }));
+
   it('gets through trust and bypass, takes the startup prompt, and leaves no process after stop', { timeout: 150_000 }, async () => {
     const town = makeTown({ gastown: ['Toast'] });
-    process.env.PATH = `${join(CACHE, 'node_modules', '.bin')}${delimiter}${process.env.PATH}`;
-    // A home where Claude has been set up before (onboarding done), as on a polecat host; offline it cannot log in.
     const home = process.env.HOME!;
-    writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true }));
     // The user's own settings file, without the key that skips the bypass warning: polecat keeps it, Claude asks.
     const settings = join(town.root, 'gastown', 'polecats', '.claude', 'settings.json');
     mkdirSync(join(settings, '..'), { recursive: true });
@@ -86,5 +87,22 @@ describe.skipIf(claude.bin === undefined)('the real Claude Code CLI', () => {
     expect(stopped.result).toBe('stopped');
     for (const p of before) expect(isAlive(p.pid), `${p.pid} ${p.command}`).toBe(false);
     expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(town.root);
+  });
+
+  it("with polecat's own settings file: no bypass warning to answer, the prompt seen without a warning", { timeout: 150_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const npmPrefix = mkdtempSync(join(tmpdir(), 'polecat-claude-npm-'));
+    mkdirSync(join(town.root, 'settings'));
+    writeFileSync(join(town.root, 'settings', 'agents.json'), JSON.stringify({ agents: { claude: { env: { npm_config_prefix: npmPrefix } } } }));
+    const deps = createStepDeps({ pollMs: 100 });
+    const address = { rig: 'gastown', name: 'Toast' };
+    const plan = planStart(address, { town: town.root, agent: 'claude', timeouts: { dialogsMs: 90_000, readyMs: 30_000 } });
+    const result = await start(plan, { deps });
+    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
+    expect(result.dialogsAnswered).toEqual(['trust: Yes, I trust this folder']);
+    expect(result.warnings).toEqual([]);
+    const settings = JSON.parse(readFileSync(join(town.root, 'gastown', 'polecats', '.claude', 'settings.json'), 'utf8'));
+    expect(settings.skipDangerousModePermissionPrompt).toBe(true);
+    expect((await stop(planStop(address, { town: town.root }), { deps })).result).toBe('stopped');
   });
 });

@@ -39,6 +39,14 @@ describe('loadAgents', () => {
     expect(loadAgents(town.root, 'other').claude!.env).toEqual({ A: 'town' });
   });
 
+  it('gives another program none of Claude’s flags or settings, and keeps Claude’s process names for a new path to claude', () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    writeJson(join(town.root, 'settings', 'agents.json'), { agents: { cat: { command: '/bin/cat' }, claude: { command: '/opt/claude/bin/claude' } } });
+    const agents = loadAgents(town.root, 'gastown');
+    expect(agents.cat).toMatchObject({ args: [], hooks: { provider: 'none' }, processNames: ['cat'] });
+    expect(agents.claude).toMatchObject({ command: '/opt/claude/bin/claude', processNames: ['node', 'claude'], hooks: { provider: 'claude' } });
+  });
+
   it('bases a custom agent on its provider, else on the preset running the same program', () => {
     const town = makeTown({ gastown: ['Toast'] });
     writeJson(join(town.root, 'settings', 'agents.json'), {
@@ -60,6 +68,9 @@ describe('loadAgents', () => {
     [{ agents: { x: { hooks: { provider: 'emacs' } } } }, /hooks\.provider must be one of/],
     [{ agents: { 'a b': {} } }, /agent name "a b"/],
     [{ agents: { x: { command: '' } } }, /agents\.x\.command must be/],
+    [{ agents: { x: { env: { 'BAD KEY': 'v' } } } }, /agents\.x\.env key "BAD KEY" must be a variable name/],
+    [{ agents: { x: { provider: 'nosuch' } } }, /unknown agent "nosuch" \(agents\.x\.provider in/],
+    [{ version: 2, agents: {} }, /version must be 1/],
   ])('refuses a bad agents.json (%j) naming the file and field', (content, message) => {
     const town = makeTown({ gastown: ['Toast'] });
     const file = join(town.root, 'settings', 'agents.json');

@@ -160,3 +160,18 @@ describe('resolveAgent', () => {
     expect(refusal(() => resolveAgent(spec))).toMatch(/^unknown agent/);
   });
 });
+
+describe('resolveProgram', () => {
+  it("falls back to Claude's own install under HOME when claude is not on PATH", async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { resolveProgram } = await import('../../src/agents/program.js');
+    const home = mkdtempSync(join(tmpdir(), 'polecat-home-'));
+    expect(resolveProgram('claude', '/nonexistent', '/', home)).toBeUndefined();
+    mkdirSync(join(home, '.claude', 'local'), { recursive: true });
+    writeFileSync(join(home, '.claude', 'local', 'claude'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(resolveProgram('claude', '/nonexistent', '/', home)).toBe(join(home, '.claude', 'local', 'claude'));
+    expect(resolveProgram('codex', '/nonexistent', '/', home)).toBeUndefined();
+  });
+});

@@ -55,6 +55,21 @@ describe('planStart', () => {
     }
   });
 
+  it('keeps a startup text that looks like an option from being read as one', () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const plan = planStart(address, { town: town.root, prompt: '--help me fix the build' });
+    expect(plan.agent.argv.slice(-2)).toEqual(['--', '--help me fix the build']);
+  });
+
+  it('leaves the settings to the user who names a file with --settings', () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    for (const agent of ['claude --settings /my/s.json', 'claude --settings=/my/s.json']) {
+      const plan = planStart(address, { town: town.root, agent });
+      expect(plan.agent.settings).toBeUndefined();
+      expect(plan.agent.argv.filter((a) => a.startsWith('--settings'))).toHaveLength(1);
+    }
+  });
+
   it('plans a stop on the same socket and session as the start', () => {
     const town = makeTown({ gastown: ['Toast'] });
     const started = planStart(address, { town: town.root, agent: 'sim' });

@@ -19,7 +19,10 @@ export function startCommand(output: Output = processOutput): Command {
     .description('start a polecat: its agent in a tmux session on the town socket, dialogs answered, startup text delivered')
     .argument('<rig/name>', 'the polecat, e.g. gastown/Toast')
     .option('--issue <id>', 'beads issue to validate and hook to the polecat (needs bd on PATH or $GT_BD)')
-    .option('--agent <"name [args...]">', 'agent preset and extra arguments, e.g. --agent "sim --dialogs trust,bypass" (default: claude)')
+    .option(
+      '--agent <"name [args...]">',
+      'agent and extra arguments, e.g. --agent "sim --dialogs trust,bypass" (default: the rig\'s or town\'s settings/config.json, else claude)',
+    )
     .option('--prompt <text>', 'startup text delivered to the agent (default: names the polecat and its issue)')
     .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')
     .addOption(townOption())
