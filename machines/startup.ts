@@ -306,6 +306,20 @@ function stepState(step: StepName, next: string): any {
   };
 }
 
+/** What undoing a run needs, from the run's context: used by rollingBack, and to roll back an interrupted run. */
+export function rollbackInputFor(context: StartupContext): RollbackInput {
+  return {
+    runId: context.plan.runId,
+    sessionMayExist: context.sessionStarted,
+    socket: context.plan.socket,
+    sessionName: context.plan.sessionName,
+    beadsDir: context.plan.beadsDir,
+    credentialsFile: context.plan.credentialsFile,
+    ...(context.plan.issue !== undefined ? { issue: context.plan.issue } : {}),
+    ...(context.hookStarted && context.issueBefore ? { restoreIssue: context.issueBefore } : {}),
+  };
+}
+
 export const startupMachine = startupSetup.createMachine({
   id: 'startup',
   description: 'Start one polecat: its agent running in a tmux session, ready, with its startup text delivered.',
@@ -343,16 +357,7 @@ export const startupMachine = startupSetup.createMachine({
       invoke: {
         id: 'rollback',
         src: 'rollback',
-        input: ({ context }) => ({
-          runId: context.plan.runId,
-          sessionMayExist: context.sessionStarted,
-          socket: context.plan.socket,
-          sessionName: context.plan.sessionName,
-          beadsDir: context.plan.beadsDir,
-          credentialsFile: context.plan.credentialsFile,
-          ...(context.plan.issue !== undefined ? { issue: context.plan.issue } : {}),
-          ...(context.hookStarted && context.issueBefore ? { restoreIssue: context.issueBefore } : {}),
-        }),
+        input: ({ context }) => rollbackInputFor(context),
         onDone: [
           {
             guard: 'wasCancelled',

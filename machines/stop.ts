@@ -14,6 +14,7 @@ export interface OwnedProcess {
 }
 
 export interface StopInput {
+  readonly runId: string;
   readonly rig: string;
   readonly name: string;
   readonly townRoot: string;

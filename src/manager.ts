@@ -1,6 +1,18 @@
-import { createActor, type AnyActorRef, type SnapshotFrom } from 'xstate';
-import { startupMachine, type StartupInput, type StartupOutput } from '../machines/startup.js';
-import { stopMachine, type StopInput, type StopOutput } from '../machines/stop.js';
+import { createActor, toPromise } from 'xstate';
+import {
+  rollbackInputFor,
+  STARTUP_MACHINE_VERSION,
+  startupMachine,
+  type RollbackOutput,
+  type StartupContext,
+  type StartupInput,
+  type StartupOutput,
+} from '../machines/startup.js';
+import { STOP_MACHINE_VERSION, stopMachine, type StopInput, type StopOutput } from '../machines/stop.js';
+import { execute, type ProgressEvent } from './runs/execute.js';
+import { acquireLock, LockHeldError, lockHolder, type PolecatLock } from './runs/lock.js';
+import { currentProcess } from './runs/owner.js';
+import { listRuns, RUN_FORMAT_VERSION, RunFileError, RunFiles, runState, type ListedRun, type RunKind, type RunRecord, type RunResult } from './runs/store.js';
 import { createStepDeps, type StepDeps } from './steps/deps.js';
 import { startupActors, stopActors } from './steps/index.js';
 import { awaitExitStatus } from './steps/watch.js';
@@ -13,10 +25,7 @@ import { locate, resolveTown, type LocateOptions } from './plan.js';
 
 export { planStart, planStop } from './plan.js';
 
-/** A step's progress, as the CLI shows it. */
-export type ProgressEvent =
-  | { readonly type: 'step.started'; readonly step: string; readonly at: number }
-  | { readonly type: 'step.finished'; readonly step: string; readonly ms: number; readonly outcome: 'ok' | 'failed' | 'warning' | 'cancelled' };
+export type { ProgressEvent } from './runs/execute.js';
 
 export interface RunOptions {
   readonly deps?: StepDeps;
@@ -33,53 +42,144 @@ export function createStopMachine(deps: StepDeps = createStepDeps()) {
   return stopMachine.provide({ actors: stopActors(deps) });
 }
 
-/** Runs a machine to its final state, reporting each state entered and left with its duration. */
-function runToEnd<TOutput>(actor: AnyActorRef, options: RunOptions): Promise<TOutput> {
-  return new Promise<TOutput>((resolve, reject) => {
-    let current: string | undefined;
-    let enteredAt = Date.now();
-    let warnings = 0;
-    const onAbort = () => actor.send({ type: 'CANCEL' });
-    const finishStep = (snapshot: SnapshotFrom<typeof startupMachine>, next: string) => {
-      if (current === undefined) return;
-      const context = snapshot.context as { warnings?: readonly string[]; failure?: { step: string }; cancelled?: boolean };
-      const warned = (context.warnings?.length ?? 0) > warnings;
-      warnings = context.warnings?.length ?? 0;
-      const outcome =
-        context.failure?.step === current ? 'failed' : next === 'rollingBack' && context.cancelled ? 'cancelled' : warned ? 'warning' : 'ok';
-      options.onProgress?.({ type: 'step.finished', step: current, ms: Date.now() - enteredAt, outcome });
-    };
-    actor.subscribe({
-      next: (snapshot: SnapshotFrom<typeof startupMachine>) => {
-        const value = String(snapshot.value);
-        if (value !== current) {
-          finishStep(snapshot, value);
-          current = value;
-          enteredAt = Date.now();
-          if (snapshot.status === 'active') options.onProgress?.({ type: 'step.started', step: value, at: enteredAt });
-        }
-        if (snapshot.status === 'done') {
-          options.signal?.removeEventListener('abort', onAbort);
-          resolve(snapshot.output as TOutput);
-        }
-      },
-      error: (error) => {
-        options.signal?.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    });
-    actor.start();
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** A run that cannot go ahead: the polecat is busy with another run, or has an interrupted one to settle first. */
+export class RunRefusedError extends Error {
+  override readonly name = 'RunRefusedError';
 }
 
-export function start(plan: StartupInput, options: RunOptions = {}): Promise<StartupOutput> {
-  return runToEnd(createActor(createStartupMachine(options.deps), { input: plan }), options);
+function interruptedStarts(townRoot: string, rig: string, name: string): ListedRun[] {
+  return listRuns(townRoot).filter((r) => r.state === 'interrupted' && r.record.kind === 'start' && r.record.rig === rig && r.record.name === name);
 }
 
-export function stop(plan: StopInput, options: RunOptions = {}): Promise<StopOutput> {
-  return runToEnd(createActor(createStopMachine(options.deps), { input: plan }), options);
+function lockFor(townRoot: string, rig: string, name: string, runId: string, kind: RunKind): PolecatLock {
+  try {
+    return acquireLock(townRoot, rig, name, runId, kind);
+  } catch (error) {
+    if (error instanceof LockHeldError) throw new RunRefusedError(error.message);
+    throw error;
+  }
+}
+
+function newRecord(kind: RunKind, plan: { runId: string; rig: string; name: string }, machineVersion: number): RunRecord {
+  return {
+    format: RUN_FORMAT_VERSION,
+    runId: plan.runId,
+    kind,
+    rig: plan.rig,
+    name: plan.name,
+    machineVersion,
+    owner: currentProcess(),
+    startedAt: new Date().toISOString(),
+    input: plan,
+  };
+}
+
+function finish(files: RunFiles, result: RunResult): void {
+  files.update({ result, finishedAt: new Date().toISOString() });
+  files.append({ type: 'run.finished', result });
+}
+
+/**
+ * Starts a polecat: holds the polecat's lock for the whole run, refuses while an interrupted start of it waits to
+ * be resumed or rolled back, records the run (snapshot after every step, journal) and runs the startup machine.
+ */
+export async function start(plan: StartupInput, options: RunOptions = {}): Promise<StartupOutput> {
+  const lock = lockFor(plan.townRoot, plan.rig, plan.name, plan.runId, 'start');
+  try {
+    const [pending] = interruptedStarts(plan.townRoot, plan.rig, plan.name);
+    if (pending) {
+      const id = pending.record.runId;
+      throw new RunRefusedError(
+        `${plan.rig}/${plan.name} has an interrupted start, run ${id}: continue it with \`polecat resume ${id}\` or undo it with \`polecat rollback ${id}\``,
+      );
+    }
+    const files = new RunFiles(plan.townRoot, plan.runId);
+    files.create(newRecord('start', plan, STARTUP_MACHINE_VERSION));
+    files.append({ type: 'run.started', kind: 'start' });
+    const output = await execute<StartupOutput>(createActor(createStartupMachine(options.deps), { input: plan }), { ...options, files });
+    finish(files, output.result);
+    return output;
+  } finally {
+    lock.release();
+  }
+}
+
+/** A start in progress holds the lock: a stop cancels it (it rolls back) and waits for it to let go. */
+async function cancelStartInProgress(plan: StopInput, waitMs = 60_000): Promise<void> {
+  const holder = lockHolder(plan.townRoot, plan.rig, plan.name);
+  if (!holder) return;
+  if (holder.kind !== 'start') throw new RunRefusedError(`${plan.rig}/${plan.name} is busy: run ${holder.runId} (${holder.kind}, pid ${holder.pid}) holds it`);
+  process.kill(holder.pid, 'SIGTERM');
+  const deadline = Date.now() + waitMs;
+  while (lockHolder(plan.townRoot, plan.rig, plan.name)?.runId === holder.runId) {
+    if (Date.now() > deadline) throw new RunRefusedError(`the start in progress (run ${holder.runId}) did not finish rolling back within ${waitMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function stop(plan: StopInput, options: RunOptions = {}): Promise<StopOutput> {
+  await cancelStartInProgress(plan);
+  const lock = lockFor(plan.townRoot, plan.rig, plan.name, plan.runId, 'stop');
+  try {
+    const files = new RunFiles(plan.townRoot, plan.runId);
+    files.create(newRecord('stop', plan, STOP_MACHINE_VERSION));
+    files.append({ type: 'run.started', kind: 'stop' });
+    const output = await execute<StopOutput>(createActor(createStopMachine(options.deps), { input: plan }), { ...options, files });
+    finish(files, output.result);
+    return output;
+  } finally {
+    lock.release();
+  }
+}
+
+function interruptedRun(townRoot: string, runId: string): { files: RunFiles; record: RunRecord } {
+  const files = new RunFiles(townRoot, runId);
+  if (!files.exists()) throw new RunRefusedError(`no run ${runId} in town ${townRoot}`);
+  const record = files.record();
+  const state = runState(record);
+  if (state !== 'interrupted') throw new RunRefusedError(`run ${runId} is ${state === 'finished' ? `finished (${record.result})` : 'still in progress'}, not interrupted`);
+  if (record.kind !== 'start') throw new RunRefusedError(`run ${runId} is a ${record.kind}; only an interrupted start can be resumed or rolled back`);
+  if (record.machineVersion !== STARTUP_MACHINE_VERSION) {
+    throw new RunRefusedError(`run ${runId} was recorded by another version of the startup machine (${record.machineVersion}, this is ${STARTUP_MACHINE_VERSION})`);
+  }
+  return { files, record };
+}
+
+/** Continues an interrupted start from its snapshot: the step it was in runs again, waits keep their deadlines. */
+export async function resume(townRoot: string, runId: string, options: RunOptions = {}): Promise<StartupOutput> {
+  const { files, record } = interruptedRun(townRoot, runId);
+  const lock = lockFor(townRoot, record.rig, record.name, runId, 'start');
+  try {
+    files.update({ owner: currentProcess() });
+    files.append({ type: 'run.resumed' });
+    const actor = createActor(createStartupMachine(options.deps), { snapshot: files.snapshot() as never, input: record.input as StartupInput });
+    const output = await execute<StartupOutput>(actor, { ...options, files });
+    finish(files, output.result);
+    return output;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Undoes what an interrupted start did (its session and processes, the issue's hook), from its snapshot. */
+export async function rollbackRun(townRoot: string, runId: string, options: RunOptions = {}): Promise<RollbackOutput> {
+  const { files, record } = interruptedRun(townRoot, runId);
+  const lock = lockFor(townRoot, record.rig, record.name, runId, 'start');
+  try {
+    files.update({ owner: currentProcess() });
+    const snapshot = files.snapshot() as { context?: StartupContext };
+    if (!snapshot?.context?.plan) throw new RunFileError(`run ${runId} has no usable snapshot to roll back from`);
+    files.append({ type: 'state.entered', state: 'rollingBack' });
+    const began = Date.now();
+    const logic = startupActors(options.deps ?? createStepDeps()).rollback;
+    const output = await toPromise(createActor(logic, { input: rollbackInputFor(snapshot.context) }).start());
+    files.append({ type: 'step.finished', step: 'rollingBack', ms: Date.now() - began, outcome: 'ok' });
+    for (const warning of output.warnings ?? []) files.append({ type: 'warning', message: warning });
+    finish(files, 'rolledBack');
+    return output;
+  } finally {
+    lock.release();
+  }
 }
 
 export interface PolecatStatus {

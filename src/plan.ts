@@ -137,6 +137,7 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
 }
 
 export interface StopOptions extends LocateOptions {
+  readonly runId?: string;
   readonly force?: boolean;
   readonly gracefulMs?: number;
   readonly killGraceMs?: number;
@@ -145,6 +146,7 @@ export interface StopOptions extends LocateOptions {
 export function planStop(address: PolecatAddress, options: StopOptions): StopInput {
   const location = locate(address, options);
   return {
+    runId: options.runId ?? randomUUID(),
     rig: address.rig,
     name: address.name,
     townRoot: location.townRoot,

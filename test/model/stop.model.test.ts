@@ -4,7 +4,7 @@ import { stopMachine, type StopInput } from '../../machines/stop.js';
 import { allTransitions, completePaths, describeTransition, replayPath } from '../helpers/model.js';
 
 const ACTORS = ['inspectSession', 'gracefulStop', 'killProcesses', 'killSession', 'verifyGone'];
-const plan: StopInput = { rig: 'gastown', name: 'Toast', townRoot: '/town', socket: 'town-abc123', sessionName: 'gastown-Toast', force: false, gracefulMs: 100, killGraceMs: 100 };
+const plan: StopInput = { runId: 'stop-1', rig: 'gastown', name: 'Toast', townRoot: '/town', socket: 'town-abc123', sessionName: 'gastown-Toast', force: false, gracefulMs: 100, killGraceMs: 100 };
 const inputs: StopInput[] = [plan, { ...plan, force: true }];
 
 const OUTPUTS: Record<string, unknown[]> = {

@@ -1,0 +1,82 @@
+import type { AnyActorRef } from 'xstate';
+import type { RunFiles } from './store.js';
+
+/** A step's progress, as the CLI shows it and the journal keeps it. */
+export type ProgressEvent =
+  | { readonly type: 'step.started'; readonly step: string; readonly at: number }
+  | { readonly type: 'step.finished'; readonly step: string; readonly ms: number; readonly outcome: 'ok' | 'failed' | 'warning' | 'cancelled' };
+
+export interface ExecuteOptions {
+  readonly onProgress?: (event: ProgressEvent) => void;
+  /** Aborting sends CANCEL: the machine rolls back what it did. */
+  readonly signal?: AbortSignal;
+  /** Where the run is recorded: its snapshot after every step, and its journal. */
+  readonly files?: RunFiles;
+}
+
+interface ObservedContext {
+  readonly warnings?: readonly string[];
+  readonly failure?: { readonly step: string; readonly message: string; readonly screen?: string; readonly exitStatus?: number };
+  readonly cancelled?: boolean;
+}
+
+/**
+ * Runs a machine actor to its final state. Each state entered and left is reported with its duration, and, when the
+ * run is recorded, journaled as it happens with the actor's persisted snapshot written after every change, so a run
+ * whose process dies can be resumed or rolled back from where it was.
+ */
+export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): Promise<TOutput> {
+  const { files } = options;
+  return new Promise<TOutput>((resolve, reject) => {
+    let current: string | undefined;
+    let enteredAt = Date.now();
+    let warnings: number | undefined;
+    let failureJournaled = false;
+    const onAbort = () => {
+      files?.append({ type: 'event', event: 'CANCEL' });
+      actor.send({ type: 'CANCEL' });
+    };
+    const progress = (event: ProgressEvent) => {
+      if (event.type === 'step.finished') files?.append({ type: 'step.finished', step: event.step, ms: event.ms, outcome: event.outcome });
+      options.onProgress?.(event);
+    };
+    actor.subscribe({
+      next: (snapshot: { value: unknown; status: string; context: ObservedContext; output?: unknown }) => {
+        const value = String(snapshot.value);
+        const context = snapshot.context;
+        const seen = context.warnings?.length ?? 0;
+        // Warnings carried in from a restored snapshot or the plan are journaled once, as they first appear here.
+        for (const warning of context.warnings?.slice(warnings ?? 0) ?? []) files?.append({ type: 'warning', message: warning });
+        const warned = warnings !== undefined && seen > warnings;
+        warnings = seen;
+        if (context.failure && !failureJournaled) {
+          failureJournaled = true;
+          files?.append({ type: 'failure', ...context.failure });
+        }
+        if (value !== current) {
+          if (current !== undefined) {
+            const outcome =
+              context.failure?.step === current ? 'failed' : value === 'rollingBack' && context.cancelled ? 'cancelled' : warned ? 'warning' : 'ok';
+            progress({ type: 'step.finished', step: current, ms: Date.now() - enteredAt, outcome });
+          }
+          current = value;
+          enteredAt = Date.now();
+          files?.append({ type: 'state.entered', state: value });
+          if (snapshot.status === 'active') progress({ type: 'step.started', step: value, at: enteredAt });
+        }
+        files?.writeSnapshot(actor.getPersistedSnapshot());
+        if (snapshot.status === 'done') {
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve(snapshot.output as TOutput);
+        }
+      },
+      error: (error) => {
+        options.signal?.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    });
+    actor.start();
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

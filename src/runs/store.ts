@@ -1,0 +1,154 @@
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive, type ProcessIdentity } from './owner.js';
+
+/** Written with every run; a file with another version is refused rather than misread. */
+export const RUN_FORMAT_VERSION = 1;
+
+export type RunKind = 'start' | 'stop';
+export type RunResult = 'running' | 'failed' | 'cancelled' | 'stopped' | 'notRunning' | 'rolledBack';
+
+export interface RunRecord {
+  readonly format: typeof RUN_FORMAT_VERSION;
+  readonly runId: string;
+  readonly kind: RunKind;
+  readonly rig: string;
+  readonly name: string;
+  readonly machineVersion: number;
+  readonly owner: ProcessIdentity;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  /** How the run ended; absent while it is in progress (or was interrupted). */
+  readonly result?: RunResult;
+  /** The machine's input: everything needed to resume or roll back. Never holds secrets. */
+  readonly input: unknown;
+}
+
+export type RunState = 'in progress' | 'interrupted' | 'finished';
+
+export class RunFileError extends Error {
+  override readonly name = 'RunFileError';
+}
+
+export function runsDir(townRoot: string): string {
+  return join(townRoot, '.runtime', 'polecat', 'runs');
+}
+
+/** Atomic enough for one writer: temp file then rename, synchronously so records keep their order. */
+function writeJsonAtomic(path: string, value: unknown): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temp, path);
+}
+
+function readJson(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new RunFileError(`${what} ${path} cannot be read: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RunFileError(`${what} ${path} is damaged (not valid JSON)`);
+  }
+}
+
+export interface JournalEntry {
+  readonly ts: number;
+  readonly type: 'run.started' | 'state.entered' | 'step.finished' | 'warning' | 'failure' | 'event' | 'run.finished' | 'run.resumed';
+  readonly [key: string]: unknown;
+}
+
+/** One run's directory: run.json (the record), snapshot.json (the machine, restorable), journal.jsonl (append-only). */
+export class RunFiles {
+  readonly dir: string;
+
+  constructor(
+    readonly townRoot: string,
+    readonly runId: string,
+  ) {
+    if (!/^[A-Za-z0-9-]+$/.test(runId)) throw new RunFileError(`invalid run id ${JSON.stringify(runId)}`);
+    this.dir = join(runsDir(townRoot), runId);
+  }
+
+  create(record: RunRecord): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    writeJsonAtomic(join(this.dir, 'run.json'), record);
+  }
+
+  exists(): boolean {
+    return existsSync(join(this.dir, 'run.json'));
+  }
+
+  record(): RunRecord {
+    const value = readJson(join(this.dir, 'run.json'), 'run record') as Partial<RunRecord> | null;
+    if (typeof value !== 'object' || value === null || value.format !== RUN_FORMAT_VERSION || value.runId !== this.runId) {
+      throw new RunFileError(`run record ${join(this.dir, 'run.json')} is not a polecat run of format ${RUN_FORMAT_VERSION}`);
+    }
+    return value as RunRecord;
+  }
+
+  update(change: Partial<RunRecord>): RunRecord {
+    const next = { ...this.record(), ...change };
+    writeJsonAtomic(join(this.dir, 'run.json'), next);
+    return next;
+  }
+
+  writeSnapshot(snapshot: unknown): void {
+    writeJsonAtomic(join(this.dir, 'snapshot.json'), snapshot);
+  }
+
+  snapshot(): unknown {
+    return readJson(join(this.dir, 'snapshot.json'), 'run snapshot');
+  }
+
+  append(entry: Omit<JournalEntry, 'ts'> & { ts?: number }): void {
+    appendFileSync(join(this.dir, 'journal.jsonl'), `${JSON.stringify({ ts: Date.now(), ...entry })}\n`, { mode: 0o600 });
+  }
+
+  /** The journal's entries; a torn last line (a crash mid-write) is skipped, any other damage is an error. */
+  journal(): JournalEntry[] {
+    const path = join(this.dir, 'journal.jsonl');
+    if (!existsSync(path)) return [];
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const entries: JournalEntry[] = [];
+    lines.forEach((line, index) => {
+      if (line.trim() === '') return;
+      try {
+        entries.push(JSON.parse(line) as JournalEntry);
+      } catch {
+        if (index < lines.length - 2) throw new RunFileError(`run journal ${path} is damaged at line ${index + 1}`);
+      }
+    });
+    return entries;
+  }
+}
+
+export function runState(record: RunRecord): RunState {
+  if (record.result !== undefined) return 'finished';
+  return isAlive(record.owner) ? 'in progress' : 'interrupted';
+}
+
+export interface ListedRun {
+  readonly record: RunRecord;
+  readonly state: RunState;
+}
+
+/** Every run of the town, newest first; a damaged run is reported through onDamaged and skipped, never fatal. */
+export function listRuns(townRoot: string, onDamaged: (runId: string, error: RunFileError) => void = () => undefined): ListedRun[] {
+  const dir = runsDir(townRoot);
+  if (!existsSync(dir)) return [];
+  const runs: ListedRun[] = [];
+  for (const runId of readdirSync(dir)) {
+    try {
+      const record = new RunFiles(townRoot, runId).record();
+      runs.push({ record, state: runState(record) });
+    } catch (error) {
+      if (error instanceof RunFileError) onDamaged(runId, error);
+      else throw error;
+    }
+  }
+  return runs.sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt));
+}
