@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { InvalidInputError } from '../town/names.js';
 import { captureCommand } from './commands/capture.js';
+import { inspectCommand } from './commands/inspect.js';
+import { resumeCommand, rollbackCommand } from './commands/resume.js';
+import { runsCommand } from './commands/runs.js';
 import { graphCommand } from './commands/graph.js';
 import { listCommand } from './commands/list.js';
 import { startCommand } from './commands/start.js';
@@ -19,7 +22,7 @@ export function buildProgram(output: Output = processOutput): Command {
     .version(version(), '-V, --version')
     .configureOutput(outputConfig(output, 'polecat'))
     .exitOverride();
-  for (const command of [startCommand(output), stopCommand(output), statusCommand(output), listCommand(output), captureCommand(output), graphCommand(output)]) {
+  for (const command of [startCommand(output), stopCommand(output), statusCommand(output), listCommand(output), captureCommand(output), runsCommand(output), inspectCommand(output), resumeCommand(output), rollbackCommand(output), graphCommand(output)]) {
     program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
   }
   return program;

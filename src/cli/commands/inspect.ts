@@ -1,0 +1,54 @@
+import { Command } from 'commander';
+import { runView, type RunView } from '../../inspect/timeline.js';
+import { resolveTown } from '../../plan.js';
+import { runState } from '../../runs/store.js';
+import { formatMs, printJson, processOutput, quoteScreen, type Output } from '../output.js';
+import { jsonOption, townOption } from '../options.js';
+import { findRun } from './runs.js';
+
+const MARK: Record<string, string> = { ok: '✓', failed: '✗', warning: '!', cancelled: '-' };
+
+function printView(output: Output, view: RunView): void {
+  const lines = [
+    `run ${view.runId}: ${view.kind} of ${view.polecat}, ${view.state}${view.result ? `, ${view.result}` : ''}, ${formatMs(view.durationMs)}`,
+    `  started ${view.startedAt}${view.finishedAt ? `, finished ${view.finishedAt}` : ''}${view.resumed ? `, resumed ${view.resumed}×` : ''}`,
+    ...view.path.map((s) => `  ${s.outcome ? (MARK[s.outcome] ?? '?') : ' '} ${s.state.padEnd(16)} ${s.ms !== undefined ? formatMs(s.ms).padStart(8) : ''}${s.outcome && s.outcome !== 'ok' ? `  ${s.outcome}` : ''}`),
+    ...view.warnings.map((w) => `  warning: ${w}`),
+  ];
+  if (view.failure) {
+    lines.push(`  failed at ${view.failure.step}: ${view.failure.message}`);
+    if (view.failure.screen) lines.push('  last screen:', quoteScreen(view.failure.screen));
+  }
+  if (view.state === 'interrupted') lines.push(`  interrupted: continue with \`polecat resume ${view.runId}\` or undo with \`polecat rollback ${view.runId}\``);
+  output.out.write(`${lines.join('\n')}\n`);
+}
+
+export function inspectCommand(output: Output = processOutput): Command {
+  return new Command('inspect')
+    .description('show one run: the path it took with the time of each step, warnings, failure and last screen')
+    .argument('<run>', 'run id (or a unique prefix), from polecat runs')
+    .option('--follow', 'keep showing a run in progress until it ends')
+    .addOption(jsonOption())
+    .addOption(townOption())
+    .action(async (runId: string, flags: { follow?: boolean; json?: boolean; town?: string }) => {
+      const { townRoot } = resolveTown(flags);
+      const files = findRun(townRoot, runId);
+      const view = () => {
+        const record = files.record();
+        return runView(record, runState(record), files.journal());
+      };
+      if (!flags.follow) return flags.json ? printJson(output, view()) : printView(output, view());
+      let shown = 0;
+      for (;;) {
+        const current = view();
+        const entries = files.journal();
+        for (const entry of entries.slice(shown)) output.out.write(`${flags.json ? JSON.stringify(entry) : `${new Date(entry.ts).toISOString()} ${entry.type} ${JSON.stringify({ ...entry, ts: undefined, type: undefined })}`}\n`);
+        shown = entries.length;
+        if (current.state !== 'in progress') {
+          if (!flags.json) printView(output, current);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    });
+}

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { resolveTown } from '../../plan.js';
+import { listRuns, RunFiles, runState } from '../../runs/store.js';
+import { runView } from '../../inspect/timeline.js';
+import { parseAddress } from '../../town/names.js';
+import { formatMs, printJson, processOutput, type Output } from '../output.js';
+import { jsonOption, socketOption, townOption } from '../options.js';
+
+export function runsCommand(output: Output = processOutput): Command {
+  return new Command('runs')
+    .description('list starts and stops (runs) with state, result and duration, newest first')
+    .argument('[rig/name]', 'only the runs of this polecat')
+    .option('--all', 'every run, not only the last 20')
+    .addOption(jsonOption())
+    .addOption(townOption())
+    .addOption(socketOption())
+    .action((target: string | undefined, flags: { all?: boolean; json?: boolean; town?: string; socket?: string }) => {
+      const address = target === undefined ? undefined : parseAddress(target);
+      const { townRoot } = resolveTown(flags);
+      const damaged: string[] = [];
+      const runs = listRuns(townRoot, (runId, error) => damaged.push(`${runId}: ${error.message}`))
+        .filter((r) => !address || (r.record.rig === address.rig && r.record.name === address.name))
+        .slice(0, flags.all ? undefined : 20)
+        .map((r) => runView(r.record, r.state, new RunFiles(townRoot, r.record.runId).journal()));
+      for (const line of damaged) output.err.write(`warning: skipped damaged run ${line}\n`);
+      if (flags.json) return printJson(output, runs.map(({ path: _path, ...run }) => run));
+      if (runs.length === 0) return void output.out.write('no runs\n');
+      output.out.write(`${'RUN'.padEnd(36)}  KIND   ${'POLECAT'.padEnd(20)}  ${'STATE'.padEnd(11)}  ${'RESULT'.padEnd(10)}  ${'DURATION'.padStart(8)}  STARTED\n`);
+      for (const run of runs) {
+        output.out.write(
+          `${run.runId.padEnd(36)}  ${run.kind.padEnd(5)}  ${run.polecat.padEnd(20)}  ${run.state.padEnd(11)}  ${(run.result ?? '-').padEnd(10)}  ${formatMs(run.durationMs).padStart(8)}  ${run.startedAt}\n`,
+        );
+      }
+    });
+}
+
+export function findRun(townRoot: string, runId: string): RunFiles {
+  // Accept a unique prefix of the id, as the list shows them long.
+  const matches = listRuns(townRoot).filter((r) => r.record.runId.startsWith(runId));
+  if (matches.length === 1) return new RunFiles(townRoot, matches[0]!.record.runId);
+  if (matches.length > 1) throw new Error(`run id ${runId} is ambiguous: ${matches.map((m) => m.record.runId).join(', ')}`);
+  throw new Error(`no run ${runId} in town ${townRoot} (see polecat runs)`);
+}
+
+export { runState };

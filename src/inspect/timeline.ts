@@ -1,0 +1,62 @@
+import type { JournalEntry, RunRecord, RunState } from '../runs/store.js';
+
+export interface TimelineStep {
+  readonly state: string;
+  readonly ms?: number;
+  readonly outcome?: string;
+}
+
+export interface RunView {
+  readonly runId: string;
+  readonly kind: string;
+  readonly polecat: string;
+  readonly state: RunState;
+  readonly result?: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  /** Wall time: start to finish, or to the last journal entry for a run that has not finished. */
+  readonly durationMs: number;
+  readonly path: TimelineStep[];
+  readonly warnings: string[];
+  readonly failure?: { readonly step: string; readonly message: string; readonly screen?: string; readonly exitStatus?: number };
+  readonly resumed: number;
+}
+
+/** A run as a person reads it: the states it went through with their times, its warnings and its failure. */
+export function runView(record: RunRecord, state: RunState, journal: readonly JournalEntry[]): RunView {
+  const path: TimelineStep[] = [];
+  const warnings: string[] = [];
+  let failure: RunView['failure'];
+  let resumed = 0;
+  for (const entry of journal) {
+    if (entry.type === 'state.entered') {
+      // A resumed run re-enters the state it was in: one step, not two.
+      if (path[path.length - 1]?.state !== entry.state || path[path.length - 1]?.ms !== undefined) path.push({ state: String(entry.state) });
+    } else if (entry.type === 'step.finished') {
+      const step = [...path].reverse().find((s) => s.state === entry.step && s.ms === undefined);
+      if (step) Object.assign(step, { ms: Number(entry.ms), outcome: String(entry.outcome) });
+    } else if (entry.type === 'warning') {
+      warnings.push(String(entry.message));
+    } else if (entry.type === 'failure') {
+      failure = entry as unknown as RunView['failure'];
+    } else if (entry.type === 'run.resumed') {
+      resumed += 1;
+    }
+  }
+  const started = Date.parse(record.startedAt);
+  const end = record.finishedAt ? Date.parse(record.finishedAt) : (journal[journal.length - 1]?.ts ?? started);
+  return {
+    runId: record.runId,
+    kind: record.kind,
+    polecat: `${record.rig}/${record.name}`,
+    state,
+    ...(record.result !== undefined ? { result: record.result } : {}),
+    startedAt: record.startedAt,
+    ...(record.finishedAt !== undefined ? { finishedAt: record.finishedAt } : {}),
+    durationMs: Math.max(0, end - started),
+    path,
+    warnings,
+    ...(failure ? { failure: { step: failure.step, message: failure.message, ...(failure.screen ? { screen: failure.screen } : {}), ...(failure.exitStatus !== undefined ? { exitStatus: failure.exitStatus } : {}) } } : {}),
+    resumed,
+  };
+}

@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunFiles } from '../../src/runs/store.js';
+import { Tmux } from '../../src/tmux/client.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { isAlive, makeTown, readSimLog, retryUntil, simPids, type TestTown } from '../helpers/town.js';
+
+/** The built CLI in the background, as a user's terminal would run it. */
+function startInBackground(town: TestTown, args: string[]) {
+  const child = spawn(process.execPath, [CLI, 'start', 'gastown/Toast', '--town', town.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+function runsOf(town: TestTown) {
+  const dir = join(town.root, '.runtime', 'polecat', 'runs');
+  return existsSync(dir) ? readdirSync(dir).map((id) => new RunFiles(town.root, id)) : [];
+}
+
+async function killWhenIn(town: TestTown, child: ReturnType<typeof spawn>, state: string) {
+  await retryUntil(`the run to enter ${state}`, () => runsOf(town).some((files) => files.journal().some((e) => e.type === 'state.entered' && e.state === state)) || undefined, 15_000);
+  child.kill('SIGKILL');
+}
+
+async function runsJson(town: TestTown) {
+  return JSON.parse((await runCli(['runs', '--json', '--town', town.root])).stdout) as Array<{ runId: string; state: string; result?: string; kind: string }>;
+}
+
+describe('runs that survive their process', () => {
+  it('kill -9 during acceptBypass: interrupted, a new start says so, resume reaches running with one session and one agent', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = town.logPath('sim');
+    const cli = startInBackground(town, ['--agent', `sim --startup-ms 1500 --dialogs trust,bypass --log ${log}`]);
+    await killWhenIn(town, cli.child, 'acceptBypass');
+    await cli.exited;
+    const [run] = await runsJson(town);
+    expect(run).toMatchObject({ kind: 'start', state: 'interrupted' });
+
+    const again = await runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', 'sim']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`polecat resume ${run!.runId}`);
+    expect(again.stderr).toContain(`polecat rollback ${run!.runId}`);
+
+    const resumed = await runCli(['resume', run!.runId.slice(0, 8), '--town', town.root]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((await runsJson(town))[0]).toMatchObject({ runId: run!.runId, state: 'finished', result: 'running' });
+    const events = readSimLog(log);
+    expect(events.filter((e) => e.event === 'start')).toHaveLength(1);
+    expect(events.filter((e) => e.event === 'answer').map((e) => e.option)).toEqual(['Yes, I trust this folder', 'Yes, I accept']);
+    const listed = JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout);
+    expect(listed).toMatchObject([{ polecat: 'gastown/Toast', running: true }]);
+    const inspected = JSON.parse((await runCli(['inspect', run!.runId, '--json', '--town', town.root])).stdout);
+    expect(inspected.resumed).toBe(1);
+    expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+  });
+
+  it('kill -9 during the readiness wait: rollback leaves no session, no process and the issue as it was', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    town.setIssues('gastown', { 'gt-1': { status: 'open', assignee: 'mayor' } });
+    const log = town.logPath('sim');
+    const cli = startInBackground(town, ['--agent', `sim --spawn-child --log ${log}`, '--issue', 'gt-1']);
+    await killWhenIn(town, cli.child, 'waitForReady');
+    await cli.exited;
+    expect(town.issue('gastown', 'gt-1')).toMatchObject({ status: 'hooked' });
+    const [run] = await runsJson(town);
+    expect(run).toMatchObject({ state: 'interrupted' });
+    const pids = simPids(readSimLog(log));
+
+    const rolled = await runCli(['rollback', run!.runId, '--town', town.root]);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(rolled.stdout).toContain('killed session gastown-Toast');
+    expect(rolled.stdout).toContain('restored issue gt-1 to status open');
+    expect(town.issue('gastown', 'gt-1')).toMatchObject({ status: 'open', assignee: 'mayor' });
+    expect((await runsJson(town))[0]).toMatchObject({ state: 'finished', result: 'rolledBack' });
+    for (const pid of pids) expect(isAlive(pid), `pid ${pid}`).toBe(false);
+    expect(JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout)).toEqual([]);
+    // Settled: the polecat starts again.
+    expect((await runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', 'sim'])).code).toBe(0);
+    expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+  });
+
+  it('of ten starts of one polecat at once, exactly one runs; nine are refused naming the run that holds it', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const results = await Promise.all(Array.from({ length: 10 }, () => runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', 'sim'])));
+    const winners = results.filter((r) => r.code === 0);
+    const refused = results.filter((r) => r.code === 1);
+    expect(winners).toHaveLength(1);
+    expect(refused).toHaveLength(9);
+    for (const r of refused) expect(r.stderr).toMatch(/gastown\/Toast is busy: run [0-9a-f-]{36} \(start, pid \d+\) holds it/);
+    const tmux = new Tmux({ socket: JSON.parse((await runCli(['status', 'gastown/Toast', '--json', '--town', town.root])).stdout).socket });
+    expect((await tmux.listPolecatPanes()).filter((r) => r.polecat === 'Toast')).toHaveLength(1);
+    expect(existsSync(join(town.root, '.runtime', 'polecat', 'locks', 'gastown--Toast.lock'))).toBe(false);
+    expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+  });
+
+  it('stop during a start cancels the start (rolled back) and then stops', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = town.logPath('sim');
+    const cli = startInBackground(town, ['--agent', `sim --startup-ms 20000 --log ${log}`]);
+    await retryUntil('the sim to start', () => readSimLog(log).length > 0 || undefined, 10_000);
+    const stopped = await runCli(['stop', 'gastown/Toast', '--town', town.root]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(await cli.exited).toBe(143);
+    expect(cli.output()).toContain('start cancelled');
+    for (const pid of simPids(readSimLog(log))) expect(isAlive(pid)).toBe(false);
+    expect(JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout)).toEqual([]);
+  });
+
+  it("journals every state of the path with durations that add up to the run's wall time (within 5%)", async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    expect((await runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', 'sim --dialogs trust,bypass'])).code).toBe(0);
+    const [run] = await runsJson(town);
+    const view = JSON.parse((await runCli(['inspect', run!.runId, '--json', '--town', town.root])).stdout);
+    expect(view.path.map((s: { state: string }) => s.state)).toEqual([
+      'preflight', 'ensureSettings', 'createSession', 'setEnv', 'theme', 'waitForCommand', 'acceptBypass', 'waitForReady', 'nudges', 'verifyAlive', 'running',
+    ]);
+    const total = view.path.reduce((sum: number, s: { ms?: number }) => sum + (s.ms ?? 0), 0);
+    expect(Math.abs(total - view.durationMs)).toBeLessThanOrEqual(Math.max(0.05 * view.durationMs, 5));
+    expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+  });
+
+  it('reports a damaged run file clearly and never crashes listing', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    expect((await runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', 'sim'])).code).toBe(0);
+    const [run] = await runsJson(town);
+    writeFileSync(join(town.root, '.runtime', 'polecat', 'runs', run!.runId, 'run.json'), '{"format": 1, "runId": "trunc');
+    const listed = await runCli(['runs', '--town', town.root]);
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toContain(`skipped damaged run ${run!.runId}`);
+    const inspected = await runCli(['inspect', run!.runId, '--town', town.root]);
+    expect(inspected.code).toBe(1);
+    expect(inspected.stderr.trim().split('\n')).toHaveLength(1);
+    expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+  });
+});
