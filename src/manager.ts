@@ -1,4 +1,4 @@
-import { createActor, toPromise } from 'xstate';
+import { createActor, toPromise, type InspectionEvent } from 'xstate';
 import {
   rollbackInputFor,
   STARTUP_MACHINE_VERSION,
@@ -32,6 +32,8 @@ export interface RunOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Aborting cancels the run: the machine rolls back what it did and ends `cancelled`. */
   readonly signal?: AbortSignal;
+  /** An xstate inspection observer (the live Stately inspector). */
+  readonly inspect?: (event: InspectionEvent) => void;
 }
 
 export function createStartupMachine(deps: StepDeps = createStepDeps()) {
@@ -96,7 +98,7 @@ export async function start(plan: StartupInput, options: RunOptions = {}): Promi
     const files = new RunFiles(plan.townRoot, plan.runId);
     files.create(newRecord('start', plan, STARTUP_MACHINE_VERSION));
     files.append({ type: 'run.started', kind: 'start' });
-    const output = await execute<StartupOutput>(createActor(createStartupMachine(options.deps), { input: plan }), { ...options, files });
+    const output = await execute<StartupOutput>(createActor(createStartupMachine(options.deps), { input: plan, ...(options.inspect ? { inspect: options.inspect } : {}) }), { ...options, files });
     finish(files, output.result);
     return output;
   } finally {
@@ -152,7 +154,11 @@ export async function resume(townRoot: string, runId: string, options: RunOption
   try {
     files.update({ owner: currentProcess() });
     files.append({ type: 'run.resumed' });
-    const actor = createActor(createStartupMachine(options.deps), { snapshot: files.snapshot() as never, input: record.input as StartupInput });
+    const actor = createActor(createStartupMachine(options.deps), {
+      snapshot: files.snapshot() as never,
+      input: record.input as StartupInput,
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
     const output = await execute<StartupOutput>(actor, { ...options, files });
     finish(files, output.result);
     return output;

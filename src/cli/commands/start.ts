@@ -1,11 +1,14 @@
 import { Command } from 'commander';
 import { start, type RunOptions } from '../../manager.js';
 import { planStart } from '../../plan.js';
-import { parseAddress } from '../../town/names.js';
+import { startLiveInspector, type InspectTarget } from '../../inspect/live.js';
+import { InvalidInputError, parseAddress } from '../../town/names.js';
 import { EXIT, formatMs, processOutput, progressPrinter, quoteScreen, type Output } from '../output.js';
 import { parseTimeouts, socketOption, START_TIMEOUTS, townOption } from '../options.js';
 
 interface StartFlags {
+  inspect?: boolean | string;
+  inspectPort: string;
   issue?: string;
   agent?: string;
   town?: string;
@@ -25,6 +28,8 @@ export function startCommand(output: Output = processOutput): Command {
     )
     .option('--prompt <text>', 'startup text delivered to the agent (default: names the polecat and its issue)')
     .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')
+    .option('--inspect [where]', "stream the run to the Stately inspector: a relay on 127.0.0.1 whose page you open (or 'sky': Stately's hosted relay, needs internet)")
+    .option('--inspect-port <port>', 'port of the local relay for --inspect', '8080')
     .addOption(townOption())
     .addOption(socketOption())
     .addHelpText(
@@ -43,11 +48,21 @@ Examples:
         ...flags,
         ...(flags.timeout !== undefined ? { timeouts: parseTimeouts(flags.timeout, START_TIMEOUTS) } : {}),
       });
-      process.exitCode = await runStart(plan, output);
+      const inspect = inspectTarget(flags);
+      process.exitCode = await runStart(plan, output, inspect);
     });
 }
 
-async function runStart(plan: ReturnType<typeof planStart>, output: Output): Promise<number> {
+function inspectTarget(flags: StartFlags): { target: InspectTarget; port: number } | undefined {
+  if (flags.inspect === undefined || flags.inspect === false) return undefined;
+  const target = flags.inspect === true ? 'local' : flags.inspect;
+  if (target !== 'local' && target !== 'sky') throw new InvalidInputError(`invalid --inspect ${JSON.stringify(target)}: leave it bare for the local relay, or say sky`);
+  const port = Number(flags.inspectPort);
+  if (!/^\d+$/.test(flags.inspectPort) || port < 1 || port > 65535) throw new InvalidInputError(`invalid --inspect-port ${JSON.stringify(flags.inspectPort)}: expected 1 to 65535`);
+  return { target, port };
+}
+
+async function runStart(plan: ReturnType<typeof planStart>, output: Output, inspectOn?: { target: InspectTarget; port: number }): Promise<number> {
   const { err, out } = output;
   const controller = new AbortController();
   let interruptedBy: NodeJS.Signals | undefined;
@@ -64,8 +79,10 @@ async function runStart(plan: ReturnType<typeof planStart>, output: Output): Pro
   process.on('SIGTERM', onSignal);
   const progress = progressPrinter(err);
   err.write(`Starting ${plan.rig}/${plan.name} (agent ${plan.agent.name}, session ${plan.sessionName}, socket ${plan.socket})\n`);
+  const inspector = inspectOn ? await startLiveInspector(inspectOn.target, inspectOn.port) : undefined;
+  if (inspector) err.write(`  inspect: open ${inspector.url} in a browser (the page loads the Stately inspector from stately.ai)\n`);
   const started = Date.now();
-  const options: RunOptions = { onProgress: progress.onProgress, signal: controller.signal };
+  const options: RunOptions = { onProgress: progress.onProgress, signal: controller.signal, ...(inspector ? { inspect: inspector.inspect } : {}) };
   try {
     const result = await start(plan, options);
     const total = formatMs(Date.now() - started);
@@ -90,6 +107,7 @@ async function runStart(plan: ReturnType<typeof planStart>, output: Output): Pro
     return EXIT.failed;
   } finally {
     progress.close();
+    await inspector?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
