@@ -1,3 +1,4 @@
+import { formatDuration } from '../inspect/format.js';
 import type { ProgressEvent } from '../manager.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -24,9 +25,7 @@ export function printJson(output: Output, value: unknown): void {
   output.out.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
+export const formatMs = formatDuration;
 
 const MARK: Record<string, string> = { ok: '✓', failed: '✗', warning: '!', cancelled: '-' };
 

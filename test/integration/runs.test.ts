@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunFiles } from '../../src/runs/store.js';
@@ -121,6 +121,11 @@ describe('runs that survive their process', () => {
     ]);
     const total = view.path.reduce((sum: number, s: { ms?: number }) => sum + (s.ms ?? 0), 0);
     expect(Math.abs(total - view.durationMs)).toBeLessThanOrEqual(Math.max(0.05 * view.durationMs, 5));
+    const svgFile = join(town.root, 'run.svg');
+    expect((await runCli(['inspect', run!.runId, '--svg', svgFile, '--town', town.root])).code).toBe(0);
+    const svg = readFileSync(svgFile, 'utf8');
+    for (const step of view.path) expect(svg).toMatch(new RegExp(`class="state visited[^"]*" data-state="${step.state}"`));
+    expect(svg).toContain('class="edge taken" data-from="verifyAlive" data-to="running"');
     expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
   });
 

@@ -1,4 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { startupMachine } from '../../../machines/startup.js';
+import { stopMachine } from '../../../machines/stop.js';
+import { renderRunSvg } from '../../inspect/svg.js';
 import { runView, type RunView } from '../../inspect/timeline.js';
 import { resolveTown } from '../../plan.js';
 import { runState } from '../../runs/store.js';
@@ -28,15 +32,21 @@ export function inspectCommand(output: Output = processOutput): Command {
     .description('show one run: the path it took with the time of each step, warnings, failure and last screen')
     .argument('<run>', 'run id (or a unique prefix), from polecat runs')
     .option('--follow', 'keep showing a run in progress until it ends')
+    .option('--svg <file>', 'also draw the machine to FILE (SVG, offline) with the path this run took highlighted, each step with its time')
     .addOption(jsonOption())
     .addOption(townOption())
-    .action(async (runId: string, flags: { follow?: boolean; json?: boolean; town?: string }) => {
+    .action(async (runId: string, flags: { follow?: boolean; json?: boolean; svg?: string; town?: string }) => {
       const { townRoot } = resolveTown(flags);
       const files = findRun(townRoot, runId);
       const view = () => {
         const record = files.record();
         return runView(record, runState(record), files.journal());
       };
+      if (flags.svg !== undefined) {
+        const current = view();
+        writeFileSync(flags.svg, renderRunSvg(current.kind === 'stop' ? stopMachine : startupMachine, current));
+        output.err.write(`drew run ${current.runId} to ${flags.svg}\n`);
+      }
       if (!flags.follow) return flags.json ? printJson(output, view()) : printView(output, view());
       let shown = 0;
       for (;;) {
