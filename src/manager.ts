@@ -76,6 +76,20 @@ function newRecord(kind: RunKind, plan: { runId: string; rig: string; name: stri
   };
 }
 
+/**
+ * The actor's inspection observer: the run's own events (a step done, a step's error, CANCEL) go to the journal, and
+ * everything goes on to the live inspector if there is one.
+ */
+function journalEvents(files: RunFiles, forward: ((event: InspectionEvent) => void) | undefined): (event: InspectionEvent) => void {
+  return (inspection) => {
+    if (inspection.type === '@xstate.event' && inspection.actorRef.sessionId === inspection.rootId && !inspection.event.type.startsWith('xstate.init')) {
+      const error = (inspection.event as { error?: { message?: unknown } }).error;
+      files.append({ type: 'event', event: inspection.event.type, ...(typeof error?.message === 'string' ? { error: error.message } : {}) });
+    }
+    forward?.(inspection);
+  };
+}
+
 function finish(files: RunFiles, result: RunResult): void {
   files.update({ result, finishedAt: new Date().toISOString() });
   files.append({ type: 'run.finished', result });
@@ -98,7 +112,7 @@ export async function start(plan: StartupInput, options: RunOptions = {}): Promi
     const files = new RunFiles(plan.townRoot, plan.runId);
     files.create(newRecord('start', plan, STARTUP_MACHINE_VERSION));
     files.append({ type: 'run.started', kind: 'start' });
-    const output = await execute<StartupOutput>(createActor(createStartupMachine(options.deps), { input: plan, ...(options.inspect ? { inspect: options.inspect } : {}) }), { ...options, files });
+    const output = await execute<StartupOutput>(createActor(createStartupMachine(options.deps), { input: plan, inspect: journalEvents(files, options.inspect) }), { ...options, files });
     finish(files, output.result);
     return output;
   } finally {
@@ -126,7 +140,7 @@ export async function stop(plan: StopInput, options: RunOptions = {}): Promise<S
     const files = new RunFiles(plan.townRoot, plan.runId);
     files.create(newRecord('stop', plan, STOP_MACHINE_VERSION));
     files.append({ type: 'run.started', kind: 'stop' });
-    const output = await execute<StopOutput>(createActor(createStopMachine(options.deps), { input: plan }), { ...options, files });
+    const output = await execute<StopOutput>(createActor(createStopMachine(options.deps), { input: plan, inspect: journalEvents(files, undefined) }), { ...options, files });
     finish(files, output.result);
     return output;
   } finally {
@@ -157,7 +171,7 @@ export async function resume(townRoot: string, runId: string, options: RunOption
     const actor = createActor(createStartupMachine(options.deps), {
       snapshot: files.snapshot() as never,
       input: record.input as StartupInput,
-      ...(options.inspect ? { inspect: options.inspect } : {}),
+      inspect: journalEvents(files, options.inspect),
     });
     const output = await execute<StartupOutput>(actor, { ...options, files });
     finish(files, output.result);

@@ -32,10 +32,7 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
     let enteredAt = Date.now();
     let warnings: number | undefined;
     let failureJournaled = false;
-    const onAbort = () => {
-      files?.append({ type: 'event', event: 'CANCEL' });
-      actor.send({ type: 'CANCEL' });
-    };
+    const onAbort = () => actor.send({ type: 'CANCEL' });
     const progress = (event: ProgressEvent) => {
       if (event.type === 'step.finished') files?.append({ type: 'step.finished', step: event.step, ms: event.ms, outcome: event.outcome });
       options.onProgress?.(event);

@@ -129,6 +129,20 @@ describe('runs that survive their process', () => {
     expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
   });
 
+  it('inspect --follow streams a live run until it ends', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const cli = startInBackground(town, ['--agent', 'sim --startup-ms 1200']);
+    await retryUntil('the run to be recorded', () => runsOf(town)[0]?.exists() || undefined, 10_000);
+    const runId = runsOf(town)[0]!.runId;
+    const followed = await runCli(['inspect', runId, '--follow', '--town', town.root]);
+    expect(await cli.exited).toBe(0);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/state\.entered .*"state":"acceptBypass"/);
+    expect(followed.stdout).toMatch(/event .*"event":"xstate\.done\.actor\.acceptBypass"/);
+    expect(followed.stdout).toContain(`run ${runId}: start of gastown/Toast, finished, running`);
+    expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+  });
+
   it('reports a damaged run file clearly and never crashes listing', async () => {
     const town = makeTown({ gastown: ['Toast'] });
     expect((await runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', 'sim'])).code).toBe(0);
