@@ -2,7 +2,8 @@
  * The startup statechart: one state per step, each step an invoked actor supplied by src/ with machine.provide().
  * Pure data: no I/O, no imports beyond xstate. The step order is the design card's.
  */
-import { assign, fromPromise, setup, type ActorLogic } from 'xstate';
+import { assign, setup } from 'xstate';
+import { notProvided, type RunTarget } from './shared.js';
 
 export const STARTUP_MACHINE_VERSION = 1;
 
@@ -18,13 +19,7 @@ export interface StartupTimeouts {
 }
 
 /** Everything a start needs, resolved and validated before the machine runs. Plain JSON. */
-export interface StartupInput {
-  readonly runId: string;
-  readonly rig: string;
-  readonly name: string;
-  readonly townRoot: string;
-  readonly socket: string;
-  readonly sessionName: string;
+export interface StartupInput extends RunTarget {
   readonly polecatDir: string;
   readonly workDir: string;
   /** Where `bd` runs for this polecat's issue (bd finds its database from there). */
@@ -126,12 +121,6 @@ export interface StartupOutput {
   readonly warnings: readonly string[];
   readonly failure?: StepFailure;
   readonly undone: readonly string[];
-}
-
-function notProvided<TOutput, TInput>(name: string): ActorLogic<any, any, TInput, any, any> {
-  return fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`step ${name} was not provided`);
-  });
 }
 
 /** Turns whatever a step threw into a plain, serialisable failure record. */

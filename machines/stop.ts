@@ -3,7 +3,8 @@
  * first, so children reparented to init are not missed), kill the session, verify nothing is left.
  * Pure data: no I/O, no imports beyond xstate.
  */
-import { assign, fromPromise, setup, type ActorLogic } from 'xstate';
+import { assign, setup } from 'xstate';
+import { notProvided, type RunTarget } from './shared.js';
 
 export const STOP_MACHINE_VERSION = 1;
 
@@ -13,13 +14,7 @@ export interface OwnedProcess {
   readonly command: string;
 }
 
-export interface StopInput {
-  readonly runId: string;
-  readonly rig: string;
-  readonly name: string;
-  readonly townRoot: string;
-  readonly socket: string;
-  readonly sessionName: string;
+export interface StopInput extends RunTarget {
   readonly force: boolean;
   /** How long the agent gets to exit by itself after being asked. */
   readonly gracefulMs: number;
@@ -66,12 +61,6 @@ export interface StopOutput {
   readonly terminated: readonly number[];
   readonly killed: readonly number[];
   readonly failure?: { readonly step: string; readonly message: string };
-}
-
-function notProvided<TOutput, TInput>(name: string): ActorLogic<any, any, TInput, any, any> {
-  return fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`step ${name} was not provided`);
-  });
 }
 
 function failureOf(step: string, error: unknown) {
