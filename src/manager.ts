@@ -18,7 +18,7 @@ import { startupActors, stopActors } from './steps/index.js';
 import { awaitExitStatus } from './steps/watch.js';
 import { TmuxError } from './tmux/errors.js';
 import type { SessionRow } from './tmux/formats.js';
-import { readProcess } from './tmux/process-tree.js';
+import { killProcesses, processesWithArgs, readProcess } from './tmux/process-tree.js';
 import type { PolecatAddress } from './town/names.js';
 import { agentPane, ownershipProblem } from './town/session-owner.js';
 import { locate, resolveTown, type LocateOptions } from './plan.js';
@@ -84,7 +84,11 @@ function journalEvents(files: RunFiles, forward: ((event: InspectionEvent) => vo
   return (inspection) => {
     if (inspection.type === '@xstate.event' && inspection.actorRef.sessionId === inspection.rootId && !inspection.event.type.startsWith('xstate.init')) {
       const error = (inspection.event as { error?: { message?: unknown } }).error;
-      files.append({ type: 'event', event: inspection.event.type, ...(typeof error?.message === 'string' ? { error: error.message } : {}) });
+      try {
+        files.append({ type: 'event', event: inspection.event.type, ...(typeof error?.message === 'string' ? { error: error.message } : {}) });
+      } catch {
+        // The snapshot write that follows meets the same failure and cancels the run.
+      }
     }
     forward?.(inspection);
   };
@@ -93,6 +97,21 @@ function journalEvents(files: RunFiles, forward: ((event: InspectionEvent) => vo
 function finish(files: RunFiles, result: RunResult): void {
   files.update({ result, finishedAt: new Date().toISOString() });
   files.append({ type: 'run.finished', result });
+}
+
+/** Runs a recorded machine; a record that cannot be written cancels the run (it rolls back) and is reported. */
+async function executeRecorded<TOutput extends { result: RunResult }>(actor: Parameters<typeof execute>[0], files: RunFiles, options: RunOptions): Promise<TOutput> {
+  let recordingError: Error | undefined;
+  const output = await execute<TOutput>(actor, { ...options, files, onRecordingError: (error) => (recordingError = error) });
+  if (recordingError) {
+    throw new RunRecordError(`could not record run ${files.runId} (${recordingError.message}); it was cancelled and rolled back, ending ${output.result}`);
+  }
+  finish(files, output.result);
+  return output;
+}
+
+export class RunRecordError extends Error {
+  override readonly name = 'RunRecordError';
 }
 
 /**
@@ -112,18 +131,16 @@ export async function start(plan: StartupInput, options: RunOptions = {}): Promi
     const files = new RunFiles(plan.townRoot, plan.runId);
     files.create(newRecord('start', plan, STARTUP_MACHINE_VERSION));
     files.append({ type: 'run.started', kind: 'start' });
-    const output = await execute<StartupOutput>(createActor(createStartupMachine(options.deps), { input: plan, inspect: journalEvents(files, options.inspect) }), { ...options, files });
-    finish(files, output.result);
-    return output;
+    return await executeRecorded<StartupOutput>(createActor(createStartupMachine(options.deps), { input: plan, inspect: journalEvents(files, options.inspect) }), files, options);
   } finally {
     lock.release();
   }
 }
 
 /** A start in progress holds the lock: a stop cancels it (it rolls back) and waits for it to let go. */
-async function cancelStartInProgress(plan: StopInput, waitMs = 60_000): Promise<void> {
+async function cancelStartInProgress(plan: StopInput, waitMs = 60_000): Promise<string | undefined> {
   const holder = lockHolder(plan.townRoot, plan.rig, plan.name);
-  if (!holder) return;
+  if (!holder) return undefined;
   if (holder.kind !== 'start') throw new RunRefusedError(`${plan.rig}/${plan.name} is busy: run ${holder.runId} (${holder.kind}, pid ${holder.pid}) holds it`);
   process.kill(holder.pid, 'SIGTERM');
   const deadline = Date.now() + waitMs;
@@ -131,18 +148,18 @@ async function cancelStartInProgress(plan: StopInput, waitMs = 60_000): Promise<
     if (Date.now() > deadline) throw new RunRefusedError(`the start in progress (run ${holder.runId}) did not finish rolling back within ${waitMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  return holder.runId;
 }
 
-export async function stop(plan: StopInput, options: RunOptions = {}): Promise<StopOutput> {
-  await cancelStartInProgress(plan);
+export async function stop(plan: StopInput, options: RunOptions = {}): Promise<StopOutput & { cancelledStart?: string }> {
+  const cancelledStart = await cancelStartInProgress(plan);
   const lock = lockFor(plan.townRoot, plan.rig, plan.name, plan.runId, 'stop');
   try {
     const files = new RunFiles(plan.townRoot, plan.runId);
     files.create(newRecord('stop', plan, STOP_MACHINE_VERSION));
     files.append({ type: 'run.started', kind: 'stop' });
-    const output = await execute<StopOutput>(createActor(createStopMachine(options.deps), { input: plan, inspect: journalEvents(files, undefined) }), { ...options, files });
-    finish(files, output.result);
-    return output;
+    const output = await executeRecorded<StopOutput>(createActor(createStopMachine(options.deps), { input: plan, inspect: journalEvents(files, undefined) }), files, options);
+    return { ...output, ...(cancelledStart ? { cancelledStart } : {}) };
   } finally {
     lock.release();
   }
@@ -173,9 +190,7 @@ export async function resume(townRoot: string, runId: string, options: RunOption
       input: record.input as StartupInput,
       inspect: journalEvents(files, options.inspect),
     });
-    const output = await execute<StartupOutput>(actor, { ...options, files });
-    finish(files, output.result);
-    return output;
+    return await executeRecorded<StartupOutput>(actor, files, options);
   } finally {
     lock.release();
   }
@@ -187,14 +202,33 @@ export async function rollbackRun(townRoot: string, runId: string, options: RunO
   const lock = lockFor(townRoot, record.rig, record.name, runId, 'start');
   try {
     files.update({ owner: currentProcess() });
-    const snapshot = files.snapshot() as { context?: StartupContext };
-    if (!snapshot?.context?.plan) throw new RunFileError(`run ${runId} has no usable snapshot to roll back from`);
+    let context: StartupContext;
+    const extraWarnings: string[] = [];
+    try {
+      const snapshot = files.snapshot() as { context?: StartupContext } | null;
+      if (!snapshot?.context?.plan) throw new RunFileError(`run ${runId}'s snapshot has no machine context`);
+      context = snapshot.context;
+    } catch (error) {
+      if (!(error instanceof RunFileError)) throw error;
+      // Without the snapshot, the plan in run.json still says which session is this run's; the issue's earlier
+      // state is only in the snapshot, so it cannot be put back.
+      const plan = record.input as StartupInput;
+      context = { plan, sessionStarted: true, hookStarted: false } as unknown as StartupContext;
+      extraWarnings.push(`${error.message}: the session was looked for from the plan${plan.issue ? `; issue ${plan.issue} was not restored` : ''}`);
+    }
     files.append({ type: 'state.entered', state: 'rollingBack' });
     const began = Date.now();
+    // A bd the dead process had started may still be running: hooking after the issue is restored would undo it.
+    const plan = context.plan;
+    if (plan.issue !== undefined) {
+      const strays = processesWithArgs(['update', plan.issue, '--status=hooked', `--assignee=${plan.rig}/polecats/${plan.name}`]);
+      await killProcesses(strays, { graceMs: 500 });
+    }
     const logic = startupActors(options.deps ?? createStepDeps()).rollback;
-    const output = await toPromise(createActor(logic, { input: rollbackInputFor(snapshot.context) }).start());
+    const rolled = await toPromise(createActor(logic, { input: rollbackInputFor(context) }).start());
+    const output = { ...rolled, warnings: [...extraWarnings, ...(rolled.warnings ?? [])] };
     files.append({ type: 'step.finished', step: 'rollingBack', ms: Date.now() - began, outcome: 'ok' });
-    for (const warning of output.warnings ?? []) files.append({ type: 'warning', message: warning });
+    for (const warning of output.warnings) files.append({ type: 'warning', message: warning });
     finish(files, 'rolledBack');
     return output;
   } finally {

@@ -38,11 +38,16 @@ function outputConfig(output: Output, commandPath: string) {
   };
 }
 
+/** `--inspect=sky` is written with `=` (a bare `--inspect` must not swallow the next word as its value). */
+function normalizeArgv(argv: readonly string[]): string[] {
+  return argv.map((arg) => (arg === '--inspect=sky' ? '--inspect-sky' : arg === '--inspect=local' ? '--inspect' : arg));
+}
+
 /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 usage or bad input, 130 interrupted. */
 export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
   process.exitCode = undefined;
   try {
-    await buildProgram(output).parseAsync([...argv], { from: 'user' });
+    await buildProgram(output).parseAsync(normalizeArgv(argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -38,7 +38,13 @@ async function startRelay(port: number): Promise<{ port: number; stop(): Promise
     res.writeHead(200, { 'Content-Type': 'text/html' });
     res.end(bridgePage(actualPort));
   });
-  const wss = new WebSocketServer({ server });
+  // Only this machine's clients: no origin (a program) or the relay's own page; another web page gets nothing.
+  const wss = new WebSocketServer({
+    server,
+    verifyClient: ({ origin }: { origin?: string }) => origin === undefined || origin === '' || origin === `http://127.0.0.1:${actualPort}` || origin === `http://localhost:${actualPort}`,
+  });
+  // listen errors (the port in use) come out of the listen below; the server also re-emits them here.
+  wss.on('error', () => undefined);
   const buffered: string[] = [];
   wss.on('connection', (socket) => {
     for (const message of buffered) socket.send(message);
@@ -69,12 +75,20 @@ async function startRelay(port: number): Promise<{ port: number; stop(): Promise
 export async function startLiveInspector(target: InspectTarget, port: number): Promise<LiveInspector> {
   if (target === 'sky') {
     const inspector = createSkyInspector({ onerror: () => undefined });
-    return { url: 'the Stately Sky link printed above (needs internet)', inspect: (event) => inspector.inspect.next?.(event), stop: async () => inspector.stop() };
+    return {
+      url: "Stately's hosted inspector: its link is printed once connected (needs internet)",
+      inspect: (event) => inspector.inspect.next?.(event),
+      async stop() {
+        inspector.stop();
+        // The Sky client keeps its socket open after stop(); the run is over, so the process may go.
+        setTimeout(() => process.exit(), 500);
+      },
+    };
   }
   const relay = await startRelay(port);
   const inspector = createWebSocketInspector({ url: `ws://127.0.0.1:${relay.port}` });
   return {
-    url: `http://127.0.0.1:${relay.port}`,
+    url: `open http://127.0.0.1:${relay.port} in a browser (the page loads the Stately inspector from stately.ai)`,
     inspect: (event) => inspector.inspect.next?.(event),
     async stop() {
       // Let the last snapshots reach the relay before it closes.

@@ -38,7 +38,20 @@ export function renderRunSvg(machine: AnyStateMachine, view: RunView): string {
   );
 
   const visited = new Map(view.path.map((step) => [step.state, step]));
-  const taken = new Set(view.path.slice(1).map((step, i) => `${view.path[i]!.state}->${step.state}`));
+  const allEdges = new Set(machineEdges(machine).map((e) => `${e.from}->${e.to}`));
+  // A state left by an eventless transition in the same instant (validateIssue without an issue) is not in the
+  // journal: the path went through it, so its two edges are drawn taken and the state as passed through.
+  const taken = new Set<string>();
+  const passedThrough = new Set<string>();
+  view.path.slice(1).forEach((step, i) => {
+    const from = view.path[i]!.state;
+    if (allEdges.has(`${from}->${step.state}`)) return void taken.add(`${from}->${step.state}`);
+    const via = nodes.find((n) => allEdges.has(`${from}->${n.key}`) && allEdges.has(`${n.key}->${step.state}`));
+    if (via) {
+      taken.add(`${from}->${via.key}`).add(`${via.key}->${step.state}`);
+      passedThrough.add(via.key);
+    }
+  });
   const failedStep = view.failure?.step;
   const height = TOP + main.length * ROW + 20;
   const width = SIDE_X + (BOX_WIDTH + 30) * Math.max(1, sideNodes.length - 1) + 10;
@@ -59,7 +72,9 @@ export function renderRunSvg(machine: AnyStateMachine, view: RunView): string {
   const states = nodes.map((node) => {
     const box = boxes.get(node.key)!;
     const step = visited.get(node.key);
-    const classes = ['state', step ? 'visited' : '', node.key === failedStep ? 'failed' : '', node.type === 'final' ? 'final' : ''].filter(Boolean).join(' ');
+    const classes = ['state', step ? 'visited' : '', passedThrough.has(node.key) ? 'passed' : '', node.key === failedStep ? 'failed' : '', node.type === 'final' ? 'final' : '']
+      .filter(Boolean)
+      .join(' ');
     const time = step?.ms !== undefined ? formatDuration(step.ms) : '';
     return [
       `<g class="${classes}" data-state="${node.key}">`,
@@ -81,6 +96,7 @@ export function renderRunSvg(machine: AnyStateMachine, view: RunView): string {
     '.state rect{fill:#fff;stroke:#bbb;stroke-width:1.5}.state text{fill:#888}',
     '.state.visited rect{fill:#e6f4ea;stroke:#2f855a}.state.visited text{fill:#1a202c}',
     '.state.failed rect{fill:#fde8e8;stroke:#c53030;stroke-width:2.5}.state.final rect{stroke-width:3}',
+    '.state.passed rect{stroke:#2f855a;stroke-dasharray:4 3}',
     '.time{font-size:12px}.edge{stroke:#ddd;stroke-width:1}.edge.taken{stroke:#2b6cb0;stroke-width:2.5}',
     '</style>',
     '</defs>',

@@ -43,7 +43,9 @@ export function runView(record: RunRecord, state: RunState, journal: readonly Jo
       resumed += 1;
     }
   }
-  const started = Date.parse(record.startedAt);
+  // From the machine's first state: the time before it (taking the lock, writing the record) is not a step.
+  const firstState = journal.find((entry) => entry.type === 'state.entered');
+  const started = firstState?.ts ?? Date.parse(record.startedAt);
   const end = record.finishedAt ? Date.parse(record.finishedAt) : (journal[journal.length - 1]?.ts ?? started);
   return {
     runId: record.runId,

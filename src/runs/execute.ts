@@ -12,6 +12,11 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Where the run is recorded: its snapshot after every step, and its journal. */
   readonly files?: RunFiles;
+  /**
+   * The record could not be written (disk full, directory gone read-only). The run is cancelled at once, so that
+   * what it did is rolled back rather than left behind unrecorded; no further writes are tried.
+   */
+  readonly onRecordingError?: (error: Error) => void;
 }
 
 interface ObservedContext {
@@ -26,7 +31,17 @@ interface ObservedContext {
  * whose process dies can be resumed or rolled back from where it was.
  */
 export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): Promise<TOutput> {
-  const { files } = options;
+  let failed = false;
+  const write = (action: (files: RunFiles) => void) => {
+    if (!options.files || failed) return;
+    try {
+      action(options.files);
+    } catch (error) {
+      failed = true;
+      options.onRecordingError?.(error as Error);
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'CANCEL' });
+    }
+  };
   return new Promise<TOutput>((resolve, reject) => {
     let current: string | undefined;
     let enteredAt = Date.now();
@@ -34,7 +49,7 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
     let failureJournaled = false;
     const onAbort = () => actor.send({ type: 'CANCEL' });
     const progress = (event: ProgressEvent) => {
-      if (event.type === 'step.finished') files?.append({ type: 'step.finished', step: event.step, ms: event.ms, outcome: event.outcome });
+      if (event.type === 'step.finished') write((files) => files.append({ type: 'step.finished', step: event.step, ms: event.ms, outcome: event.outcome }));
       options.onProgress?.(event);
     };
     actor.subscribe({
@@ -43,12 +58,12 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
         const context = snapshot.context;
         const seen = context.warnings?.length ?? 0;
         // Warnings carried in from a restored snapshot or the plan are journaled once, as they first appear here.
-        for (const warning of context.warnings?.slice(warnings ?? 0) ?? []) files?.append({ type: 'warning', message: warning });
+        for (const warning of context.warnings?.slice(warnings ?? 0) ?? []) write((files) => files.append({ type: 'warning', message: warning }));
         const warned = warnings !== undefined && seen > warnings;
         warnings = seen;
         if (context.failure && !failureJournaled) {
           failureJournaled = true;
-          files?.append({ type: 'failure', ...context.failure });
+          write((files) => files.append({ type: 'failure', ...context.failure }));
         }
         if (value !== current) {
           if (current !== undefined) {
@@ -58,10 +73,10 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
           }
           current = value;
           enteredAt = Date.now();
-          files?.append({ type: 'state.entered', state: value });
+          write((files) => files.append({ type: 'state.entered', state: value }));
           if (snapshot.status === 'active') progress({ type: 'step.started', step: value, at: enteredAt });
         }
-        files?.writeSnapshot(actor.getPersistedSnapshot());
+        write((files) => files.writeSnapshot(actor.getPersistedSnapshot()));
         if (snapshot.status === 'done') {
           options.signal?.removeEventListener('abort', onAbort);
           resolve(snapshot.output as TOutput);

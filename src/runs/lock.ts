@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentProcess, isAlive, type ProcessIdentity } from './owner.js';
 
@@ -22,16 +22,34 @@ export interface PolecatLock {
   release(): void;
 }
 
+/** `.` cannot appear in rig or polecat names, so no two polecats share a lock file. */
 function lockPath(townRoot: string, rig: string, name: string): string {
-  return join(townRoot, '.runtime', 'polecat', 'locks', `${rig}--${name}.lock`);
+  return join(townRoot, '.runtime', 'polecat', 'locks', `${rig}.${name}.lock`);
 }
+
+/** A holder writes its lock right after creating it; a lock still unreadable after this long was left half-made. */
+const UNREADABLE_LOCK_MS = 2_000;
 
 export function readHolder(path: string): LockHolder | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+    const holder = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder> | null;
+    if (typeof holder?.pid !== 'number' || typeof holder.startTime !== 'number' || typeof holder.runId !== 'string') return undefined;
+    return holder as LockHolder;
   } catch {
     return undefined;
   }
+}
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export function lockHolder(townRoot: string, rig: string, name: string): LockHolder | undefined {
@@ -47,7 +65,7 @@ export function acquireLock(townRoot: string, rig: string, name: string, runId: 
   const path = lockPath(townRoot, rig, name);
   mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
   const holder: LockHolder = { ...currentProcess(), runId, kind };
-  for (let attempt = 0; attempt < 3; attempt += 1) {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
       const fd = openSync(path, 'wx', 0o600);
       writeSync(fd, JSON.stringify(holder));
@@ -61,13 +79,16 @@ export function acquireLock(townRoot: string, rig: string, name: string, runId: 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const current = readHolder(path);
-      // A holder still writing its lock reads as empty for a moment: that is a live holder, not a dead one.
-      if (current === undefined || isAlive(current)) {
-        if (current) throw new LockHeldError(current, `${rig}/${name}`);
-        continue;
+      if (current && isAlive(current)) throw new LockHeldError(current, `${rig}/${name}`);
+      if (current) {
+        // The holder died: remove its lock only if it is still that holder's, then race for it like everyone else.
+        if (readHolder(path)?.runId === current.runId) rmSync(path, { force: true });
+      } else if (ageMs(path) > UNREADABLE_LOCK_MS) {
+        // Empty or garbage: its writer died between creating and writing it (or the disk was full).
+        rmSync(path, { force: true });
+      } else {
+        sleepSync(50);
       }
-      // The holder died: remove its lock only if it is still that holder's, then race for it like everyone else.
-      if (readHolder(path)?.runId === current.runId) rmSync(path, { force: true });
     }
   }
   const current = readHolder(path);

@@ -83,10 +83,21 @@ export class RunFiles {
   }
 
   record(): RunRecord {
-    const value = readJson(join(this.dir, 'run.json'), 'run record') as Partial<RunRecord> | null;
+    const path = join(this.dir, 'run.json');
+    const value = readJson(path, 'run record') as Partial<RunRecord> | null;
     if (typeof value !== 'object' || value === null || value.format !== RUN_FORMAT_VERSION || value.runId !== this.runId) {
-      throw new RunFileError(`run record ${join(this.dir, 'run.json')} is not a polecat run of format ${RUN_FORMAT_VERSION}`);
+      throw new RunFileError(`run record ${path} is not a polecat run of format ${RUN_FORMAT_VERSION}`);
     }
+    const owner = value.owner as Partial<ProcessIdentity> | undefined;
+    const wellFormed =
+      (value.kind === 'start' || value.kind === 'stop') &&
+      typeof value.rig === 'string' &&
+      typeof value.name === 'string' &&
+      typeof value.startedAt === 'string' &&
+      !Number.isNaN(Date.parse(value.startedAt)) &&
+      typeof owner?.pid === 'number' &&
+      typeof owner.startTime === 'number';
+    if (!wellFormed) throw new RunFileError(`run record ${path} is damaged (fields missing or of the wrong type)`);
     return value as RunRecord;
   }
 
@@ -116,11 +127,17 @@ export class RunFiles {
     const entries: JournalEntry[] = [];
     lines.forEach((line, index) => {
       if (line.trim() === '') return;
+      let entry: unknown;
       try {
-        entries.push(JSON.parse(line) as JournalEntry);
+        entry = JSON.parse(line);
       } catch {
-        if (index < lines.length - 2) throw new RunFileError(`run journal ${path} is damaged at line ${index + 1}`);
+        // A line torn by a crash mid-write is skipped; the run may have gone on (resumed) after it.
+        return;
       }
+      if (typeof entry !== 'object' || entry === null || typeof (entry as JournalEntry).type !== 'string' || typeof (entry as JournalEntry).ts !== 'number') {
+        throw new RunFileError(`run journal ${path} is damaged at line ${index + 1}`);
+      }
+      entries.push(entry as JournalEntry);
     });
     return entries;
   }

@@ -43,9 +43,8 @@ export const createSession = (deps: StepDeps) =>
     const envArgs = Object.keys(input.env)
       .sort()
       .flatMap((key) => ['-e', `${key}=${input.env[key]}`]);
-    let created: string;
-    try {
-      created = await tmux.batch(
+    const create = () =>
+      tmux.batch(
         [
           ['new-session', '-d', '-s', session, '-c', input.workDir, '-x', '200', '-y', '50', ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
           ['set-option', '-w', '-t', pane, 'window-size', 'latest'],
@@ -55,11 +54,20 @@ export const createSession = (deps: StepDeps) =>
         ],
         { signal },
       );
+    let created: string;
+    try {
+      created = await create().catch(async (error: unknown) => {
+        if (!(error instanceof TmuxError && error.code === 'session-exists')) throw error;
+        // This run made it before it was interrupted (a resumed run repeats this step): make it again, from scratch.
+        const env = await tmux.showEnvironment(session, { signal }).catch(() => ({}) as Record<string, string>);
+        if (env.GT_RUN !== input.runId) {
+          throw new StepError(`session ${session} already exists on socket ${input.socket}: another start of this polecat got there first`);
+        }
+        await killSessionWithProcesses(tmux, session, { graceMs: 1_000, signal });
+        return create();
+      });
     } catch (error) {
       await rm(input.credentialsFile, { force: true });
-      if (error instanceof TmuxError && error.code === 'session-exists') {
-        throw new StepError(`session ${session} already exists on socket ${input.socket}: another start of this polecat got there first`);
-      }
       throw error;
     }
     const { paneId, panePid } = parseRow(PANE_FIELDS, created.split('\n')[0] ?? '');

@@ -48,7 +48,7 @@ function deliveryCheck(text: string, prefix: string): DeliveryCheck {
 /**
  * The startup text reaches the agent. Agents that take it on their command line already have it: the step only
  * checks that it shows (a warning if not). Otherwise it is typed (single line) or pasted (several lines), seen to
- * arrive, then submitted with Enter and seen to be taken.
+ * arrive, then submitted with Enter and seen to be taken, once: repeating the step does not deliver it twice.
  */
 export const nudges = (deps: StepDeps) =>
   fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
@@ -70,8 +70,20 @@ export const nudges = (deps: StepDeps) =>
     }
 
     const check = deliveryCheck(text, plan.agent.readyPromptPrefix);
-    await deliver(tmux, session.paneId, text, `polecat-${plan.runId}`, signal);
+    // Safe to run twice (a resumed run repeats this step): text already submitted is not sent again, text already
+    // typed is only submitted, and a part typed before an interruption is erased first.
     let screen = await look();
+    const prefix = plan.agent.readyPromptPrefix;
+    const typed = prefix === '' ? undefined : inputLine(screen, prefix);
+    if (!check.arrived(screen)) {
+      if (typed === undefined || typed === '') {
+        if (collapse(screen).includes(tailOf(text))) return {};
+      } else if (text.startsWith(typed)) {
+        await tmux.sendKeys(session.paneId, Array<string>([...typed].length).fill('BSpace'), { signal });
+      }
+      await deliver(tmux, session.paneId, text, `polecat-${plan.runId}`, signal);
+      screen = await look();
+    }
     while (!check.arrived(screen)) {
       if (Date.now() >= deadline) {
         throw new StepError("the startup text did not arrive in the agent's input before the deadline", { screen: lastLines(screen) });

@@ -133,3 +133,16 @@ export async function killProcesses(
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Processes whose argv contains `args` as a contiguous run (read from /proc/<pid>/cmdline). */
+export function processesWithArgs(args: readonly string[], all: readonly ProcessEntry[] = listProcesses()): ProcessEntry[] {
+  return all.filter((entry) => {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry.pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      return false;
+    }
+    return argv.some((_, start) => args.every((arg, i) => argv[start + i] === arg));
+  });
+}

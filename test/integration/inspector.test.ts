@@ -45,7 +45,7 @@ describe('the live Stately inspector', () => {
 
   it('refuses a bad --inspect or port before starting anything', async () => {
     const town = makeTown({ gastown: ['Toast'] });
-    for (const args of [['--inspect', 'cloud'], ['--inspect', '--inspect-port', '70000']]) {
+    for (const args of [['--inspect=cloud'], ['--inspect', '--inspect-port', '70000']]) {
       const result = await runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', 'sim', ...args]);
       expect(result.code).toBe(2);
     }

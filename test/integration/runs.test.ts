@@ -94,7 +94,7 @@ describe('runs that survive their process', () => {
     for (const r of refused) expect(r.stderr).toMatch(/gastown\/Toast is busy: run [0-9a-f-]{36} \(start, pid \d+\) holds it/);
     const tmux = new Tmux({ socket: JSON.parse((await runCli(['status', 'gastown/Toast', '--json', '--town', town.root])).stdout).socket });
     expect((await tmux.listPolecatPanes()).filter((r) => r.polecat === 'Toast')).toHaveLength(1);
-    expect(existsSync(join(town.root, '.runtime', 'polecat', 'locks', 'gastown--Toast.lock'))).toBe(false);
+    expect(existsSync(join(town.root, '.runtime', 'polecat', 'locks', 'gastown.Toast.lock'))).toBe(false);
     expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
   });
 
@@ -150,7 +150,7 @@ describe('runs that survive their process', () => {
     writeFileSync(join(town.root, '.runtime', 'polecat', 'runs', run!.runId, 'run.json'), '{"format": 1, "runId": "trunc');
     const listed = await runCli(['runs', '--town', town.root]);
     expect(listed.code).toBe(0);
-    expect(listed.stderr).toContain(`skipped damaged run ${run!.runId}`);
+    expect(listed.stderr).toContain(`damaged run ${run!.runId}`);
     const inspected = await runCli(['inspect', run!.runId, '--town', town.root]);
     expect(inspected.code).toBe(1);
     expect(inspected.stderr.trim().split('\n')).toHaveLength(1);

@@ -79,6 +79,10 @@ describe('run diagrams (SVG)', () => {
     expect(svg).toMatch(/class="state" data-state="nudges"/);
     expect(svg).toContain('>1.1 s</text>');
     expect(svg).toContain('class="edge taken" data-from="acceptBypass" data-to="rollingBack"');
+    // Without an issue, validateIssue and hook are passed through in an instant: still on the drawn path.
+    expect(svg).toContain('class="edge taken" data-from="preflight" data-to="validateIssue"');
+    expect(svg).toContain('class="edge taken" data-from="validateIssue" data-to="ensureSettings"');
+    expect(svg).toContain('class="state passed" data-state="hook"');
     expect(svg).toContain('class="edge taken" data-from="rollingBack" data-to="failed"');
     expect(svg).not.toContain('class="edge taken" data-from="acceptBypass" data-to="waitForReady"');
     // Well formed: a real XML parser reads it.

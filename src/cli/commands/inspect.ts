@@ -23,7 +23,13 @@ function printView(output: Output, view: RunView): void {
     lines.push(`  failed at ${view.failure.step}: ${view.failure.message}`);
     if (view.failure.screen) lines.push('  last screen:', quoteScreen(view.failure.screen));
   }
-  if (view.state === 'interrupted') lines.push(`  interrupted: continue with \`polecat resume ${view.runId}\` or undo with \`polecat rollback ${view.runId}\``);
+  if (view.state === 'interrupted') {
+    lines.push(
+      view.kind === 'start'
+        ? `  interrupted: continue with \`polecat resume ${view.runId}\` or undo with \`polecat rollback ${view.runId}\``
+        : `  interrupted: run \`polecat stop ${view.polecat}\` again to finish stopping it`,
+    );
+  }
   output.out.write(`${lines.join('\n')}\n`);
 }
 

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { resume, rollbackRun } from '../../manager.js';
 import { resolveTown } from '../../plan.js';
-import { EXIT, processOutput, progressPrinter, type Output } from '../output.js';
+import { processOutput, progressPrinter, type Output } from '../output.js';
+import { cancelOnSignals, holdSignals } from '../signals.js';
+import { reportStartResult } from './start.js';
 import { townOption } from '../options.js';
 import { findRun } from './runs.js';
 
@@ -14,16 +16,16 @@ export function resumeCommand(output: Output = processOutput): Command {
       const { townRoot } = resolveTown(flags);
       const files = findRun(townRoot, runId);
       const progress = progressPrinter(output.err);
+      const cancellation = cancelOnSignals(output.err);
+      output.err.write(`Resuming run ${files.runId}\n`);
+      const started = Date.now();
       try {
-        const result = await resume(townRoot, files.runId, { onProgress: progress.onProgress });
-        if (result.result === 'running') {
-          output.out.write(`run ${files.runId} resumed: running in session ${result.sessionName}, socket ${result.socket}\n`);
-        } else {
-          output.err.write(`run ${files.runId} resumed and ${result.result}${result.failure ? ` at ${result.failure.step}: ${result.failure.message}` : ''}; rolled back: ${result.undone.join('; ') || 'nothing to undo'}\n`);
-          process.exitCode = EXIT.failed;
-        }
+        const result = await resume(townRoot, files.runId, { onProgress: progress.onProgress, signal: cancellation.signal });
+        const record = files.record();
+        process.exitCode = reportStartResult(output, `${record.rig}/${record.name}`, result, cancellation.interruptedBy(), Date.now() - started);
       } finally {
         progress.close();
+        cancellation.dispose();
       }
     });
 }
@@ -36,7 +38,8 @@ export function rollbackCommand(output: Output = processOutput): Command {
     .action(async (runId: string, flags: { town?: string }) => {
       const { townRoot } = resolveTown(flags);
       const files = findRun(townRoot, runId);
-      const result = await rollbackRun(townRoot, files.runId);
+      const release = holdSignals(output.err, 'rolling back');
+      const result = await rollbackRun(townRoot, files.runId).finally(release);
       for (const warning of result.warnings ?? []) output.err.write(`  warning: ${warning}\n`);
       output.out.write(`run ${files.runId} rolled back: ${result.undone.join('; ') || 'nothing to undo'}\n`);
     });

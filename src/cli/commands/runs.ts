@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { resolveTown } from '../../plan.js';
-import { listRuns, RunFiles, runState } from '../../runs/store.js';
+import { listRuns, RunFiles, runState, type JournalEntry } from '../../runs/store.js';
 import { runView } from '../../inspect/timeline.js';
 import { parseAddress } from '../../town/names.js';
 import { formatMs, printJson, processOutput, type Output } from '../output.js';
-import { jsonOption, socketOption, townOption } from '../options.js';
+import { jsonOption, townOption } from '../options.js';
 
 export function runsCommand(output: Output = processOutput): Command {
   return new Command('runs')
@@ -13,16 +13,23 @@ export function runsCommand(output: Output = processOutput): Command {
     .option('--all', 'every run, not only the last 20')
     .addOption(jsonOption())
     .addOption(townOption())
-    .addOption(socketOption())
-    .action((target: string | undefined, flags: { all?: boolean; json?: boolean; town?: string; socket?: string }) => {
+    .action((target: string | undefined, flags: { all?: boolean; json?: boolean; town?: string }) => {
       const address = target === undefined ? undefined : parseAddress(target);
       const { townRoot } = resolveTown(flags);
       const damaged: string[] = [];
       const runs = listRuns(townRoot, (runId, error) => damaged.push(`${runId}: ${error.message}`))
         .filter((r) => !address || (r.record.rig === address.rig && r.record.name === address.name))
         .slice(0, flags.all ? undefined : 20)
-        .map((r) => runView(r.record, r.state, new RunFiles(townRoot, r.record.runId).journal()));
-      for (const line of damaged) output.err.write(`warning: skipped damaged run ${line}\n`);
+        .map((r) => {
+          let journal: JournalEntry[] = [];
+          try {
+            journal = new RunFiles(townRoot, r.record.runId).journal();
+          } catch (error) {
+            damaged.push(`${r.record.runId}: ${(error as Error).message}`);
+          }
+          return runView(r.record, r.state, journal);
+        });
+      for (const line of damaged) output.err.write(`warning: damaged run ${line}\n`);
       if (flags.json) return printJson(output, runs.map(({ path: _path, ...run }) => run));
       if (runs.length === 0) return void output.out.write('no runs\n');
       output.out.write(`${'RUN'.padEnd(36)}  KIND   ${'POLECAT'.padEnd(20)}  ${'STATE'.padEnd(11)}  ${'RESULT'.padEnd(10)}  ${'DURATION'.padStart(8)}  STARTED\n`);
@@ -35,6 +42,12 @@ export function runsCommand(output: Output = processOutput): Command {
 }
 
 export function findRun(townRoot: string, runId: string): RunFiles {
+  // The exact id of a run whose record is damaged: say so, rather than that there is no such run.
+  const exact = /^[A-Za-z0-9-]+$/.test(runId) ? new RunFiles(townRoot, runId) : undefined;
+  if (exact?.exists()) {
+    exact.record();
+    return exact;
+  }
   // Accept a unique prefix of the id, as the list shows them long.
   const matches = listRuns(townRoot).filter((r) => r.record.runId.startsWith(runId));
   if (matches.length === 1) return new RunFiles(townRoot, matches[0]!.record.runId);

@@ -1,13 +1,16 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import type { StartupOutput } from '../../../machines/startup.js';
 import { start, type RunOptions } from '../../manager.js';
 import { planStart } from '../../plan.js';
-import { startLiveInspector, type InspectTarget } from '../../inspect/live.js';
+import { startLiveInspector, type InspectTarget, type LiveInspector } from '../../inspect/live.js';
 import { InvalidInputError, parseAddress } from '../../town/names.js';
 import { EXIT, formatMs, processOutput, progressPrinter, quoteScreen, type Output } from '../output.js';
+import { cancelOnSignals, interruptedExitCode } from '../signals.js';
 import { parseTimeouts, socketOption, START_TIMEOUTS, townOption } from '../options.js';
 
 interface StartFlags {
-  inspect?: boolean | string;
+  inspect?: boolean;
+  inspectSky?: boolean;
   inspectPort: string;
   issue?: string;
   agent?: string;
@@ -28,7 +31,8 @@ export function startCommand(output: Output = processOutput): Command {
     )
     .option('--prompt <text>', 'startup text delivered to the agent (default: names the polecat and its issue)')
     .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')
-    .option('--inspect [where]', "stream the run to the Stately inspector: a relay on 127.0.0.1 whose page you open (or 'sky': Stately's hosted relay, needs internet)")
+    .option('--inspect', "stream the run to the Stately inspector through a relay on 127.0.0.1 whose page you open; --inspect=sky: Stately's hosted relay instead (needs internet)")
+    .addOption(new Option('--inspect-sky').hideHelp())
     .option('--inspect-port <port>', 'port of the local relay for --inspect', '8080')
     .addOption(townOption())
     .addOption(socketOption())
@@ -54,61 +58,60 @@ Examples:
 }
 
 function inspectTarget(flags: StartFlags): { target: InspectTarget; port: number } | undefined {
-  if (flags.inspect === undefined || flags.inspect === false) return undefined;
-  const target = flags.inspect === true ? 'local' : flags.inspect;
-  if (target !== 'local' && target !== 'sky') throw new InvalidInputError(`invalid --inspect ${JSON.stringify(target)}: leave it bare for the local relay, or say sky`);
+  if (!flags.inspect && !flags.inspectSky) return undefined;
+  const target: InspectTarget = flags.inspectSky ? 'sky' : 'local';
   const port = Number(flags.inspectPort);
   if (!/^\d+$/.test(flags.inspectPort) || port < 1 || port > 65535) throw new InvalidInputError(`invalid --inspect-port ${JSON.stringify(flags.inspectPort)}: expected 1 to 65535`);
   return { target, port };
 }
 
-async function runStart(plan: ReturnType<typeof planStart>, output: Output, inspectOn?: { target: InspectTarget; port: number }): Promise<number> {
+/** How a start ended, told the user: the summary on success, else the failed step, its screen and what was undone. */
+export function reportStartResult(
+  output: Output,
+  label: string,
+  result: StartupOutput,
+  interruptedBy: NodeJS.Signals | undefined,
+  totalMs: number,
+): number {
   const { err, out } = output;
-  const controller = new AbortController();
-  let interruptedBy: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interruptedBy) {
-      err.write(`\n  (still rolling back; please wait)\n`);
-      return;
-    }
-    interruptedBy = signal;
-    err.write(`\n  ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: cancelling, rolling back…\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const total = formatMs(totalMs);
+  for (const warning of result.warnings) err.write(`  warning: ${warning}\n`);
+  if (result.result === 'running') {
+    if (result.dialogsAnswered.length > 0) err.write(`  answered: ${result.dialogsAnswered.join('; ')}\n`);
+    out.write(
+      `${label} running in ${total}: session ${result.sessionName}, socket ${result.socket}, pane ${result.session?.paneId}, agent pid ${result.session?.panePid}\n` +
+        `  attach: tmux -L ${result.socket} attach -t ${result.sessionName}\n`,
+    );
+    return EXIT.ok;
+  }
+  const undone = result.undone.length > 0 ? result.undone.join('; ') : 'nothing to undo';
+  if (result.result === 'cancelled' || interruptedBy) {
+    err.write(`${label} start cancelled after ${total}; rolled back: ${undone}\n`);
+    return interruptedBy ? interruptedExitCode(interruptedBy) : EXIT.interrupted;
+  }
+  const failure = result.failure;
+  err.write(`${label} failed at ${failure?.step ?? 'unknown step'}: ${failure?.message ?? 'unknown error'}\n`);
+  if (failure?.screen) err.write(`  last screen:\n${quoteScreen(failure.screen)}\n`);
+  err.write(`  rolled back: ${undone}\n`);
+  return EXIT.failed;
+}
+
+async function runStart(plan: ReturnType<typeof planStart>, output: Output, inspectOn?: { target: InspectTarget; port: number }): Promise<number> {
+  const { err } = output;
+  const cancellation = cancelOnSignals(err);
   const progress = progressPrinter(err);
   err.write(`Starting ${plan.rig}/${plan.name} (agent ${plan.agent.name}, session ${plan.sessionName}, socket ${plan.socket})\n`);
-  const inspector = inspectOn ? await startLiveInspector(inspectOn.target, inspectOn.port) : undefined;
-  if (inspector) err.write(`  inspect: open ${inspector.url} in a browser (the page loads the Stately inspector from stately.ai)\n`);
-  const started = Date.now();
-  const options: RunOptions = { onProgress: progress.onProgress, signal: controller.signal, ...(inspector ? { inspect: inspector.inspect } : {}) };
+  let inspector: LiveInspector | undefined;
   try {
+    inspector = inspectOn ? await startLiveInspector(inspectOn.target, inspectOn.port) : undefined;
+    if (inspector) err.write(`  inspect: ${inspector.url}\n`);
+    const started = Date.now();
+    const options: RunOptions = { onProgress: progress.onProgress, signal: cancellation.signal, ...(inspector ? { inspect: inspector.inspect } : {}) };
     const result = await start(plan, options);
-    const total = formatMs(Date.now() - started);
-    for (const warning of result.warnings) err.write(`  warning: ${warning}\n`);
-    if (result.result === 'running') {
-      if (result.dialogsAnswered.length > 0) err.write(`  answered: ${result.dialogsAnswered.join('; ')}\n`);
-      out.write(
-        `${plan.rig}/${plan.name} running in ${total}: session ${result.sessionName}, socket ${result.socket}, pane ${result.session?.paneId}, agent pid ${result.session?.panePid}\n` +
-          `  attach: tmux -L ${result.socket} attach -t ${result.sessionName}\n`,
-      );
-      return EXIT.ok;
-    }
-    const undone = result.undone.length > 0 ? result.undone.join('; ') : 'nothing to undo';
-    if (result.result === 'cancelled' || interruptedBy) {
-      err.write(`${plan.rig}/${plan.name} start cancelled after ${total}; rolled back: ${undone}\n`);
-      return interruptedBy === 'SIGTERM' ? 143 : EXIT.interrupted;
-    }
-    const failure = result.failure;
-    err.write(`${plan.rig}/${plan.name} failed at ${failure?.step ?? 'unknown step'}: ${failure?.message ?? 'unknown error'}\n`);
-    if (failure?.screen) err.write(`  last screen:\n${quoteScreen(failure.screen)}\n`);
-    err.write(`  rolled back: ${undone}\n`);
-    return EXIT.failed;
+    return reportStartResult(output, `${plan.rig}/${plan.name}`, result, cancellation.interruptedBy(), Date.now() - started);
   } finally {
     progress.close();
     await inspector?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    cancellation.dispose();
   }
 }

@@ -21,6 +21,7 @@ export function stopCommand(output: Output = processOutput): Command {
       try {
         const result = await stop(plan, { onProgress: progress.onProgress });
         const name = `${address.rig}/${address.name}`;
+        if (result.cancelledStart) output.out.write(`${name}: cancelled the start in progress (run ${result.cancelledStart}); it rolled back\n`);
         if (result.result === 'notRunning') {
           output.out.write(`${name} is not running (no session ${plan.sessionName} on socket ${plan.socket}); nothing to stop\n`);
           process.exitCode = EXIT.ok;

@@ -1,0 +1,52 @@
+import type { Output } from './output.js';
+
+export interface Cancellation {
+  /** Aborted on the first Ctrl-C or SIGTERM: the run cancels and rolls back. */
+  readonly signal: AbortSignal;
+  interruptedBy(): NodeJS.Signals | undefined;
+  dispose(): void;
+}
+
+/** The exit code of a command interrupted by a signal, as shells report it. */
+export function interruptedExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : 130;
+}
+
+/**
+ * Ctrl-C (or SIGTERM, as `polecat stop` sends to a start in progress) cancels the run instead of killing the
+ * process: the machine rolls back what it did. Further signals are acknowledged while it does.
+ */
+export function cancelOnSignals(err: Output['err']): Cancellation {
+  const controller = new AbortController();
+  let interruptedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interruptedBy) {
+      err.write(`\n  (still rolling back; please wait)\n`);
+      return;
+    }
+    interruptedBy = signal;
+    err.write(`\n  ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: cancelling, rolling back…\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    interruptedBy: () => interruptedBy,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** While undoing, a signal must not leave the undo half done: it is acknowledged and the work goes on. */
+export function holdSignals(err: Output['err'], doing: string): () => void {
+  const onSignal = () => err.write(`\n  (${doing}; please wait)\n`);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
