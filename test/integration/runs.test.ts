@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunFiles } from '../../src/runs/store.js';
@@ -127,6 +127,90 @@ describe('runs that survive their process', () => {
     for (const step of view.path) expect(svg).toMatch(new RegExp(`class="state visited[^"]*" data-state="${step.state}"`));
     expect(svg).toContain('class="edge taken" data-from="verifyAlive" data-to="running"');
     expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+  });
+
+  it('kill -9 during nudges, then resume: the startup text is delivered exactly once', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = town.logPath('sim');
+    const cli = startInBackground(town, ['--agent', `sim --log ${log}`, '--prompt', 'do the thing']);
+    await killWhenIn(town, cli.child, 'nudges');
+    await cli.exited;
+    const [run] = await runsJson(town);
+    if (run!.state === 'interrupted') {
+      const resumed = await runCli(['resume', run!.runId, '--town', town.root]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+    }
+    await retryUntil('the submission', () => readSimLog(log).some((e) => e.event === 'submit') || undefined);
+    expect(readSimLog(log).filter((e) => e.event === 'submit').map((e) => e.text)).toEqual(['do the thing']);
+    expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+  });
+
+  it('kill -9 during createSession, then resume: running, one session, one agent', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = town.logPath('sim');
+    const cli = startInBackground(town, ['--agent', `sim --log ${log}`]);
+    await killWhenIn(town, cli.child, 'createSession');
+    await cli.exited;
+    const [run] = await runsJson(town);
+    expect(run).toMatchObject({ state: 'interrupted' });
+    const resumed = await runCli(['resume', run!.runId, '--town', town.root]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const alive = simPids(readSimLog(log)).filter(isAlive);
+    expect(alive).toHaveLength(1);
+    expect(JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout)).toMatchObject([{ polecat: 'gastown/Toast', running: true }]);
+    expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+  });
+
+  it('a stop during a resume cancels the resume (it rolls back), then stops', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    town.setIssues('gastown', { 'gt-1': { status: 'open' } });
+    const log = town.logPath('sim');
+    const cli = startInBackground(town, ['--agent', `sim --startup-ms 20000 --log ${log}`, '--issue', 'gt-1']);
+    await killWhenIn(town, cli.child, 'acceptBypass');
+    await cli.exited;
+    const [run] = await runsJson(town);
+    const resume = spawn(process.execPath, [CLI, 'resume', run!.runId, '--town', town.root], { stdio: 'ignore' });
+    const resumeExit = new Promise<number | null>((resolve) => resume.on('close', resolve));
+    await retryUntil('the resume to run', () => runsOf(town)[0]!.journal().some((e) => e.type === 'run.resumed') || undefined);
+    const stopped = await runCli(['stop', 'gastown/Toast', '--town', town.root]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toContain(`cancelled the start in progress (run ${run!.runId})`);
+    expect(await resumeExit).toBe(143);
+    expect((await runsJson(town)).find((r) => r.runId === run!.runId)).toMatchObject({ state: 'finished', result: 'cancelled' });
+    expect(town.issue('gastown', 'gt-1')).toMatchObject({ status: 'open' });
+    for (const pid of simPids(readSimLog(log))) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('rollback stops a bd the dead run left hooking the issue, so the issue stays restored', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    town.setIssues('gastown', { 'gt-1': { status: 'open', assignee: 'mayor' } });
+    const saved = { ...process.env };
+    Object.assign(process.env, { BD_STANDIN_FAIL: 'slow:2000', BD_STANDIN_FAIL_ON: 'update' });
+    let cli: ReturnType<typeof startInBackground>;
+    try {
+      cli = startInBackground(town, ['--agent', 'sim', '--issue', 'gt-1']);
+    } finally {
+      process.env = saved;
+    }
+    await killWhenIn(town, cli.child, 'hook');
+    await cli.exited;
+    const [run] = await runsJson(town);
+    const rolled = await runCli(['rollback', run!.runId, '--town', town.root]);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(town.issue('gastown', 'gt-1')).toMatchObject({ status: 'open', assignee: 'mayor' });
+  });
+
+  it('a run whose record cannot be written is cancelled and rolled back, with a clear error', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = town.logPath('sim');
+    const cli = startInBackground(town, ['--agent', `sim --startup-ms 3000 --log ${log}`]);
+    await retryUntil('the run to reach acceptBypass', () => runsOf(town).some((f) => f.journal().some((e) => e.type === 'state.entered' && e.state === 'acceptBypass')) || undefined, 15_000);
+    rmSync(runsOf(town)[0]!.dir, { recursive: true, force: true });
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toMatch(/could not record run [0-9a-f-]+ \(.*\); it was cancelled and rolled back/);
+    for (const pid of simPids(readSimLog(log))) expect(isAlive(pid)).toBe(false);
+    expect(JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout)).toEqual([]);
   });
 
   it('inspect --follow streams a live run until it ends', async () => {
