@@ -54,13 +54,22 @@ describe('polecat CLI, run as a user runs it', () => {
     [['frobnicate'], "unknown command 'frobnicate'"],
     [['graph', 'nosuch'], 'unknown machine'],
     [['graph', '--format', 'png'], 'Allowed choices'],
+    [['runs', 'rig/a:b', '--town', '<town>'], 'invalid polecat name'],
+    [['inspect', '../../etc', '--town', '<town>'], 'invalid run id'],
+    [['resume', 'x;y', '--town', '<town>'], 'invalid run id'],
+    [['rollback', '', '--town', '<town>'], 'invalid run id'],
+    [['stop', 'rig/ok', '--timeout', 'graceful=0'], 'invalid --timeout'],
+    [['capture', 'rig/ok', '-n', '-5'], 'invalid -n'],
+    [['start', 'rig/ok', '--inspect', '--inspect-port', '0'], 'invalid --inspect-port'],
   ])('refuses bad input %j with exit 2 before any side effect', async (args, message) => {
     const town = makeTown({ rig: ['ok'] });
     const file = join(town.root, 'a-file');
     writeFileSync(file, '');
     const before = listTree(town.root);
     const calls = tmuxCallCount();
-    const withTown = args.includes('--town') ? args.map((a) => (a === '<file>' ? file : a)) : [...args, ...(args[0] === 'start' ? ['--town', town.root] : [])];
+    const withTown = args.includes('--town')
+      ? args.map((a) => (a === '<file>' ? file : a === '<town>' ? town.root : a))
+      : [...args, ...(['start', 'stop', 'capture'].includes(args[0]!) ? ['--town', town.root] : [])];
     const result = await runCli(withTown);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(message);

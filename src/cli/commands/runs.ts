@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { resolveTown } from '../../plan.js';
-import { listRuns, RunFiles, runState, type JournalEntry } from '../../runs/store.js';
+import { listRuns, RunFiles, type JournalEntry } from '../../runs/store.js';
 import { runView } from '../../inspect/timeline.js';
-import { parseAddress } from '../../town/names.js';
+import { InvalidInputError, parseAddress } from '../../town/names.js';
 import { formatMs, printJson, processOutput, type Output } from '../output.js';
 import { jsonOption, townOption } from '../options.js';
 
@@ -42,9 +42,10 @@ export function runsCommand(output: Output = processOutput): Command {
 }
 
 export function findRun(townRoot: string, runId: string): RunFiles {
+  if (!/^[A-Za-z0-9-]+$/.test(runId)) throw new InvalidInputError(`invalid run id ${JSON.stringify(runId)}: run ids are letters, digits and '-' (see polecat runs)`);
   // The exact id of a run whose record is damaged: say so, rather than that there is no such run.
-  const exact = /^[A-Za-z0-9-]+$/.test(runId) ? new RunFiles(townRoot, runId) : undefined;
-  if (exact?.exists()) {
+  const exact = new RunFiles(townRoot, runId);
+  if (exact.exists()) {
     exact.record();
     return exact;
   }
@@ -55,4 +56,3 @@ export function findRun(townRoot: string, runId: string): RunFiles {
   throw new Error(`no run ${runId} in town ${townRoot} (see polecat runs)`);
 }
 
-export { runState };
