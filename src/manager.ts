@@ -21,7 +21,7 @@ import type { SessionRow } from './tmux/formats.js';
 import { killProcesses, processesWithArgs, readProcess } from './tmux/process-tree.js';
 import type { PolecatAddress } from './town/names.js';
 import { agentPane, ownershipProblem } from './town/session-owner.js';
-import { locate, resolveTown, type LocateOptions } from './plan.js';
+import { locate, planStop, resolveTown, type LocateOptions, type StopOptions } from './plan.js';
 
 export { planStart, planStop } from './plan.js';
 
@@ -384,4 +384,33 @@ export async function list(rig: string | undefined, options: LocateOptions & { d
     }))
     .sort((a, b) => a.polecat.localeCompare(b.polecat));
   return { socket, polecats };
+}
+
+export interface StopAllResult {
+  readonly stopped: ReadonlyArray<{ readonly polecat: string; readonly result: StopOutput }>;
+  readonly failed: ReadonlyArray<{ readonly polecat: string; readonly error: string }>;
+}
+
+/**
+ * Stops every polecat of one rig of this town, in parallel: only sessions that carry this town's and rig's polecat
+ * options (never another role's, another town's or the user's own sessions). Every failure is reported.
+ */
+export async function stopAll(rig: string, options: StopOptions & { deps?: StepDeps; onProgress?: (polecat: string, event: ProgressEvent) => void } = {}): Promise<StopAllResult> {
+  const { polecats } = await list(rig, options);
+  const outcomes = await Promise.all(
+    polecats.map(async (p) => {
+      try {
+        const plan = planStop({ rig: p.rig, name: p.name }, { ...options, runId: undefined });
+        const result = await stop(plan, { ...(options.deps ? { deps: options.deps } : {}), onProgress: (event) => options.onProgress?.(p.polecat, event) });
+        if (result.result === 'failed') return { polecat: p.polecat, error: `${result.failure?.step}: ${result.failure?.message}` };
+        return { polecat: p.polecat, result };
+      } catch (error) {
+        return { polecat: p.polecat, error: (error as Error).message };
+      }
+    }),
+  );
+  return {
+    stopped: outcomes.filter((o): o is { polecat: string; result: StopOutput } => 'result' in o),
+    failed: outcomes.filter((o): o is { polecat: string; error: string } => 'error' in o),
+  };
 }

@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makeTown } from '../helpers/town.js';
+
+describe('polecat stop-all', () => {
+  it("stops every polecat of the rig in parallel, and nothing else on the town's server", async () => {
+    const town = makeTown({ alpha: ['p1', 'p2', 'p3'], beta: ['q1'] });
+    const started = await Promise.all(
+      ['alpha/p1', 'alpha/p2', 'alpha/p3', 'beta/q1'].map((p) => runCli(['start', p, '--town', town.root, '--agent', 'sim --ignore-term'])),
+    );
+    for (const s of started) expect(s.code, s.stderr).toBe(0);
+    const socket = JSON.parse((await runCli(['status', 'beta/q1', '--json', '--town', town.root])).stdout).socket as string;
+    // The user's own session on the same server, named like a polecat's.
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'alpha-p4', 'sleep 600']);
+
+    const began = Date.now();
+    const result = await runCli(['stop-all', 'alpha', '--town', town.root, '--timeout', 'graceful=1,kill=1']);
+    const elapsed = Date.now() - began;
+    expect(result.code, result.stderr).toBe(0);
+    for (const p of ['alpha/p1', 'alpha/p2', 'alpha/p3']) expect(result.stdout).toContain(`${p}: stopped`);
+    // In parallel: three agents that exit on Ctrl-C take about one stop's time, not three.
+    expect(elapsed).toBeLessThan(6_000);
+
+    const left = JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout);
+    expect(left.map((p: { polecat: string }) => p.polecat)).toEqual(['beta/q1']);
+    expect(execFileSync('tmux', ['-L', socket, 'list-sessions', '-F', '#{session_name}'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(['alpha-p4', 'beta-q1']);
+    expect((await runCli(['stop', 'beta/q1', '--town', town.root])).code).toBe(0);
+  });
+
+  it('says so when the rig has no polecat running, and refuses a bad rig name', async () => {
+    const town = makeTown({ alpha: ['p1'] });
+    const none = await runCli(['stop-all', 'alpha', '--town', town.root]);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('no polecats of rig alpha running');
+    expect((await runCli(['stop-all', 'al/pha', '--town', town.root])).code).toBe(2);
+  });
+});
