@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { InvalidInputError } from '../town/names.js';
+import { attachCommand } from './commands/attach.js';
 import { captureCommand } from './commands/capture.js';
 import { inspectCommand } from './commands/inspect.js';
 import { resumeCommand, rollbackCommand } from './commands/resume.js';
@@ -23,7 +24,7 @@ export function buildProgram(output: Output = processOutput): Command {
     .version(version(), '-V, --version')
     .configureOutput(outputConfig(output, 'polecat'))
     .exitOverride();
-  for (const command of [startCommand(output), stopCommand(output), stopAllCommand(output), statusCommand(output), listCommand(output), captureCommand(output), runsCommand(output), inspectCommand(output), resumeCommand(output), rollbackCommand(output), graphCommand(output)]) {
+  for (const command of [startCommand(output), stopCommand(output), stopAllCommand(output), statusCommand(output), listCommand(output), attachCommand(output), captureCommand(output), runsCommand(output), inspectCommand(output), resumeCommand(output), rollbackCommand(output), graphCommand(output)]) {
     program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
   }
   return program;

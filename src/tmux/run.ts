@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { execa } from 'execa';
 import { classifyStderr, TmuxError, type TmuxCallResult } from './errors.js';
 
@@ -68,4 +69,19 @@ export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
     if (child.failed) throw new TmuxError(classifyStderr(result.stderr), subcommand, result, child);
     return result;
   };
+}
+
+/**
+ * tmux taking over the terminal (attach, switch-client): stdio inherited, so it can draw and read keys; returns
+ * tmux's exit code. `insideOtherServer` unsets TMUX so tmux agrees to attach from within another server's pane.
+ */
+export function runTmuxInteractive(socket: string, args: readonly string[], { insideOtherServer = false, bin = 'tmux' } = {}): number {
+  const env = { ...process.env };
+  if (insideOtherServer) {
+    delete env.TMUX;
+    delete env.TMUX_PANE;
+  }
+  const result = spawnSync(bin, ['-u', '-L', socket, ...args], { stdio: 'inherit', env });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
 }
