@@ -242,6 +242,11 @@ export interface PolecatStatus {
   readonly name: string;
   /** The agent process is alive in its pane. */
   readonly running: boolean;
+  /**
+   * healthy; agent-dead (session there, agent gone); agent-hung (alive, but no pane activity for longer than the
+   * hung threshold); session-dead (no session).
+   */
+  readonly health: Health;
   readonly session: string;
   readonly socket: string;
   /** The session exists (it stays, with the agent's last screen, after the agent exits, until `polecat stop`). */
@@ -288,7 +293,21 @@ function sessionTimes(row: SessionRow): { created?: string; lastActivity?: strin
   return { ...(created ? { created } : {}), ...(lastActivity ? { lastActivity } : {}) };
 }
 
-export async function status(address: PolecatAddress, options: LocateOptions & { deps?: StepDeps } = {}): Promise<PolecatStatus> {
+export type Health = 'healthy' | 'agent-dead' | 'agent-hung' | 'session-dead';
+
+/** No pane output or input for this long and an agent counts as hung (Gas Town's HungSessionThreshold). */
+export const DEFAULT_HUNG_AFTER_MS = 30 * 60_000;
+
+function healthOf(alive: boolean, activitySeconds: number | undefined, hungAfterMs: number): Health {
+  if (!alive) return 'agent-dead';
+  if (activitySeconds !== undefined && Date.now() - activitySeconds * 1000 > hungAfterMs) return 'agent-hung';
+  return 'healthy';
+}
+
+export async function status(
+  address: PolecatAddress,
+  options: LocateOptions & { deps?: StepDeps; hungAfterMs?: number } = {},
+): Promise<PolecatStatus> {
   const location = locate(address, options);
   const tmux = (options.deps ?? createStepDeps()).tmux(location.socket);
   const base = {
@@ -299,17 +318,19 @@ export async function status(address: PolecatAddress, options: LocateOptions & {
     socket: location.socket,
   };
   const rows = await tmux.sessionPanes(location.sessionName);
-  if (rows.length === 0) return { ...base, running: false, sessionExists: false };
+  if (rows.length === 0) return { ...base, running: false, health: 'session-dead', sessionExists: false };
   const conflict = ownershipProblem(rows, { ...address, townRoot: location.townRoot });
-  if (conflict) return { ...base, running: false, sessionExists: true, conflict };
+  if (conflict) return { ...base, running: false, health: 'session-dead', sessionExists: true, conflict };
   const row = agentPane(rows) ?? rows[0]!;
   let ended: { deadStatus?: number | undefined; deadSignal?: number | undefined } = { deadStatus: row.paneDeadStatus, deadSignal: row.paneDeadSignal };
   if (row.paneDead && ended.deadStatus === undefined && ended.deadSignal === undefined) {
     ended = await awaitExitStatus(tmux, row.paneId, await tmux.paneInfo(row.paneId), undefined).catch(() => ended);
   }
+  const running = agentPane(rows) !== undefined && agentAlive(row);
   return {
     ...base,
-    running: agentPane(rows) !== undefined && agentAlive(row),
+    running,
+    health: healthOf(running, row.activity, options.hungAfterMs ?? DEFAULT_HUNG_AFTER_MS),
     sessionExists: true,
     pane: row.paneId,
     agent: row.agentName,
