@@ -1,0 +1,114 @@
+import { inputLine, lastLines, showsBusy } from '../agents/screen.js';
+import type { Tmux } from '../tmux/client.js';
+import { StepError } from './errors.js';
+import { sleep } from './watch.js';
+
+/**
+ * Getting text into an agent and submitted, checked on its screen: the startup text (nudges step) and
+ * `polecat inject` both go through here.
+ */
+
+/** Tabs become spaces; other control characters (escape sequences, carriage returns) are dropped; newlines stay. */
+export function sanitizeText(text: string): string {
+  return text.replace(/\t/g, ' ').replace(/[\x00-\x09\x0b-\x1f\x7f]/g, '');
+}
+
+export const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** A short, distinctive end of the text, to look for on screen. */
+export function tailOf(text: string): string {
+  const flat = collapse(text);
+  return flat.slice(Math.max(0, flat.length - 24));
+}
+
+export interface DeliveryCheck {
+  /** The typed text is waiting in the agent's input. */
+  arrived(screen: string): boolean;
+  /** Enter took it: it left the input line, or (agents with no prompt to see) the screen moved on. */
+  submitted(screen: string, beforeEnter: string): boolean;
+}
+
+export function deliveryCheck(text: string, prefix: string): DeliveryCheck {
+  const tail = tailOf(text);
+  const multiline = text.includes('\n');
+  if (prefix === '') {
+    return {
+      arrived: (screen) => multiline || collapse(screen).includes(tail),
+      submitted: (screen, before) => screen !== before,
+    };
+  }
+  const inInput = (screen: string) => {
+    const line = inputLine(screen, prefix);
+    return line !== undefined && (multiline ? collapse(line) !== '' : collapse(line).includes(tail));
+  };
+  return { arrived: inInput, submitted: (screen) => !inInput(screen) || showsBusy(screen) };
+}
+
+/** Bytes per send-keys call: tmux takes a command of limited size, so long text goes in pieces. */
+const CHUNK_BYTES = 4_000;
+
+/** Splits text into pieces of at most `maxBytes` UTF-8 bytes, never inside a character. */
+export function chunkText(text: string, maxBytes = CHUNK_BYTES): string[] {
+  const chunks: string[] = [];
+  let current = '';
+  let bytes = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char);
+    if (bytes + size > maxBytes && current !== '') {
+      chunks.push(current);
+      current = '';
+      bytes = 0;
+    }
+    current += char;
+    bytes += size;
+  }
+  if (current !== '') chunks.push(current);
+  return chunks;
+}
+
+let pasteCounter = 0;
+
+/** One line is typed (in pieces when long); several lines are pasted (bracketed) through a uniquely named buffer. */
+export async function typeText(tmux: Tmux, paneId: string, text: string, bufferPrefix: string, signal?: AbortSignal): Promise<void> {
+  if (text.includes('\n')) {
+    pasteCounter += 1;
+    await tmux.pasteText(paneId, text, `${bufferPrefix}-${process.pid}-${pasteCounter}`, signal ? { signal } : {});
+    return;
+  }
+  for (const chunk of chunkText(text)) await tmux.sendText(paneId, chunk, signal ? { signal } : {});
+}
+
+export interface Watching {
+  readonly look: () => Promise<string>;
+  readonly deadline: number;
+  readonly pollMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Waits until the typed text shows in the agent's input; returns that screen. */
+export async function awaitArrival(check: DeliveryCheck, screen: string, watching: Watching): Promise<string> {
+  while (!check.arrived(screen)) {
+    if (Date.now() >= watching.deadline) {
+      throw new StepError("the text did not arrive in the agent's input before the deadline", { screen: lastLines(screen) });
+    }
+    await sleep(watching.pollMs, watching.signal);
+    screen = await watching.look();
+  }
+  return screen;
+}
+
+/** Enter, then watch it taken; an Enter that was not taken is pressed again (at most 3 times). */
+export async function submit(tmux: Tmux, paneId: string, check: DeliveryCheck, screen: string, watching: Watching): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    const beforeEnter = screen;
+    await tmux.sendKeys(paneId, ['Enter'], watching.signal ? { signal: watching.signal } : {});
+    const retryAt = Math.min(watching.deadline, Date.now() + 1_000 * attempt);
+    do {
+      await sleep(watching.pollMs, watching.signal);
+      screen = await watching.look();
+      if (check.submitted(screen, beforeEnter)) return;
+    } while (Date.now() < retryAt);
+    if (Date.now() >= watching.deadline) break;
+  }
+  throw new StepError('the text was typed but Enter did not submit it', { screen: lastLines(screen) });
+}
