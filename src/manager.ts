@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createActor, toPromise, type InspectionEvent } from 'xstate';
 import {
   rollbackInputFor,
@@ -15,7 +16,11 @@ import { currentProcess } from './runs/owner.js';
 import { listRuns, RUN_FORMAT_VERSION, RunFileError, RunFiles, runState, type ListedRun, type RunKind, type RunRecord, type RunResult } from './runs/store.js';
 import { createStepDeps, type StepDeps } from './steps/deps.js';
 import { startupActors, stopActors } from './steps/index.js';
-import { awaitExitStatus } from './steps/watch.js';
+import { awaitArrival, collapse, deliveryCheck, sanitizeText, submit, typeText } from './steps/deliver.js';
+import { loadAgents } from './agents/config.js';
+import { findAgent } from './agents/launch.js';
+import { InvalidInputError } from './town/names.js';
+import { awaitExitStatus, lookAtPane } from './steps/watch.js';
 import { TmuxError } from './tmux/errors.js';
 import type { SessionRow } from './tmux/formats.js';
 import { killProcesses, processesWithArgs, readProcess } from './tmux/process-tree.js';
@@ -434,4 +439,49 @@ export async function stopAll(rig: string, options: StopOptions & { deps?: StepD
     stopped: outcomes.filter((o): o is { polecat: string; result: StopOutput } => 'result' in o),
     failed: outcomes.filter((o): o is { polecat: string; error: string } => 'error' in o),
   };
+}
+
+/** How long an inject waits for another inject to the same polecat, and for its own text to be taken. */
+export const INJECT_TIMEOUT_MS = 30_000;
+
+/**
+ * Types text into a running polecat's agent and submits it once, checked on screen: one line typed literally, several
+ * lines pasted. Injects to one polecat take turns (a lock of their own), so two never interleave.
+ */
+export async function inject(address: PolecatAddress, text: string, options: LocateOptions & { deps?: StepDeps; timeoutMs?: number } = {}): Promise<{ polecat: string; bytes: number }> {
+  const clean = sanitizeText(text);
+  if (collapse(clean) === '') throw new InvalidInputError('nothing to inject: the text is empty once control characters are removed');
+  const location = locate(address, options);
+  const deps = options.deps ?? createStepDeps();
+  const tmux = deps.tmux(location.socket);
+  const rows = await tmux.sessionPanes(location.sessionName);
+  const problem = ownershipProblem(rows, { ...address, townRoot: location.townRoot });
+  if (problem) throw new RunRefusedError(`${problem}; polecat will not type into it`);
+  const agent = agentPane(rows);
+  if (!agent || !agentAlive(agent)) throw new RunRefusedError(`${address.rig}/${address.name} is not running`);
+  const preset = findAgent(loadAgents(location.townRoot, address.rig), agent.agentName);
+  const deadline = Date.now() + (options.timeoutMs ?? INJECT_TIMEOUT_MS);
+  const lock = await waitForLock(location.townRoot, address.rig, `${address.name}.inject`, deadline);
+  try {
+    const look = async () => (await lookAtPane(tmux, agent.paneId, undefined, 'while receiving injected text')).screen;
+    const check = deliveryCheck(clean, preset?.readyPromptPrefix ?? '');
+    await typeText(tmux, agent.paneId, clean, 'polecat-inject');
+    const watching = { look, deadline, pollMs: deps.pollMs };
+    const screen = await awaitArrival(check, await look(), watching);
+    await submit(tmux, agent.paneId, check, screen, watching);
+    return { polecat: `${address.rig}/${address.name}`, bytes: Buffer.byteLength(clean) };
+  } finally {
+    lock.release();
+  }
+}
+
+async function waitForLock(townRoot: string, rig: string, name: string, deadline: number): Promise<PolecatLock> {
+  for (;;) {
+    try {
+      return acquireLock(townRoot, rig, name, randomUUID(), 'inject');
+    } catch (error) {
+      if (!(error instanceof LockHeldError) || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
 }

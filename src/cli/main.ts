@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { InvalidInputError } from '../town/names.js';
 import { attachCommand } from './commands/attach.js';
 import { captureCommand } from './commands/capture.js';
+import { injectCommand } from './commands/inject.js';
 import { inspectCommand } from './commands/inspect.js';
 import { resumeCommand, rollbackCommand } from './commands/resume.js';
 import { runsCommand } from './commands/runs.js';
@@ -24,7 +25,7 @@ export function buildProgram(output: Output = processOutput): Command {
     .version(version(), '-V, --version')
     .configureOutput(outputConfig(output, 'polecat'))
     .exitOverride();
-  for (const command of [startCommand(output), stopCommand(output), stopAllCommand(output), statusCommand(output), listCommand(output), attachCommand(output), captureCommand(output), runsCommand(output), inspectCommand(output), resumeCommand(output), rollbackCommand(output), graphCommand(output)]) {
+  for (const command of [startCommand(output), stopCommand(output), stopAllCommand(output), statusCommand(output), listCommand(output), attachCommand(output), captureCommand(output), injectCommand(output), runsCommand(output), inspectCommand(output), resumeCommand(output), rollbackCommand(output), graphCommand(output)]) {
     program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
   }
   return program;

@@ -28,6 +28,9 @@ export interface DeliveryCheck {
   submitted(screen: string, beforeEnter: string): boolean;
 }
 
+/** Longer than this, typed text may fill the screen. */
+const LONG_TEXT_CHARS = 2_000;
+
 export function deliveryCheck(text: string, prefix: string): DeliveryCheck {
   const tail = tailOf(text);
   const multiline = text.includes('\n');
@@ -41,7 +44,12 @@ export function deliveryCheck(text: string, prefix: string): DeliveryCheck {
     const line = inputLine(screen, prefix);
     return line !== undefined && (multiline ? collapse(line) !== '' : collapse(line).includes(tail));
   };
-  return { arrived: inInput, submitted: (screen) => !inInput(screen) || showsBusy(screen) };
+  // Text longer than a screenful pushes the prompt's own row off the top: its end at the bottom is the sign.
+  const long = text.length > LONG_TEXT_CHARS;
+  return {
+    arrived: (screen) => inInput(screen) || (long && collapse(screen.split('\n').slice(-12).join(' ')).includes(tail)),
+    submitted: (screen) => !inInput(screen) || showsBusy(screen),
+  };
 }
 
 /** Bytes per send-keys call: tmux takes a command of limited size, so long text goes in pieces. */
