@@ -37,8 +37,6 @@ export interface StartupInput extends RunTarget {
     readonly settings?: { readonly path: string; readonly provider: 'claude' | 'gemini' | 'cursor' | 'opencode' | 'copilot' };
   };
   readonly env: Readonly<Record<string, string>>;
-  /** Variables removed from the agent's environment (identity of whoever started polecat or the tmux server). */
-  readonly unsetEnv: readonly string[];
   /** Where createSession puts the caller's credentials for the agent's shell to read (and delete). */
   readonly credentialsFile: string;
   /** Warnings found while planning (configuration fallbacks, skipped routes), reported with the run's own. */
@@ -93,6 +91,8 @@ export interface WaitInput {
   readonly session: SessionInfo;
   /** Absolute time (ms since epoch) the wait gives up at; kept in context so a restored run keeps its deadline. */
   readonly deadline: number;
+  /** When acceptBypass last saw the ready prompt (waitForReady counts that sighting). */
+  readonly promptSeenAt?: number;
 }
 
 export interface StartupContext {
@@ -104,6 +104,8 @@ export interface StartupContext {
   readonly session?: SessionInfo;
   readonly deadlines: Partial<Record<WaitStep, number>>;
   readonly dialogsAnswered: readonly string[];
+  /** When acceptBypass saw the ready prompt. */
+  readonly promptSeenAt?: number;
   readonly warnings: readonly string[];
   readonly failure?: StepFailure;
   readonly cancelled: boolean;
@@ -155,7 +157,7 @@ const startupSetup = setup({
     hook: notProvided<StepResult, StartupInput>('hook'),
     theme: notProvided<StepResult, StartupInput>('theme'),
     waitForCommand: notProvided<StepResult, WaitInput>('waitForCommand'),
-    acceptBypass: notProvided<StepResult & { answered?: readonly string[] }, WaitInput>('acceptBypass'),
+    acceptBypass: notProvided<StepResult & { answered?: readonly string[]; promptSeenAt?: number }, WaitInput>('acceptBypass'),
     waitForReady: notProvided<StepResult, WaitInput>('waitForReady'),
     nudges: notProvided<StepResult, WaitInput>('nudges'),
     verifyAlive: notProvided<StepResult, { plan: StartupInput; session: SessionInfo }>('verifyAlive'),
@@ -231,7 +233,12 @@ function isWait(step: StepName): step is WaitStep {
 
 function stepInput(step: StepName, context: StartupContext): unknown {
   if (isWait(step)) {
-    return { plan: context.plan, session: context.session, deadline: context.deadlines[step] ?? Date.now() };
+    return {
+      plan: context.plan,
+      session: context.session,
+      deadline: context.deadlines[step] ?? Date.now(),
+      ...(step === 'waitForReady' && context.promptSeenAt !== undefined ? { promptSeenAt: context.promptSeenAt } : {}),
+    };
   }
   if (step === 'setEnv' || step === 'verifyAlive') return { plan: context.plan, session: context.session };
   return context.plan;
@@ -273,7 +280,7 @@ function stepState(step: StepName, next: string): any {
           ...(step === 'validateIssue' ? { issueBefore: event.output as IssueSnapshot } : {}),
           ...(step === 'createSession' ? { session: event.output as SessionInfo } : {}),
           ...(step === 'acceptBypass'
-            ? { dialogsAnswered: [...((event.output as { answered?: string[] } | undefined)?.answered ?? [])] }
+            ? acceptBypassOutcome(event.output as { answered?: string[]; promptSeenAt?: number } | undefined)
             : {}),
         })),
       },
@@ -292,6 +299,13 @@ function stepState(step: StepName, next: string): any {
             }),
           },
     },
+  };
+}
+
+function acceptBypassOutcome(output: { answered?: string[]; promptSeenAt?: number } | undefined): Partial<StartupContext> {
+  return {
+    dialogsAnswered: [...(output?.answered ?? [])],
+    ...(typeof output?.promptSeenAt === 'number' ? { promptSeenAt: output.promptSeenAt } : {}),
   };
 }
 

@@ -190,7 +190,7 @@ export async function resume(townRoot: string, runId: string, options: RunOption
   try {
     files.update({ owner: currentProcess() });
     files.append({ type: 'run.resumed' });
-    const actor = createActor(createStartupMachine(options.deps), {
+    const actor = createActor(createStartupMachine({ ...(options.deps ?? createStepDeps()), repeating: true }), {
       snapshot: files.snapshot() as never,
       input: record.input as StartupInput,
       inspect: journalEvents(files, options.inspect),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { StartupInput, StartupTimeouts } from '../machines/startup.js';
 import type { StopInput } from '../machines/stop.js';
 import { chooseAgent, loadAgents, type AgentChoice } from './agents/config.js';
-import { agentEnvironment, variablesToUnset } from './agents/environment.js';
+import { agentEnvironment } from './agents/environment.js';
 import { resolveAgent } from './agents/launch.js';
 import type { AgentPreset } from './agents/presets.js';
 import { settingsPlan } from './agents/settings.js';
@@ -128,7 +128,6 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
       ...(settings.path !== undefined && preset.hooks.provider !== 'none' ? { settings: { path: settings.path, provider: preset.hooks.provider } } : {}),
     },
     env,
-    unsetEnv: variablesToUnset(env),
     credentialsFile: join(location.townRoot, '.runtime', 'polecat', `credentials-${runId}.env`),
     ...(planWarnings.length > 0 ? { planWarnings } : {}),
     startupText,

@@ -1,3 +1,4 @@
+import type { Inheritance } from './shell.js';
 import type { PolecatAddress } from '../town/names.js';
 
 export interface AgentEnvironmentInput {
@@ -132,6 +133,15 @@ const BASE_ENVIRONMENT: readonly string[] = [
 // LC_* is locale; POLECAT_TEST_* is the test suite's tmux guard, which must see its own settings.
 const BASE_PREFIXES: readonly string[] = ['LC_', 'POLECAT_TEST_'];
 
+/**
+ * What an agent keeps of what its pane inherits: the base variables and the credentials the caller passes now.
+ * Everything else (another caller's key or endpoint left in the server's environment, identity variables polecat
+ * does not set) is removed by the startup command; what polecat sets is set there explicitly.
+ */
+export function agentInheritance(credentialNames: readonly string[]): Inheritance {
+  return { names: [...BASE_ENVIRONMENT, ...credentialNames], prefixes: BASE_PREFIXES };
+}
+
 export function isBaseVariable(key: string): boolean {
   return BASE_ENVIRONMENT.includes(key) || BASE_PREFIXES.some((prefix) => key.startsWith(prefix));
 }
@@ -174,15 +184,4 @@ export function agentEnvironment(input: AgentEnvironmentInput): Record<string, s
   // Claude refuses --dangerously-skip-permissions as root unless it is told it runs in a sandbox.
   if (process.getuid?.() === 0) env.IS_SANDBOX = '1';
   return env;
-}
-
-/**
- * Variables to remove from what the agent inherits: the identity variables polecat does not set, and every name in
- * the tmux server's global environment that is neither a base variable, nor set by polecat, nor a credential the
- * caller passes now.
- */
-export function variablesToUnset(env: Readonly<Record<string, string>>, inherited: readonly string[] = [], credentials: readonly string[] = []): string[] {
-  const unset = new Set(IDENTITY_VARIABLES.filter((key) => !(key in env)));
-  for (const key of inherited) if (!isBaseVariable(key) && !(key in env) && !credentials.includes(key)) unset.add(key);
-  return [...unset].sort();
 }

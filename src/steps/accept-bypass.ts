@@ -11,7 +11,7 @@ import { lookAtPane, sleep } from './watch.js';
  * with that screen; nothing is pressed blindly.
  */
 export const acceptBypass = (deps: StepDeps) =>
-  fromPromise<StepResult & { answered: string[] }, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
+  fromPromise<StepResult & { answered: string[]; promptSeenAt?: number }, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
     const answered: string[] = [];
     const prefix = plan.agent.readyPromptPrefix;
@@ -20,6 +20,7 @@ export const acceptBypass = (deps: StepDeps) =>
     // After Enter the old dialog can still be on screen for a moment: never act twice on the screen just answered.
     let answeredScreen: string | undefined;
     for (;;) {
+      const lookedAt = Date.now();
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'while answering startup dialogs');
       const dialog = recognizeDialog(screen);
       if (dialog && screen !== answeredScreen) {
@@ -39,8 +40,10 @@ export const acceptBypass = (deps: StepDeps) =>
             answeredScreen = screen;
           }
         }
-      } else if (!dialog && (prefix === '' ? Date.now() >= settledAt && screen.trim() !== '' : showsPrompt(screen, prefix))) {
+      } else if (!dialog && prefix === '' && Date.now() >= settledAt && screen.trim() !== '') {
         return { answered };
+      } else if (!dialog && prefix !== '' && showsPrompt(screen, prefix)) {
+        return { answered, promptSeenAt: lookedAt };
       }
       if (Date.now() >= deadline) {
         const seen = dialog ? `the ${dialog.id} dialog, still unanswered` : 'a screen that is neither a known dialog nor the ready prompt';

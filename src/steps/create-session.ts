@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { fromPromise } from 'xstate';
 import type { SessionInfo, StartupInput } from '../../machines/startup.js';
-import { credentialsFrom, variablesToUnset } from '../agents/environment.js';
+import { agentInheritance, credentialsFrom } from '../agents/environment.js';
 import { programNotFoundMessage, resolveProgram } from '../agents/program.js';
 import { lastLines } from '../agents/screen.js';
 import { buildStartupCommand, credentialsScript } from '../agents/shell.js';
@@ -32,11 +32,12 @@ export const createSession = (deps: StepDeps) =>
     if (!resolved) throw new StepError(programNotFoundMessage(program!));
     const tmux = deps.tmux(input.socket);
     const credentials = credentialsFrom(process.env);
-    const inherited = await tmux.globalEnvironmentNames({ signal });
-    const unset = [...new Set([...input.unsetEnv, ...variablesToUnset(input.env, inherited, Object.keys(credentials))])].sort();
     const hasCredentials = Object.keys(credentials).length > 0;
     if (hasCredentials) await writeFileAtomic(input.credentialsFile, credentialsScript(credentials), 0o600);
-    const command = buildStartupCommand(input.env, [resolved, ...args], unset, hasCredentials ? input.credentialsFile : undefined);
+    const command = buildStartupCommand(input.env, [resolved, ...args], {
+      keep: agentInheritance(Object.keys(credentials)),
+      ...(hasCredentials ? { credentialsFile: input.credentialsFile } : {}),
+    });
     const session = input.sessionName;
     // The new session's only pane; `=name:` resolves to it whatever base-index the user's tmux.conf sets.
     const pane = sessionTarget(session);
@@ -51,6 +52,8 @@ export const createSession = (deps: StepDeps) =>
           ['set-option', '-w', '-t', pane, 'remain-on-exit', 'on'],
           // Given as /bin/sh -c COMMAND, tmux runs it directly, not through the user's default-shell.
           ['respawn-pane', '-k', '-t', pane, '-c', input.workDir, '/bin/sh', '-c', command],
+          // The agent's pid (respawn gave the pane a new process) and whether it is already dead, in the same call.
+          ['display-message', '-p', '-t', pane, formatTemplate(PANE_FIELDS)],
         ],
         { signal },
       );
@@ -70,17 +73,16 @@ export const createSession = (deps: StepDeps) =>
       await rm(input.credentialsFile, { force: true });
       throw error;
     }
-    const { paneId, panePid } = parseRow(PANE_FIELDS, created.split('\n')[0] ?? '');
     try {
-      const info = await tmux.paneInfo(paneId, { signal });
+      const info = parseRow(PANE_FIELDS, created.split('\n').at(-1) ?? '');
       if (info.dead) {
-        const screen = await tmux.capturePane(paneId, { signal }).catch(() => '');
+        const screen = await tmux.capturePane(info.paneId, { signal }).catch(() => '');
         throw new StepError(`the agent exited with ${describeExit(info.deadStatus, info.deadSignal)} as soon as it started: ${command.slice(0, 300)}`, {
           screen: lastLines(screen),
           ...(info.deadStatus !== undefined ? { exitStatus: info.deadStatus } : {}),
         });
       }
-      return { paneId, panePid: info.panePid ?? panePid ?? 0 };
+      return { paneId: info.paneId, panePid: info.panePid ?? 0 };
     } catch (error) {
       // This step made the session; it does not leave a half-made one, or the credentials file, behind.
       await killSessionWithProcesses(tmux, session, { graceMs: 500 }).catch(() => undefined);

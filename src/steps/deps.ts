@@ -8,6 +8,11 @@ export interface StepDeps {
   readonly beads: Beads;
   /** How often waits look at the pane. */
   readonly pollMs: number;
+  /**
+   * The run continues from a snapshot another process left: the step it was in may have done part of its work, so
+   * steps that cannot tell from their input look before they act.
+   */
+  readonly repeating?: boolean;
 }
 
 export interface StepDepsOptions {

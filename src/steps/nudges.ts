@@ -33,19 +33,27 @@ export const nudges = (deps: StepDeps) =>
     }
 
     const check = deliveryCheck(text, plan.agent.readyPromptPrefix);
-    // Safe to run twice (a resumed run repeats this step): text already submitted is not sent again, text already
-    // typed is only submitted, and a part typed before an interruption is erased first.
-    let screen = await look();
     const prefix = plan.agent.readyPromptPrefix;
-    const typed = prefix === '' ? undefined : inputLine(screen, prefix);
-    if (!check.arrived(screen)) {
-      if (typed === undefined || typed === '') {
-        if (collapse(screen).includes(tailOf(text))) return {};
-      } else if (text.startsWith(typed)) {
-        await tmux.sendKeys(session.paneId, Array<string>([...typed].length).fill('BSpace'), { signal });
-      }
+    let screen: string;
+    if (!deps.repeating) {
       await typeText(tmux, session.paneId, text, `polecat-${plan.runId}`, signal);
+      // The agent needs a moment to draw what it was sent; a look at once would only see the old screen.
+      await sleep(deps.pollMs, signal);
       screen = await look();
+    } else {
+      // A restored run repeats this step: text already submitted is not sent again, text already typed is only
+      // submitted, and a part typed before the interruption is erased first.
+      screen = await look();
+      const typed = prefix === '' ? undefined : inputLine(screen, prefix);
+      if (!check.arrived(screen)) {
+        if (typed === undefined || typed === '') {
+          if (collapse(screen).includes(tailOf(text))) return {};
+        } else if (text.startsWith(typed)) {
+          await tmux.sendKeys(session.paneId, Array<string>([...typed].length).fill('BSpace'), { signal });
+        }
+        await typeText(tmux, session.paneId, text, `polecat-${plan.runId}`, signal);
+        screen = await look();
+      }
     }
     const watching = { look, deadline, pollMs: deps.pollMs, signal };
     screen = await awaitArrival(check, screen, watching);

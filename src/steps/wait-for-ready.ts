@@ -5,16 +5,24 @@ import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
 import { lookAtPane, sleep } from './watch.js';
 
-/** The ready prompt on two looks in a row, with no dialog over it: a prompt flashing past a redraw is not readiness. */
+/** How recent acceptBypass's sighting of the prompt must be to count as the first look here. */
+export const RECENT_SIGHTING_MS = 1_000;
+
+/**
+ * The ready prompt on two looks in a row, with no dialog over it: a prompt flashing past a redraw is not readiness.
+ * acceptBypass's sighting, when it was just now, is the first of the two.
+ */
 export const waitForReady = (deps: StepDeps) =>
-  fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
+  fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline, promptSeenAt }, signal }) => {
     const tmux = deps.tmux(plan.socket);
     if (plan.agent.readyPromptPrefix === '') {
       // Nothing on screen tells readiness: acceptBypass already gave the agent its ready delay. Still alive?
       await lookAtPane(tmux, session.paneId, signal, 'before it was ready');
       return {};
     }
-    let seen = 0;
+    // A restored run comes back here long after that sighting: then it takes two looks of its own.
+    let seen = promptSeenAt !== undefined && Date.now() - promptSeenAt < RECENT_SIGHTING_MS ? 1 : 0;
+    if (seen > 0) await sleep(deps.pollMs, signal);
     for (;;) {
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'before its prompt was ready');
       seen = !recognizeDialog(screen) && showsPrompt(screen, plan.agent.readyPromptPrefix) ? seen + 1 : 0;

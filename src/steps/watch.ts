@@ -19,7 +19,7 @@ export async function lookAtPane(tmux: Tmux, paneId: string, signal: AbortSignal
   let info: PaneInfo;
   let screen: string;
   try {
-    [info, screen] = await Promise.all([tmux.paneInfo(paneId, { signal }), tmux.capturePane(paneId, { signal })]);
+    ({ info, screen } = await tmux.look(paneId, { signal }));
   } catch (error) {
     if (error instanceof TmuxError && error.isGone) {
       throw new StepError(`the agent's session is gone (${what})`, { cause: error });

@@ -82,6 +82,20 @@ export class Tmux {
     return info;
   }
 
+  /**
+   * The pane's state and its screen from one tmux process: waits look at a pane every poll, and a process per
+   * question is what makes peers crawl at dozens of sessions.
+   */
+  async look(target: string, { signal }: Signalled = {}): Promise<{ info: PaneInfo; screen: string }> {
+    const result = await this.run(['display-message', '-p', '-t', target, formatTemplate(PANE_FIELDS), ';', 'capture-pane', '-p', '-J', '-t', target], {
+      signal,
+    });
+    const newline = result.stdout.indexOf('\n');
+    const info = parseRow(PANE_FIELDS, newline === -1 ? result.stdout : result.stdout.slice(0, newline));
+    if (info.paneId === '') throw new TmuxError('session-not-found', 'display-message', { ...result, stderr: `can't find pane: ${target}` });
+    return { info, screen: newline === -1 ? '' : result.stdout.slice(newline + 1) };
+  }
+
   async capturePane(target: string, { signal, scrollback = 0 }: CaptureRequest = {}): Promise<string> {
     const start = scrollback > 0 ? ['-S', String(-scrollback)] : [];
     const { stdout } = await this.run(['capture-pane', '-p', '-J', '-t', target, ...start], { signal });
@@ -115,20 +129,6 @@ export class Tmux {
       Object.entries(values).map(([key, value]) => ['set-environment', '-t', sessionTarget(session), key, value]),
       { signal },
     );
-  }
-
-  /** The names in the server's global environment (what every new pane inherits); no server, none. */
-  async globalEnvironmentNames({ signal }: Signalled = {}): Promise<string[]> {
-    try {
-      const { stdout } = await this.run(['show-environment', '-g'], { signal });
-      return stdout
-        .split('\n')
-        .map((line) => (line.startsWith('-') ? line.slice(1) : line.slice(0, line.indexOf('='))))
-        .filter((name) => name !== '');
-    } catch (error) {
-      if (error instanceof TmuxError && error.code === 'no-server') return [];
-      throw error;
-    }
   }
 
   async showEnvironment(session: string, { signal }: Signalled = {}): Promise<Record<string, string>> {

@@ -6,6 +6,10 @@ export interface ProcessEntry {
   readonly ppid: number;
   readonly pgid: number;
   readonly sid: number;
+  /** The process's controlling terminal (0 without one: never had it, or it was hung up, as when tmux kills a pane). */
+  readonly tty: number;
+  /** The foreground process group of the process's terminal (-1 without one). */
+  readonly tpgid: number;
   readonly startTime: number;
   readonly command: string;
 }
@@ -28,6 +32,8 @@ export function readProcess(pid: number): ProcessEntry | undefined {
     ppid: Number(fields[1]),
     pgid: Number(fields[2]),
     sid: Number(fields[3]),
+    tty: Number(fields[4]),
+    tpgid: Number(fields[5]),
     startTime: Number(fields[19]),
     command,
   };
@@ -39,6 +45,25 @@ const CLOCK_TICKS_PER_SECOND = 100;
 export function processAgeMs(entry: ProcessEntry): number {
   const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
   return Math.max(0, Math.round(uptimeSeconds * 1000 - (entry.startTime * 1000) / CLOCK_TICKS_PER_SECOND));
+}
+
+/**
+ * What runs in the foreground of a pane, read from /proc the way tmux computes pane_current_command (the program
+ * name of the terminal's foreground process group), without a tmux process per question. Undefined when the pane's
+ * process is gone.
+ */
+export function foregroundCommand(panePid: number): string | undefined {
+  const pane = readProcess(panePid);
+  if (!pane) return undefined;
+  const leader = pane.tpgid > 0 ? pane.tpgid : panePid;
+  let argv0 = '';
+  try {
+    argv0 = readFileSync(`/proc/${leader}/cmdline`, 'utf8').split('\0')[0] ?? '';
+  } catch {
+    // The group leader exited between the two reads: the pane's own process name will do.
+  }
+  const name = argv0.slice(argv0.lastIndexOf('/') + 1);
+  return name !== '' ? name : leader === panePid ? pane.command : (readProcess(leader)?.command ?? pane.command);
 }
 
 export function listProcesses(): ProcessEntry[] {

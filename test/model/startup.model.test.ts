@@ -15,7 +15,6 @@ const basePlan: StartupInput = {
   beadsDir: '/town/gastown',
   agent: { name: 'sim', argv: ['sim'], processNames: ['node'], promptMode: 'none', readyPromptPrefix: '❯ ', readyDelayMs: 0 },
   env: {},
-  unsetEnv: [],
   credentialsFile: '/town/.runtime/polecat/credentials-run-1.env',
   startupText: 'hello',
   timeouts: { commandMs: 1000, dialogsMs: 1000, readyMs: 1000, nudgeMs: 1000 },

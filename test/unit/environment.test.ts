@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agentEnvironment, CREDENTIAL_ALLOW_LIST, credentialsFrom, variablesToUnset } from '../../src/agents/environment.js';
+import { agentEnvironment, agentInheritance, CREDENTIAL_ALLOW_LIST, credentialsFrom } from '../../src/agents/environment.js';
 import { ensureSettingsFile, settingsPlan, settingsTemplate } from '../../src/agents/settings.js';
 import { BUILTIN_PRESETS, type HooksProvider } from '../../src/agents/presets.js';
 import { buildStartupCommand, credentialsScript } from '../../src/agents/shell.js';
@@ -55,11 +55,11 @@ describe('agentEnvironment', () => {
     expect(CREDENTIAL_ALLOW_LIST).not.toContain('ANTHROPIC_BASE_URL');
   });
 
-  it('unsets identity variables polecat does not set, and whatever else the server holds that is not base or passed', () => {
-    const env = agentEnvironment(base);
-    expect(variablesToUnset(env)).toEqual(['GT_CREW', 'GT_DOG_NAME']);
-    const inherited = ['PATH', 'HOME', 'LC_ALL', 'ANTHROPIC_BASE_URL', 'SECRET_OF_MINE', 'ANTHROPIC_API_KEY', 'GT_ROLE', 'OPENAI_API_KEY'];
-    expect(variablesToUnset(env, inherited, ['OPENAI_API_KEY'])).toEqual(['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'GT_CREW', 'GT_DOG_NAME', 'SECRET_OF_MINE']);
+  it('keeps the base variables and the credentials passed now; nothing else of what the pane inherits', () => {
+    const keep = agentInheritance(['OPENAI_API_KEY']);
+    expect(keep.names).toEqual(expect.arrayContaining(['PATH', 'HOME', 'TERM', 'TMUX', 'SSH_AUTH_SOCK', 'OPENAI_API_KEY']));
+    expect(keep.prefixes).toContain('LC_');
+    for (const name of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'GT_CREW', 'GT_ROLE', 'SECRET_OF_MINE']) expect(keep.names, name).not.toContain(name);
   });
 
   it('through a real shell: credentials from the file (then deleted), identity and strays of the server gone', () => {
@@ -69,7 +69,7 @@ describe('agentEnvironment', () => {
     const secret = `sk-'quoted' "and" $dollar \`tick\` \n newline`;
     writeFileSync(file, credentialsScript({ ANTHROPIC_API_KEY: secret }), { mode: 0o600 });
     const inherited = ['GT_CREW', 'ANTHROPIC_BASE_URL', 'SECRET_OF_MINE'];
-    const command = buildStartupCommand(env, ['/usr/bin/env', '-0'], variablesToUnset(env, inherited, ['ANTHROPIC_API_KEY']), file);
+    const command = buildStartupCommand(env, ['/usr/bin/env', '-0'], { keep: agentInheritance(['ANTHROPIC_API_KEY']), credentialsFile: file });
     expect(command).not.toContain('sk-');
     const server = { ...process.env, GT_CREW: 'joe', GT_ROLE: 'mayor', ANTHROPIC_BASE_URL: 'https://elsewhere.example', SECRET_OF_MINE: 'x' };
     const result = spawnSync('/bin/sh', ['-c', command], { env: server, encoding: 'utf8' });

@@ -6,7 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildStartupCommand, shellQuote } from '../../src/agents/shell.js';
+import { agentInheritance } from '../../src/agents/environment.js';
+import { buildStartupCommand as buildWith, shellQuote } from '../../src/agents/shell.js';
+
+/** The startup command as createSession builds it for a caller with no credentials. */
+const buildStartupCommand = (env: Record<string, string>, argv: readonly string[]) => buildWith(env, argv, { keep: agentInheritance([]) });
+/** The part after the environment sweep. */
+const execPart = (command: string) => command.slice(command.indexOf('exec env'));
 
 // --- seeded random strings ---------------------------------------------------------------------------------------
 
@@ -60,8 +66,8 @@ function randomWord(rand: () => number): string {
 const SHELLS = [...new Map(['/bin/sh', '/bin/dash', '/bin/bash'].filter((s) => existsSync(s)).map((s) => [realpathSync(s), s])).values()];
 
 /** Runs the command the way tmux does (`$SHELL -c <command>`), returning the NUL-separated fields of stdout. */
-function runFields(shell: string, command: string): string[] {
-  const result = spawnSync(shell, ['-c', command], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+function runFields(shell: string, command: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const result = spawnSync(shell, ['-c', command], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, env });
   if (result.error) throw result.error;
   if (result.status !== 0) {
     throw new Error(`${shell} exited ${result.status}: ${result.stderr.toString('utf8')}\ncommand: ${JSON.stringify(command)}`);
@@ -118,22 +124,27 @@ describe('shellQuote', () => {
 
 describe('buildStartupCommand', () => {
   it.each<[Record<string, string>, string[], string]>([
-    [{}, ['claude'], 'exec env claude'],
-    [{}, ['claude', '--dangerously-skip-permissions', 'fix it'], "exec env claude --dangerously-skip-permissions 'fix it'"],
-    [{ B: '2', A: '1', _Z: 'z', a: 'lower' }, ['x'], 'exec env A=1 B=2 _Z=z a=lower x'],
-    [{ K: '' }, ['x'], "exec env K='' x"],
-    [{ K: 'two words' }, ['x'], "exec env K='two words' x"],
-    [{ K: "it's" }, ['x'], "exec env K='it'\\''s' x"],
-    [{ K: 'a=b' }, ['x'], 'exec env K=a=b x'],
+    [{}, ['claude'], 'exec env "$@" claude'],
+    [{}, ['claude', '--dangerously-skip-permissions', 'fix it'], `exec env "$@" claude --dangerously-skip-permissions 'fix it'`],
+    [{ B: '2', A: '1', _Z: 'z', a: 'lower' }, ['x'], 'exec env "$@" A=1 B=2 _Z=z a=lower x'],
+    [{ K: '' }, ['x'], `exec env "$@" K='' x`],
+    [{ K: 'two words' }, ['x'], `exec env "$@" K='two words' x`],
+    [{ K: "it's" }, ['x'], `exec env "$@" K='it'\\''s' x`],
+    [{ K: 'a=b' }, ['x'], 'exec env "$@" K=a=b x'],
   ])('env %j argv %j -> %s', (env, argv, expected) => {
-    expect(buildStartupCommand(env, argv)).toBe(expected);
+    expect(execPart(buildStartupCommand(env, argv))).toBe(expected);
+  });
+
+  it('refuses a kept name that is not a variable name (it goes into a case pattern)', () => {
+    expect(() => buildWith({}, ['x'], { keep: { names: ['A|*'], prefixes: [] } })).toThrow(/invalid environment variable name/);
+    expect(() => buildWith({}, ['x'], { keep: { names: [], prefixes: ['LC_)'] } })).toThrow(/invalid environment variable name/);
   });
 
   it('sorts keys whatever order they were inserted in', () => {
     const keys = ['ZED', 'alpha', 'Beta', '_under', 'GT_RIG', 'A1'];
     const env = Object.fromEntries(keys.map((k) => [k, 'v']));
-    const command = buildStartupCommand(env, ['x']);
-    const shown = command.split(' ').slice(2, -1).map((pair) => pair.split('=')[0]);
+    const command = execPart(buildStartupCommand(env, ['x']));
+    const shown = command.split(' ').slice(3, -1).map((pair) => pair.split('=')[0]);
     expect(shown).toEqual([...keys].sort());
   });
 
@@ -207,6 +218,38 @@ describe.each(SHELLS)('through a real %s', (shell) => {
     ['controls', ['\x01', '\x1b[31m', '\x07', '\x7f', '\x1f']],
   ])('keeps %s', (_name, words) => {
     expect(runFields(shell, buildStartupCommand({}, ['printf', '%s\\0', ...words]))).toEqual(words);
+  });
+
+  it('removes every inherited variable that is not kept, whatever its name or value, and keeps the rest byte for byte', () => {
+    const inherited: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: '/home/with space',
+      LC_ALL: 'C.UTF-8',
+      TERM: 'tmux-256color',
+      SECRET_OF_ANOTHER_CALLER: 'sk-leak',
+      ANTHROPIC_BASE_URL: 'https://elsewhere.example',
+      GT_CREW: 'joe',
+      'odd-name': 'x',
+      'with space': 'y',
+      'glob*': 'z',
+      // A value that looks like more variables: the false names are only ever removed, never kept by mistake.
+      MULTI: 'first\nPATH=/evil\nFAKE_NAME=1\n=x',
+      GT_ROLE: 'mayor',
+    };
+    const command = buildWith({ GT_ROLE: 'gastown/polecats/Toast' }, ['env', '-0'], { keep: agentInheritance(['ANTHROPIC_API_KEY']) });
+    const seen = Object.fromEntries(
+      runFields(shell, command, { ...inherited, ANTHROPIC_API_KEY: 'sk-mine' }).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    );
+    // bash adds PWD, SHLVL and `_` to what it exports, dash PWD: the shell's own, not inherited.
+    for (const own of ['PWD', 'SHLVL', '_', 'OLDPWD']) delete seen[own];
+    expect(seen).toEqual({
+      PATH: process.env.PATH,
+      HOME: '/home/with space',
+      LC_ALL: 'C.UTF-8',
+      TERM: 'tmux-256color',
+      ANTHROPIC_API_KEY: 'sk-mine',
+      GT_ROLE: 'gastown/polecats/Toast',
+    });
   });
 
   it('execs the program so it replaces the shell', () => {
