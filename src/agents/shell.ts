@@ -33,7 +33,8 @@ function sweep(keep: Inheritance): string {
   const patterns = [...keep.names.map(checkKey), ...keep.prefixes.map((prefix) => `${checkKey(prefix)}*`)];
   const cases = patterns.length > 0 ? `${patterns.join('|')}) ;; ` : '';
   return (
-    `set -f && IFS='\n' && set -- && ` +
+    // IFS becomes a newline (written without one, so the command stays on one line in `ps` and tmux).
+    `set -f && IFS=$(printf '\\n_') && IFS=\${IFS%_} && set -- && ` +
     `for polecat_v in $(env | sed -n 's/^\\([^=][^=]*\\)=.*/\\1/p'); do case $polecat_v in ${cases}*) set -- "$@" -u "$polecat_v" ;; esac; done && `
   );
 }

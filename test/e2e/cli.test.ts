@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { shellQuote } from '../../src/agents/shell.js';
 import { Tmux } from '../../src/tmux/client.js';
 import { CLI, runCli, tmuxCallCount } from '../helpers/cli.js';
-import { makeTown, retryUntil } from '../helpers/town.js';
+import { makeTown, readSimLog, retryUntil } from '../helpers/town.js';
 
 function listTree(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
@@ -110,6 +110,24 @@ describe('polecat CLI, run as a user runs it', () => {
     const again = await runCli(['stop', 'gastown/Toast', '--town', town.root]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('not running');
+  });
+
+  // Peers crawl at dozens of sessions because every question is a tmux process; the issue's budget is 10 per start.
+  it('starts a polecat with at most 10 tmux processes, its startup text submitted once', async () => {
+    const town = makeTown({ gastown: ['Toast', 'Nux'] });
+    const counts: number[] = [];
+    // The first start also starts the town's tmux server; the second finds it running, as at scale.
+    for (const name of ['Toast', 'Nux']) {
+      const before = tmuxCallCount();
+      const log = town.logPath(name);
+      const result = await runCli(['start', `gastown/${name}`, '--town', town.root, '--agent', `sim --log ${log}`, '--prompt', `hello ${name}`]);
+      expect(result.code, result.stderr).toBe(0);
+      counts.push(tmuxCallCount() - before);
+      expect(readSimLog(log).filter((e) => e.event === 'submit').map((e) => e.text)).toEqual([`hello ${name}`]);
+    }
+    for (const count of counts) expect(count).toBeLessThanOrEqual(10);
+    expect(Math.min(...counts)).toBeGreaterThan(3);
+    for (const name of ['Toast', 'Nux']) expect((await runCli(['stop', `gastown/${name}`, '--town', town.root])).code).toBe(0);
   });
 
   it('exits 1 naming the failed step, the reason and what was rolled back', async () => {
