@@ -55,6 +55,20 @@ describe('polecat inject', () => {
     await injected([text], text);
   });
 
+  // 100 KB: the issue's size. Emoji are 4 bytes and the pieces are 4,000 bytes, so a cut inside one would show.
+  it('types a 100 KB line (emoji at piece boundaries) whole, and pastes 100 KB of lines whole', async () => {
+    const line = `start ${'😀é'.repeat(16_700)} end`;
+    expect(Buffer.byteLength(line)).toBeGreaterThan(100_000);
+    const lineFile = join(town.root, 'long-line.txt');
+    writeFileSync(lineFile, line);
+    await injected(['--file', lineFile], line);
+    const lines = Array.from({ length: 1_400 }, (_, i) => `line ${i} ${'😀名'.repeat(10)} ;`).join('\n');
+    expect(Buffer.byteLength(lines)).toBeGreaterThan(100_000);
+    const linesFile = join(town.root, 'long-lines.txt');
+    writeFileSync(linesFile, lines);
+    await injected(['--file', linesFile], lines);
+  }, 60_000);
+
   it('never interleaves concurrent injects to one polecat', async () => {
     const before = submits().length;
     const texts = ['first message alpha', 'second message beta', 'third message gamma'];

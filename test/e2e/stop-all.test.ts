@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { makeTown } from '../helpers/town.js';
+import { makeTown, retryUntil } from '../helpers/town.js';
 
 describe('polecat stop-all', () => {
   it("stops every polecat of the rig in parallel, and nothing else on the town's server", async () => {
@@ -27,6 +29,26 @@ describe('polecat stop-all', () => {
     expect(execFileSync('tmux', ['-L', socket, 'list-sessions', '-F', '#{session_name}'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(['alpha-p4', 'beta-q1']);
     expect((await runCli(['stop', 'beta/q1', '--town', town.root])).code).toBe(0);
   });
+
+  it('reports every failed stop, not just the last, stops the rest, and exits 1', async () => {
+    const town = makeTown({ alpha: ['p1', 'p2', 'p3'] });
+    const started = await Promise.all(['alpha/p1', 'alpha/p2', 'alpha/p3'].map((p) => runCli(['start', p, '--town', town.root, '--agent', 'sim --ignore-term'])));
+    for (const s of started) expect(s.code, s.stderr).toBe(0);
+    // Two slow stops already under way (SIGTERM ignored, a long kill grace) hold p1's and p2's locks.
+    const slow = ['alpha/p1', 'alpha/p2'].map((p) => runCli(['stop', p, '--force', '--town', town.root, '--timeout', 'kill=4']));
+    const locks = join(town.root, '.runtime', 'polecat', 'locks');
+    await retryUntil('both slow stops holding their locks', () => (existsSync(join(locks, 'alpha.p1.lock')) && existsSync(join(locks, 'alpha.p2.lock'))) || undefined);
+
+    const result = await runCli(['stop-all', 'alpha', '--town', town.root]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('alpha/p3: stopped');
+    const failures = result.stderr.split('\n').filter((line) => line.includes('stop failed'));
+    expect(failures).toHaveLength(2);
+    for (const p of ['alpha/p1', 'alpha/p2']) expect(failures.find((line) => line.startsWith(`${p}: stop failed`)), p).toMatch(/busy|another run|in progress|held/i);
+
+    for (const r of await Promise.all(slow)) expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout)).toEqual([]);
+  }, 30_000);
 
   it('says so when the rig has no polecat running, and refuses a bad rig name', async () => {
     const town = makeTown({ alpha: ['p1'] });
