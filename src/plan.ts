@@ -8,8 +8,8 @@ import { resolveAgent } from './agents/launch.js';
 import type { AgentPreset } from './agents/presets.js';
 import { settingsPlan } from './agents/settings.js';
 import { routeIssue } from './beads/routes.js';
-import { InvalidInputError, type PolecatAddress } from './town/names.js';
-import { polecatPaths, resolveTownRoot, sessionName, townSocketName } from './town/town.js';
+import { formatAddress, InvalidInputError, type PolecatAddress } from './town/names.js';
+import { polecatPaths, resolveTownRoot, rigPolecats, sessionName, townSocketName } from './town/town.js';
 
 /** Where a polecat is: its town, the town's tmux socket and the session name. Resolved without side effects. */
 export interface Location {
@@ -133,6 +133,31 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
     startupText,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
   };
+}
+
+/**
+ * Plans for several polecats, every one checked before any of them starts: a polecat named twice is refused, and so
+ * is an issue (it hooks to one polecat) or a run id (each start is its own run) given for more than one.
+ */
+export function planStarts(addresses: readonly PolecatAddress[], options: StartOptions): StartupInput[] {
+  if (addresses.length === 0) throw new InvalidInputError('no polecat to start');
+  const seen = new Set<string>();
+  for (const address of addresses) {
+    const key = formatAddress(address);
+    if (seen.has(key)) throw new InvalidInputError(`${key} is given twice`);
+    seen.add(key);
+  }
+  if (addresses.length > 1) {
+    if (options.issue !== undefined) throw new InvalidInputError(`--issue hooks an issue to one polecat; it cannot go with ${addresses.length} polecats`);
+    if (options.runId !== undefined) throw new InvalidInputError(`a run id names one start; it cannot go with ${addresses.length} polecats`);
+  }
+  return addresses.map((address) => planStart(address, options));
+}
+
+/** Every polecat of a rig (see rigPolecats), and the directories skipped because no address can name them. */
+export function rigAddresses(rig: string, options: LocateOptions): { addresses: PolecatAddress[]; unaddressable: string[] } {
+  const { names, unaddressable } = rigPolecats(resolveTown(options).townRoot, rig);
+  return { addresses: names.map((name) => ({ rig, name })), unaddressable };
 }
 
 export interface StopOptions extends LocateOptions {

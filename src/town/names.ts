@@ -6,6 +6,11 @@ export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError';
 }
 
+/** Whether a name would pass checkName, for listings that skip what cannot be addressed instead of refusing. */
+export function isValidName(value: string): boolean {
+  return value.length <= MAX_NAME_LENGTH && NAME.test(value);
+}
+
 export function checkName(kind: string, value: string): string {
   if (value === '') throw new InvalidInputError(`${kind} name is empty`);
   if (value.length > MAX_NAME_LENGTH) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { InvalidInputError, type PolecatAddress } from './names.js';
+import { InvalidInputError, isValidName, type PolecatAddress } from './names.js';
 
 export const TOWN_MARKER = join('mayor', 'town.json');
 
@@ -59,6 +59,19 @@ export function polecatPaths(townRoot: string, { rig, name }: PolecatAddress): P
   const nested = join(polecatDir, rig);
   const workDir = isDirectory(nested) ? nested : polecatDir;
   return { townRoot, rigDir, polecatsDir, polecatDir, workDir };
+}
+
+/**
+ * The polecats of a rig, sorted: every directory under `<rig>/polecats/`, as preflight counts a polecat as existing.
+ * Hidden directories (`.claude` holds the polecats' shared settings) are not polecats; a directory whose name cannot
+ * be addressed as `<rig>/<name>` is returned apart, for the caller to mention.
+ */
+export function rigPolecats(townRoot: string, rig: string): { names: string[]; unaddressable: string[] } {
+  const dir = join(townRoot, rig, 'polecats');
+  if (!isDirectory(dir)) throw new InvalidInputError(`rig ${rig} not found in town ${townRoot}: ${dir} is not a directory`);
+  const entries = readdirSync(dir).filter((entry) => !entry.startsWith('.') && isDirectory(join(dir, entry)));
+  const byName = (a: string, b: string) => a.localeCompare(b);
+  return { names: entries.filter(isValidName).sort(byName), unaddressable: entries.filter((e) => !isValidName(e)).sort(byName) };
 }
 
 export function isDirectory(path: string): boolean {

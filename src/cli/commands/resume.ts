@@ -3,7 +3,7 @@ import { resume, rollbackRun } from '../../manager.js';
 import { resolveTown } from '../../plan.js';
 import { processOutput, progressPrinter, type Output } from '../output.js';
 import { cancelOnSignals, holdSignals } from '../signals.js';
-import { reportStartResult } from './start.js';
+import { reportStartResult } from '../start-report.js';
 import { townOption } from '../options.js';
 import { findRun } from './runs.js';
 

@@ -1,14 +1,18 @@
 import { Command, Option } from 'commander';
-import type { StartupOutput } from '../../../machines/startup.js';
-import { start, type RunOptions } from '../../manager.js';
-import { planStart } from '../../plan.js';
+import { list, start, type RunOptions } from '../../manager.js';
+import { planStart, planStarts, rigAddresses, type StartOptions } from '../../plan.js';
+import { DEFAULT_PARALLEL } from '../../start-many.js';
 import { startLiveInspector, type InspectTarget, type LiveInspector } from '../../inspect/live.js';
-import { InvalidInputError, parseAddress } from '../../town/names.js';
-import { EXIT, formatMs, processOutput, progressPrinter, quoteScreen, type Output } from '../output.js';
-import { cancelOnSignals, interruptedExitCode } from '../signals.js';
+import { checkName, InvalidInputError, parseAddress, type PolecatAddress } from '../../town/names.js';
+import { EXIT, processOutput, progressPrinter, type Output } from '../output.js';
+import { cancelOnSignals } from '../signals.js';
+import { runStartBatch } from '../start-batch.js';
+import { reportStartResult } from '../start-report.js';
 import { parseTimeouts, socketOption, START_TIMEOUTS, townOption } from '../options.js';
 
 interface StartFlags {
+  all?: boolean;
+  parallel?: string;
   inspect?: boolean;
   inspectSky?: boolean;
   inspectPort: string;
@@ -22,16 +26,19 @@ interface StartFlags {
 
 export function startCommand(output: Output = processOutput): Command {
   return new Command('start')
-    .description('start a polecat: its agent in a tmux session on the town socket, dialogs answered, startup text delivered')
-    .argument('<rig/name>', 'the polecat, e.g. gastown/Toast')
-    .option('--issue <id>', 'beads issue to validate and hook to the polecat (needs bd on PATH or $GT_BD)')
+    .description('start polecats: each one\'s agent in a tmux session on the town socket, dialogs answered, startup text delivered')
+    .usage('[options] <rig/name>...  |  <rig> --all [options]')
+    .argument('<rig/name...>', 'the polecats, e.g. gastown/Toast gastown/Nux; with --all, the rig alone')
+    .option('--all', 'every polecat of the rig: each directory under <town>/<rig>/polecats/ (hidden ones such as .claude are not polecats)')
+    .option('--parallel <n>', `at most this many starts at a time (default: ${DEFAULT_PARALLEL})`)
+    .option('--issue <id>', 'beads issue to validate and hook to the polecat, one polecat only (needs bd on PATH or $GT_BD)')
     .option(
       '--agent <"name [args...]">',
       'agent and extra arguments, e.g. --agent "sim --dialogs trust,bypass" (default: the rig\'s or town\'s settings/config.json, else claude)',
     )
     .option('--prompt <text>', 'startup text delivered to the agent (default: names the polecat and its issue)')
     .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')
-    .option('--inspect', "stream the run to the Stately inspector through a relay on 127.0.0.1 whose page you open; --inspect=sky: Stately's hosted relay instead (needs internet)")
+    .option('--inspect', "stream the run to the Stately inspector through a relay on 127.0.0.1 whose page you open; --inspect=sky: Stately's hosted relay instead (needs internet); one polecat only")
     .addOption(new Option('--inspect-sky').hideHelp())
     .option('--inspect-port <port>', 'port of the local relay for --inspect', '8080')
     .addOption(townOption())
@@ -43,18 +50,87 @@ Steps: preflight, validateIssue, ensureSettings, createSession, setEnv, hook, th
 acceptBypass, waitForReady, nudges, verifyAlive. A failure rolls back what the start did (the session and every
 process in it, the issue's status) and exits 1. Ctrl-C cancels and rolls back (exit 130).
 
+Many at once: name several polecats, or a rig with --all. Every name is checked and every start planned before
+any begins; then each polecat is started as its own run (its own lock, record and rollback), at most --parallel
+at a time. The default, ${DEFAULT_PARALLEL}, starts a rig in a few waves and keeps the machine and the tmux server
+responsive while the agents (each a large program) start. A failure does not stop the others. On a terminal each start
+in flight shows its step and time; elsewhere one line per polecat as it ends (a failure with its last screen),
+then a summary: "3 started, 1 failed (gastown/Nux), 0 cancelled in 9.8 s".
+With --all, polecats already running are reported and left as they are, not counted as failures; a polecat
+named on the command line that is already running fails as it does alone. A rig with no polecats starts nothing.
+Ctrl-C cancels every start in flight (each rolls back) and begins no other.
+
+Exit status: 0 every polecat running (with --all, or already running); 1 any failed; 2 bad input (nothing
+started); 130 Ctrl-C, 143 SIGTERM.
+
 Examples:
   polecat start gastown/Toast --town ~/gt --agent "sim --dialogs trust,bypass"
-  polecat start gastown/Toast --issue gt-abc12 --agent claude`,
+  polecat start gastown/Toast --issue gt-abc12 --agent claude
+  polecat start gastown/Toast gastown/Nux gastown/Max --parallel 2
+  polecat start gastown --all`,
     )
-    .action(async (target: string, flags: StartFlags) => {
-      const plan = planStart(parseAddress(target), {
+    .action(async (targets: string[], flags: StartFlags) => {
+      const parallel = parseParallel(flags.parallel);
+      const options: StartOptions = {
         ...flags,
         ...(flags.timeout !== undefined ? { timeouts: parseTimeouts(flags.timeout, START_TIMEOUTS) } : {}),
-      });
-      const inspect = inspectTarget(flags);
-      process.exitCode = await runStart(plan, output, inspect);
+      };
+      if (!flags.all && targets.length === 1) {
+        const plan = planStart(parseAddress(targets[0]!), options);
+        process.exitCode = await runStart(plan, output, inspectTarget(flags));
+        return;
+      }
+      if (flags.inspect || flags.inspectSky) throw new InvalidInputError('--inspect watches one start: give one polecat');
+      if (flags.all) {
+        if (flags.issue !== undefined) throw new InvalidInputError('--issue hooks an issue to one polecat; it cannot go with --all');
+        const rig = allTarget(targets);
+        const { addresses, unaddressable } = rigAddresses(rig, options);
+        process.exitCode = await startAll(rig, addresses, unaddressable, options, parallel, output);
+        return;
+      }
+      process.exitCode = await runStartBatch(planStarts(targets.map(parseAddress), options), [], parallel, output);
     });
+}
+
+/** `--all` takes the rig alone: a polecat name alongside would say two different things. */
+function allTarget(targets: readonly string[]): string {
+  if (targets.length !== 1 || targets[0]!.includes('/')) {
+    throw new InvalidInputError(`--all takes one rig and no polecat names (polecat start <rig> --all), got ${targets.map((t) => JSON.stringify(t)).join(' ')}`);
+  }
+  return checkName('rig', targets[0]!);
+}
+
+function parseParallel(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PARALLEL;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidInputError(`invalid --parallel ${JSON.stringify(text)}: expected a positive whole number of starts at a time`);
+  }
+  return n;
+}
+
+/** Every polecat of the rig; those already running are left as they are (the user asked for all of them running). */
+async function startAll(
+  rig: string,
+  addresses: readonly PolecatAddress[],
+  unaddressable: readonly string[],
+  options: StartOptions,
+  parallel: number,
+  output: Output,
+): Promise<number> {
+  const plans = addresses.length > 0 ? planStarts(addresses, options) : [];
+  for (const name of unaddressable) output.err.write(`  note: skipped ${rig}/polecats/${name}: not a valid polecat name\n`);
+  if (plans.length === 0) {
+    output.err.write(`no polecats in rig ${rig}: nothing to start\n`);
+    return EXIT.ok;
+  }
+  const running = new Set((await list(rig, options)).polecats.filter((p) => p.running).map((p) => p.name));
+  return runStartBatch(
+    plans.filter((plan) => !running.has(plan.name)),
+    plans.filter((plan) => running.has(plan.name)),
+    parallel,
+    output,
+  );
 }
 
 function inspectTarget(flags: StartFlags): { target: InspectTarget; port: number } | undefined {
@@ -63,37 +139,6 @@ function inspectTarget(flags: StartFlags): { target: InspectTarget; port: number
   const port = Number(flags.inspectPort);
   if (!/^\d+$/.test(flags.inspectPort) || port < 1 || port > 65535) throw new InvalidInputError(`invalid --inspect-port ${JSON.stringify(flags.inspectPort)}: expected 1 to 65535`);
   return { target, port };
-}
-
-/** How a start ended, told the user: the summary on success, else the failed step, its screen and what was undone. */
-export function reportStartResult(
-  output: Output,
-  label: string,
-  result: StartupOutput,
-  interruptedBy: NodeJS.Signals | undefined,
-  totalMs: number,
-): number {
-  const { err, out } = output;
-  const total = formatMs(totalMs);
-  for (const warning of result.warnings) err.write(`  warning: ${warning}\n`);
-  if (result.result === 'running') {
-    if (result.dialogsAnswered.length > 0) err.write(`  answered: ${result.dialogsAnswered.join('; ')}\n`);
-    out.write(
-      `${label} running in ${total}: session ${result.sessionName}, socket ${result.socket}, pane ${result.session?.paneId}, agent pid ${result.session?.panePid}\n` +
-        `  attach: tmux -L ${result.socket} attach -t ${result.sessionName}\n`,
-    );
-    return EXIT.ok;
-  }
-  const undone = result.undone.length > 0 ? result.undone.join('; ') : 'nothing to undo';
-  if (result.result === 'cancelled' || interruptedBy) {
-    err.write(`${label} start cancelled after ${total}; rolled back: ${undone}\n`);
-    return interruptedBy ? interruptedExitCode(interruptedBy) : EXIT.interrupted;
-  }
-  const failure = result.failure;
-  err.write(`${label} failed at ${failure?.step ?? 'unknown step'}: ${failure?.message ?? 'unknown error'}\n`);
-  if (failure?.screen) err.write(`  last screen:\n${quoteScreen(failure.screen)}\n`);
-  err.write(`  rolled back: ${undone}\n`);
-  return EXIT.failed;
 }
 
 async function runStart(plan: ReturnType<typeof planStart>, output: Output, inspectOn?: { target: InspectTarget; port: number }): Promise<number> {

@@ -1,0 +1,57 @@
+import type { StartupInput, StartupOutput } from '../machines/startup.js';
+import { start, type ProgressEvent } from './manager.js';
+import { mapLimited } from './runs/limit.js';
+import type { StepDeps } from './steps/deps.js';
+
+/**
+ * Enough to start a rig's polecats in a few waves, few enough that agents which each load a large program at startup
+ * (and the tmux server every start polls) keep up, and that provider rate limits are not hit all at once.
+ */
+export const DEFAULT_PARALLEL = 8;
+
+/** How one polecat's start ended: the machine's own ending, an error before or around it, or never begun. */
+export type StartOutcome =
+  | { readonly kind: 'ended'; readonly plan: StartupInput; readonly result: StartupOutput; readonly ms: number }
+  | { readonly kind: 'error'; readonly plan: StartupInput; readonly error: Error; readonly ms: number }
+  | { readonly kind: 'notBegun'; readonly plan: StartupInput };
+
+export interface StartManyOptions {
+  /** At most this many starts in flight. */
+  readonly parallel: number;
+  /** Aborting cancels every start in flight (each rolls back) and begins no other. */
+  readonly signal?: AbortSignal;
+  readonly deps?: StepDeps;
+  readonly onBegin?: (plan: StartupInput) => void;
+  readonly onProgress?: (plan: StartupInput, event: ProgressEvent) => void;
+  readonly onEnd?: (outcome: StartOutcome) => void;
+}
+
+/**
+ * Starts many polecats, each as its own run exactly as `start` runs one (its lock, its record, its rollback). One
+ * failing, or refused (its lock held, an interrupted start to settle), does not stop the others.
+ */
+export async function startMany(plans: readonly StartupInput[], options: StartManyOptions): Promise<StartOutcome[]> {
+  const outcomes = await mapLimited(
+    plans,
+    options.parallel,
+    async (plan): Promise<StartOutcome> => {
+      options.onBegin?.(plan);
+      const began = Date.now();
+      let outcome: StartOutcome;
+      try {
+        const result = await start(plan, {
+          ...(options.deps ? { deps: options.deps } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          onProgress: (event) => options.onProgress?.(plan, event),
+        });
+        outcome = { kind: 'ended', plan, result, ms: Date.now() - began };
+      } catch (error) {
+        outcome = { kind: 'error', plan, error: error instanceof Error ? error : new Error(String(error)), ms: Date.now() - began };
+      }
+      options.onEnd?.(outcome);
+      return outcome;
+    },
+    options.signal,
+  );
+  return outcomes.map((outcome, i) => outcome ?? { kind: 'notBegun', plan: plans[i]! });
+}
