@@ -104,10 +104,38 @@ function finish(files: RunFiles, result: RunResult): void {
   files.append({ type: 'run.finished', result });
 }
 
+/** How often a run looks for a stop's request to cancel it. */
+const CANCEL_REQUEST_POLL_MS = 100;
+
+/** The run's own cancellation: the caller's signal, or a stop asking for this run alone (RunFiles.requestCancel). */
+function cancellationOf(files: RunFiles, signal: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const follow = () => controller.abort(signal?.reason);
+  if (signal?.aborted) follow();
+  else signal?.addEventListener('abort', follow, { once: true });
+  const timer = setInterval(() => {
+    if (files.cancelRequested()) controller.abort(new Error(`run ${files.runId} was asked to cancel`));
+  }, CANCEL_REQUEST_POLL_MS);
+  timer.unref();
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearInterval(timer);
+      signal?.removeEventListener('abort', follow);
+    },
+  };
+}
+
 /** Runs a recorded machine; a record that cannot be written cancels the run (it rolls back) and is reported. */
 async function executeRecorded<TOutput extends { result: RunResult }>(actor: Parameters<typeof execute>[0], files: RunFiles, options: RunOptions): Promise<TOutput> {
   let recordingError: Error | undefined;
-  const output = await execute<TOutput>(actor, { ...options, files, onRecordingError: (error) => (recordingError = error) });
+  const cancellation = cancellationOf(files, options.signal);
+  let output: TOutput;
+  try {
+    output = await execute<TOutput>(actor, { ...options, signal: cancellation.signal, files, onRecordingError: (error) => (recordingError = error) });
+  } finally {
+    cancellation.dispose();
+  }
   if (recordingError) {
     throw new RunRecordError(`could not record run ${files.runId} (${recordingError.message}); it was cancelled and rolled back, ending ${output.result}`);
   }
@@ -142,18 +170,45 @@ export async function start(plan: StartupInput, options: RunOptions = {}): Promi
   }
 }
 
-/** A start in progress holds the lock: a stop cancels it (it rolls back) and waits for it to let go. */
+/** How long a start asked to cancel has to show it heard (a CANCEL in its journal) before its process is signalled. */
+const CANCEL_HEARD_WITHIN_MS = 3_000;
+
+/**
+ * A start in progress holds the lock: a stop cancels it (it rolls back) and waits for it to let go. The request goes
+ * to that run alone, since its process may be starting other polecats too; only a process that does not take the
+ * request (a wedged one, or an older polecat) gets SIGTERM.
+ */
 async function cancelStartInProgress(plan: StopInput, waitMs = 60_000): Promise<string | undefined> {
   const holder = lockHolder(plan.townRoot, plan.rig, plan.name);
   if (!holder) return undefined;
   if (holder.kind !== 'start') throw new RunRefusedError(`${plan.rig}/${plan.name} is busy: run ${holder.runId} (${holder.kind}, pid ${holder.pid}) holds it`);
-  process.kill(holder.pid, 'SIGTERM');
-  const deadline = Date.now() + waitMs;
+  const files = new RunFiles(plan.townRoot, holder.runId);
+  let signalled = false;
+  try {
+    files.requestCancel();
+  } catch {
+    signalled = true;
+    process.kill(holder.pid, 'SIGTERM');
+  }
+  const asked = Date.now();
+  const deadline = asked + waitMs;
   while (lockHolder(plan.townRoot, plan.rig, plan.name)?.runId === holder.runId) {
     if (Date.now() > deadline) throw new RunRefusedError(`the start in progress (run ${holder.runId}) did not finish rolling back within ${waitMs / 1000} s`);
+    if (!signalled && Date.now() - asked > CANCEL_HEARD_WITHIN_MS && !heardCancel(files)) {
+      signalled = true;
+      process.kill(holder.pid, 'SIGTERM');
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return holder.runId;
+}
+
+function heardCancel(files: RunFiles): boolean {
+  try {
+    return files.journal().some((entry) => entry.type === 'event' && entry.event === 'CANCEL');
+  } catch {
+    return false;
+  }
 }
 
 export async function stop(plan: StopInput, options: RunOptions = {}): Promise<StopOutput & { cancelledStart?: string }> {

@@ -61,6 +61,8 @@ export interface JournalEntry {
   readonly [key: string]: unknown;
 }
 
+const CANCEL_REQUEST = 'cancel-requested';
+
 /** One run's directory: run.json (the record), snapshot.json (the machine, restorable), journal.jsonl (append-only). */
 export class RunFiles {
   readonly dir: string;
@@ -105,6 +107,18 @@ export class RunFiles {
     const next = { ...this.record(), ...change };
     writeJsonAtomic(join(this.dir, 'run.json'), next);
     return next;
+  }
+
+  /**
+   * Asks the process running this run to cancel it (and only it: one process may run many). The run watches for the
+   * request; a signal to its process would cancel every run the process holds.
+   */
+  requestCancel(): void {
+    writeFileSync(join(this.dir, CANCEL_REQUEST), `${process.pid}\n`, { mode: 0o600 });
+  }
+
+  cancelRequested(): boolean {
+    return existsSync(join(this.dir, CANCEL_REQUEST));
   }
 
   writeSnapshot(snapshot: unknown): void {

@@ -187,6 +187,24 @@ describe('polecat start, many at once', () => {
     for (const pid of pids) expect(isAlive(pid), `sim ${pid}`).toBe(false);
   });
 
+  it('a stop of one polecat of a batch cancels that start alone; the others run on', async () => {
+    const town = makeTown({ alpha: ['a', 'b', 'c'] });
+    const simLog = (name: string) => join(town.root, 'alpha', 'polecats', name, 'sim.jsonl');
+    // Each sim takes 3 s to show its prompt, which leaves time to stop one while all three are starting.
+    const running = runCli(['start', 'alpha', '--all', '--town', town.root, '--agent', 'sim --startup-ms 3000 --log sim.jsonl']);
+    await retryUntil('three sims to start', () => ['a', 'b', 'c'].every((name) => simPids(readSimLog(simLog(name))).length > 0) || undefined, 15_000);
+    const stopped = await runCli(['stop', 'alpha/b', '--town', town.root]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    const result = await running;
+
+    expect(result.stderr).toMatch(/^alpha\/b start cancelled after .*; rolled back: killed session alpha-b/m);
+    expect(result.stdout).toMatch(/^2 started, 0 failed, 1 cancelled/m);
+    expect(result.code).not.toBe(0);
+    expect((await listed(town)).map((p) => p.polecat)).toEqual(['alpha/a', 'alpha/c']);
+    for (const pid of simPids(readSimLog(simLog('b')))) expect(isAlive(pid), `sim ${pid}`).toBe(false);
+    for (const name of ['a', 'c']) expect((await runCli(['stop', `alpha/${name}`, '--town', town.root])).code).toBe(0);
+  }, 40_000);
+
   it('on a terminal shows each start in flight with its step and time, then replaces it with how it ended', async () => {
     const town = makeTown({ alpha: ['a', 'b'] });
     const terminal = new Tmux({ socket: 'tty-multi' });
