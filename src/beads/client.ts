@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { loadExeca } from '../tmux/run.js';
 import { isDirectory } from '../town/town.js';
 
 export interface BeadsIssue {
@@ -73,6 +73,7 @@ export class Beads {
   private async run(id: string, args: string[], cwd: string, signal: AbortSignal | undefined): Promise<string> {
     const command = `bd ${args.join(' ')}`;
     if (!isDirectory(cwd)) throw new BeadsError('failed', id, `issue ${id} is looked up in ${cwd}, which is not a directory (check <town>/.beads/routes.jsonl)`);
+    const { execa } = await loadExeca();
     const result = await execa(this.bin, args, { cwd, reject: false, timeout: this.timeoutMs, cancelSignal: signal, stdin: 'ignore' });
     const spawnError = (result as { code?: string }).code;
     if (spawnError === 'ENOENT') {

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { execa } from 'execa';
 import { classifyStderr, TmuxError, type TmuxCallResult } from './errors.js';
 
 export interface TmuxRunnerOptions {
@@ -25,6 +24,13 @@ export interface TmuxCallOptions {
 export type TmuxRunner = (args: readonly string[], options?: TmuxCallOptions) => Promise<TmuxCallResult>;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** execa takes ~70 ms to load: loaded at the first call, so commands that never run tmux (--help, graph) start fast. */
+let execaModule: Promise<typeof import('execa')> | undefined;
+export function loadExeca(): Promise<typeof import('execa')> {
+  execaModule ??= import('execa');
+  return execaModule;
+}
 let spawnCount = 0;
 
 /** How many tmux processes this process has spawned (for benchmarks and tests). */
@@ -46,6 +52,7 @@ export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
     const subcommand = args[0] ?? '';
     const started = performance.now();
     spawnCount += 1;
+    const { execa } = await loadExeca();
     const child = await execa(bin, argv.slice(1), {
       reject: false,
       timeout,

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { list, start, type RunOptions } from '../../manager.js';
 import { planStart, planStarts, rigAddresses, type StartOptions } from '../../plan.js';
 import { DEFAULT_PARALLEL } from '../../start-many.js';
-import { startLiveInspector, type InspectTarget, type LiveInspector } from '../../inspect/live.js';
+import type { InspectTarget, LiveInspector } from '../../inspect/live.js';
 import { checkName, InvalidInputError, parseAddress, type PolecatAddress } from '../../town/names.js';
 import { EXIT, processOutput, progressPrinter, type Output } from '../output.js';
 import { cancelOnSignals } from '../signals.js';
@@ -148,7 +148,8 @@ async function runStart(plan: ReturnType<typeof planStart>, output: Output, insp
   err.write(`Starting ${plan.rig}/${plan.name} (agent ${plan.agent.name}, session ${plan.sessionName}, socket ${plan.socket})\n`);
   let inspector: LiveInspector | undefined;
   try {
-    inspector = inspectOn ? await startLiveInspector(inspectOn.target, inspectOn.port) : undefined;
+    // The inspector's modules (a WebSocket server and client) load only when asked for: every start would pay for them.
+    inspector = inspectOn ? await (await import('../../inspect/live.js')).startLiveInspector(inspectOn.target, inspectOn.port) : undefined;
     if (inspector) err.write(`  inspect: ${inspector.url}\n`);
     const started = Date.now();
     const options: RunOptions = { onProgress: progress.onProgress, signal: cancellation.signal, ...(inspector ? { inspect: inspector.inspect } : {}) };
