@@ -4,7 +4,7 @@ export function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median: round(median), min: round(sorted[0]), max: round(sorted.at(-1)), samples: samples.map(round) };
+  return { median: round(median), min: round(sorted[0]), max: round(sorted.at(-1)), samples: samples.map((value) => round(value)) };
 }
 
 export function round(value, digits = 1) {
