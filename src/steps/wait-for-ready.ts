@@ -7,6 +7,8 @@ import { lookAtPane, sleep } from './watch.js';
 
 /** How recent acceptBypass's sighting of the prompt must be to count as the first look here. */
 export const RECENT_SIGHTING_MS = 1_000;
+/** Between that sighting and the confirming look: a redraw flashing the prompt past is over well within this. */
+export const CONFIRM_AFTER_MS = 20;
 
 /**
  * The ready prompt on two looks in a row, with no dialog over it: a prompt flashing past a redraw is not readiness.
@@ -22,7 +24,7 @@ export const waitForReady = (deps: StepDeps) =>
     }
     // A restored run comes back here long after that sighting: then it takes two looks of its own.
     let seen = promptSeenAt !== undefined && Date.now() - promptSeenAt < RECENT_SIGHTING_MS ? 1 : 0;
-    if (seen > 0) await sleep(deps.pollMs, signal);
+    if (seen > 0) await sleep(CONFIRM_AFTER_MS, signal);
     for (;;) {
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'before its prompt was ready');
       seen = !recognizeDialog(screen) && showsPrompt(screen, plan.agent.readyPromptPrefix) ? seen + 1 : 0;

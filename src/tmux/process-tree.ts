@@ -11,6 +11,10 @@ export interface ProcessEntry {
   /** The foreground process group of the process's terminal (-1 without one). */
   readonly tpgid: number;
   readonly startTime: number;
+  /** CPU time used so far, user and system, in clock ticks. */
+  readonly cpuTicks: number;
+  /** Running on a CPU (or ready to) rather than waiting. */
+  readonly running: boolean;
   readonly command: string;
 }
 
@@ -35,6 +39,8 @@ export function readProcess(pid: number): ProcessEntry | undefined {
     tty: Number(fields[4]),
     tpgid: Number(fields[5]),
     startTime: Number(fields[19]),
+    cpuTicks: Number(fields[11]) + Number(fields[12]),
+    running: state === 'R',
     command,
   };
 }

@@ -176,7 +176,7 @@ describe('runs that survive their process', () => {
     const stopped = await runCli(['stop', 'gastown/Toast', '--town', town.root]);
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(stopped.stdout).toContain(`cancelled the start in progress (run ${run!.runId})`);
-    expect(await resumeExit).toBe(143);
+    expect(await resumeExit).toBe(130);
     expect((await runsJson(town)).find((r) => r.runId === run!.runId)).toMatchObject({ state: 'finished', result: 'cancelled' });
     expect(town.issue('gastown', 'gt-1')).toMatchObject({ status: 'open' });
     for (const pid of simPids(readSimLog(log))) expect(isAlive(pid)).toBe(false);

@@ -157,7 +157,7 @@ describe('processesOwnedBy (real processes)', () => {
 });
 
 describe('processesOwnedBy (given snapshots)', () => {
-  const p = (pid: number, ppid: number, sid: number): ProcessEntry => ({ pid, ppid, pgid: sid, sid, tty: 0, tpgid: -1, startTime: pid, command: `p${pid}` });
+  const p = (pid: number, ppid: number, sid: number): ProcessEntry => ({ pid, ppid, pgid: sid, sid, tty: 0, tpgid: -1, cpuTicks: 0, running: false, startTime: pid, command: `p${pid}` });
   const WORLD = [
     p(1, 0, 1), // init
     p(100, 1, 100), // the pane process, a session leader
