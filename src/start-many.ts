@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { StartupInput, StartupOutput } from '../machines/startup.js';
 import { start, type ProgressEvent } from './manager.js';
 import { mapLimited } from './runs/limit.js';
@@ -31,6 +32,8 @@ export interface StartManyOptions {
  * failing, or refused (its lock held, an interrupted start to settle), does not stop the others.
  */
 export async function startMany(plans: readonly StartupInput[], options: StartManyOptions): Promise<StartOutcome[]> {
+  // Every run in flight listens to the one signal: dozens of listeners are expected, not a leak.
+  if (options.signal) setMaxListeners(0, options.signal);
   const outcomes = await mapLimited(
     plans,
     options.parallel,
