@@ -6,8 +6,11 @@ import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
 import { isShell, lookAtPane, sleep } from './watch.js';
 
-/** The longest an agent gets to settle: past this, a process that is still busy starting counts as up. */
-export const AGENT_SETTLE_MS = 300;
+/**
+ * The longest an agent gets to settle: past this, a process still busy (a slow start on a loaded machine, an
+ * animation that never idles) counts as up, and the dialog step starts looking at its screen.
+ */
+export const AGENT_SETTLE_MS = 1_000;
 /** The least: an agent that dies in its first moments (bad flags, missing module) fails here, as a failed launch. */
 export const AGENT_MIN_UP_MS = 50;
 /** No CPU used for this long: the agent has started up and waits for input (a TUI has drawn its first screen). */
