@@ -22,7 +22,7 @@ export const verifyAlive = (deps: StepDeps) =>
       await lookAtPane(tmux, session.paneId, signal, 'right after startup');
       throw new StepError(agent ? `the agent process ${session.panePid} lost its terminal: its session is gone` : `the agent process ${session.panePid} is not alive`);
     }
-    const command = foregroundCommand(session.panePid) ?? agent.command;
+    const command = foregroundCommand(agent);
     if (isShell(command) && (await tmux.showEnvironment(plan.sessionName, { signal })).GT_AGENT_READY !== '1') {
       throw new StepError(`the pane runs ${command}, not the agent`);
     }

@@ -35,7 +35,7 @@ export const waitForCommand = (deps: StepDeps) =>
     let busyAt = Date.now();
     for (;;) {
       const agent = readProcess(session.panePid);
-      const command = foregroundCommand(session.panePid);
+      const command = agent ? foregroundCommand(agent) : undefined;
       let askedTmux = false;
       if (!agent || command === undefined) {
         // Gone: the look fails the step with how the agent ended and its last screen.

@@ -1,4 +1,4 @@
-import { TmuxError } from './errors.js';
+import { TmuxError, type TmuxCallResult } from './errors.js';
 import { formatTemplate, PANE_FIELDS, parseRow, parseRows, SESSION_FIELDS, type PaneInfo, type SessionRow } from './formats.js';
 import { createTmuxRunner, type TmuxRunner, type TmuxRunnerOptions } from './run.js';
 
@@ -27,6 +27,13 @@ const SESSION_NAME = /^[A-Za-z0-9_-]+$/;
  */
 export function sessionTarget(name: string): string {
   return `=${name}:`;
+}
+
+/** display-message's row for a pane; it answers a target that does not exist with empty fields and exit 0. */
+function paneRow(result: TmuxCallResult, row: string, target: string): PaneInfo {
+  const info = parseRow(PANE_FIELDS, row);
+  if (info.paneId === '') throw new TmuxError('session-not-found', 'display-message', { ...result, stderr: `can't find pane: ${target}` });
+  return info;
 }
 
 /** A tmux client bound to one server socket. Every tmux command polecat runs is a method here. */
@@ -76,10 +83,7 @@ export class Tmux {
 
   async paneInfo(target: string, { signal }: Signalled = {}): Promise<PaneInfo> {
     const result = await this.run(['display-message', '-p', '-t', target, formatTemplate(PANE_FIELDS)], { signal });
-    const info = parseRow(PANE_FIELDS, result.stdout);
-    // display-message answers a target that does not exist with empty fields and exit 0.
-    if (info.paneId === '') throw new TmuxError('session-not-found', 'display-message', { ...result, stderr: `can't find pane: ${target}` });
-    return info;
+    return paneRow(result, result.stdout, target);
   }
 
   /**
@@ -91,8 +95,7 @@ export class Tmux {
       signal,
     });
     const newline = result.stdout.indexOf('\n');
-    const info = parseRow(PANE_FIELDS, newline === -1 ? result.stdout : result.stdout.slice(0, newline));
-    if (info.paneId === '') throw new TmuxError('session-not-found', 'display-message', { ...result, stderr: `can't find pane: ${target}` });
+    const info = paneRow(result, newline === -1 ? result.stdout : result.stdout.slice(0, newline), target);
     return { info, screen: newline === -1 ? '' : result.stdout.slice(newline + 1) };
   }
 

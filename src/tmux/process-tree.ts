@@ -55,13 +55,10 @@ export function processAgeMs(entry: ProcessEntry): number {
 
 /**
  * What runs in the foreground of a pane, read from /proc the way tmux computes pane_current_command (the program
- * name of the terminal's foreground process group), without a tmux process per question. Undefined when the pane's
- * process is gone.
+ * name of the terminal's foreground process group), without a tmux process per question.
  */
-export function foregroundCommand(panePid: number): string | undefined {
-  const pane = readProcess(panePid);
-  if (!pane) return undefined;
-  const leader = pane.tpgid > 0 ? pane.tpgid : panePid;
+export function foregroundCommand(pane: ProcessEntry): string {
+  const leader = pane.tpgid > 0 ? pane.tpgid : pane.pid;
   let argv0 = '';
   try {
     argv0 = readFileSync(`/proc/${leader}/cmdline`, 'utf8').split('\0')[0] ?? '';
@@ -69,7 +66,7 @@ export function foregroundCommand(panePid: number): string | undefined {
     // The group leader exited between the two reads: the pane's own process name will do.
   }
   const name = argv0.slice(argv0.lastIndexOf('/') + 1);
-  return name !== '' ? name : leader === panePid ? pane.command : (readProcess(leader)?.command ?? pane.command);
+  return name !== '' ? name : leader === pane.pid ? pane.command : (readProcess(leader)?.command ?? pane.command);
 }
 
 export function listProcesses(): ProcessEntry[] {
