@@ -109,6 +109,8 @@ export interface StartupContext {
   readonly warnings: readonly string[];
   readonly failure?: StepFailure;
   readonly cancelled: boolean;
+  /** The step the run was in when it was cancelled. */
+  readonly cancelledIn?: string;
   readonly undone: readonly string[];
   readonly result?: StartupOutput['result'];
 }
@@ -122,6 +124,8 @@ export interface StartupOutput {
   readonly dialogsAnswered: readonly string[];
   readonly warnings: readonly string[];
   readonly failure?: StepFailure;
+  /** The step the run was in when it was cancelled. */
+  readonly cancelledIn?: string;
   readonly undone: readonly string[];
 }
 
@@ -166,9 +170,6 @@ const startupSetup = setup({
   guards: {
     wasCancelled: ({ context }) => context.cancelled,
     noIssue: ({ context }) => context.plan.issue === undefined,
-  },
-  actions: {
-    markCancelled: assign({ cancelled: true }),
   },
 });
 
@@ -268,7 +269,7 @@ function stepState(step: StepName, next: string): any {
   return {
     description: DESCRIPTIONS[step],
     ...(entry.length > 0 ? { entry } : {}),
-    on: { CANCEL: { target: 'rollingBack', actions: 'markCancelled' } },
+    on: { CANCEL: { target: 'rollingBack', actions: assign({ cancelled: true, cancelledIn: step }) } },
     invoke: {
       id: step,
       src: step,
@@ -415,6 +416,7 @@ export const startupMachine = startupSetup.createMachine({
       dialogsAnswered: context.dialogsAnswered,
       warnings: context.warnings,
       ...(context.failure ? { failure: context.failure } : {}),
+      ...(context.cancelledIn ? { cancelledIn: context.cancelledIn } : {}),
       undone: context.undone,
     };
   },

@@ -7,7 +7,8 @@ const answeredLine = (result: StartupOutput) => (result.dialogsAnswered.length >
 const warningLines = (result: StartupOutput) => result.warnings.map((warning) => `  warning: ${warning}`);
 const failedLine = (label: string, result: StartupOutput) => `${label} failed at ${result.failure?.step ?? 'unknown step'}: ${result.failure?.message ?? 'unknown error'}`;
 const screenLines = (result: StartupOutput) => (result.failure?.screen ? [`  last screen:`, quoteScreen(result.failure.screen)] : []);
-const cancelledLine = (label: string, result: StartupOutput, total: string) => `${label} start cancelled after ${total}; rolled back: ${undoneText(result)}`;
+const cancelledLine = (label: string, result: StartupOutput, total: string) =>
+  `${label} start cancelled${result.cancelledIn ? ` in ${result.cancelledIn}` : ''} after ${total}; rolled back: ${undoneText(result)}`;
 const lines = (list: readonly string[]) => list.map((line) => `${line}\n`).join('');
 const writeLines = (stream: Output['err'], list: readonly string[]) => list.length > 0 && stream.write(lines(list));
 

@@ -4,7 +4,10 @@
  * and records what it saw and did as JSON lines (see --log).
  *
  *   node dist/src/sim/agent.js [--dialogs trust,bypass] [--startup-ms N] [--prompt-nbsp] [--busy-ms N]
- *     [--exit-at start|trust|bypass|prompt] [--exit-code N] [--hang] [--ignore-term] [--spawn-child] [--log FILE]
+ *     [--exit-at start|trust|bypass|prompt] [--exit-code N] [--hang] [--ignore-input] [--ignore-term] [--spawn-child]
+ *     [--log FILE]
+ *
+ * --ignore-input: at the prompt, keys are read and logged but nothing is typed or submitted (an agent that has hung).
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -24,6 +27,7 @@ interface Options {
   exitAt: ExitPoint | undefined;
   exitCode: number;
   hang: boolean;
+  ignoreInput: boolean;
   ignoreTerm: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
@@ -50,6 +54,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--log': { set: (o, v) => (o.logFile = v) },
   '--prompt-nbsp': { enable: (o) => (o.promptNbsp = true) },
   '--hang': { enable: (o) => (o.hang = true) },
+  '--ignore-input': { enable: (o) => (o.ignoreInput = true) },
   '--ignore-term': { enable: (o) => (o.ignoreTerm = true) },
   '--spawn-child': { enable: (o) => (o.spawnChild = true) },
 };
@@ -63,6 +68,7 @@ function parseArgs(argv: readonly string[]): Options {
     exitAt: undefined,
     exitCode: 1,
     hang: false,
+    ignoreInput: false,
     ignoreTerm: false,
     spawnChild: false,
     logFile: undefined,
@@ -544,7 +550,7 @@ class Sim {
     else this.log(event.kind, { text: event.text });
     if (this.exitScheduled || this.exited) return;
     if (this.phase === 'dialog') this.onDialogInput(event);
-    else if (this.phase === 'ready') this.onReadyInput(event);
+    else if (this.phase === 'ready' && !this.options.ignoreInput) this.onReadyInput(event);
     // While starting or hung, keys are read (and logged) but do nothing.
   }
 

@@ -1,6 +1,7 @@
 import { baseEnvironment } from '../agents/environment.js';
 import { Beads } from '../beads/client.js';
 import { Tmux } from '../tmux/client.js';
+import { holdPointFrom, type HoldPoint } from './hold.js';
 
 /** What steps use to reach the world. Tests and the CLI build the same thing; nothing else is reached. */
 export interface StepDeps {
@@ -13,6 +14,8 @@ export interface StepDeps {
    * steps that cannot tell from their input look before they act.
    */
   readonly repeating?: boolean;
+  /** A fault test's hold point (POLECAT_TEST_HOLD); absent in normal use. */
+  readonly hold?: HoldPoint;
 }
 
 export interface StepDepsOptions {
@@ -23,6 +26,7 @@ export interface StepDepsOptions {
 
 export function createStepDeps({ env = process.env, pollMs = 50, bdTimeoutMs }: StepDepsOptions = {}): StepDeps {
   const clients = new Map<string, Tmux>();
+  const hold = holdPointFrom(env);
   return {
     tmux(socket) {
       let client = clients.get(socket);
@@ -34,5 +38,6 @@ export function createStepDeps({ env = process.env, pollMs = 50, bdTimeoutMs }: 
     },
     beads: new Beads({ bin: env.GT_BD || 'bd', ...(bdTimeoutMs !== undefined ? { timeoutMs: bdTimeoutMs } : {}) }),
     pollMs,
+    ...(hold ? { hold } : {}),
   };
 }

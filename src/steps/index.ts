@@ -1,6 +1,7 @@
 import { acceptBypass } from './accept-bypass.js';
 import { createSession } from './create-session.js';
 import type { StepDeps } from './deps.js';
+import { withHold } from './hold.js';
 import { ensureSettings } from './ensure-settings.js';
 import { hook } from './hook.js';
 import { nudges } from './nudges.js';
@@ -20,7 +21,7 @@ import { waitForReady } from './wait-for-ready.js';
 
 /** The real implementations of the startup machine's steps, for machine.provide({ actors }). */
 export function startupActors(deps: StepDeps) {
-  return {
+  return withHold({
     preflight: preflight(deps),
     validateIssue: validateIssue(deps),
     ensureSettings: ensureSettings(),
@@ -34,15 +35,15 @@ export function startupActors(deps: StepDeps) {
     nudges: nudges(deps),
     verifyAlive: verifyAlive(deps),
     rollback: rollback(deps),
-  };
+  }, deps.hold);
 }
 
 export function stopActors(deps: StepDeps) {
-  return {
+  return withHold({
     inspectSession: inspectSession(deps),
     gracefulStop: gracefulStop(deps),
     killProcesses: killProcesses(),
     killSession: killSession(deps),
     verifyGone: verifyGone(deps),
-  };
+  }, deps.hold);
 }

@@ -173,7 +173,7 @@ describe('polecat start, many at once', () => {
 
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toContain('Ctrl-C: cancelling, rolling back');
-    for (const name of ['a', 'b', 'c']) expect(result.stderr).toMatch(new RegExp(`^alpha/${name} start cancelled after .*; rolled back: killed session alpha-${name}`, 'm'));
+    for (const name of ['a', 'b', 'c']) expect(result.stderr).toMatch(new RegExp(`^alpha/${name} start cancelled in \\w+ after .*; rolled back: killed session alpha-${name}`, 'm'));
     for (const name of ['d', 'e']) expect(result.stderr).toContain(`alpha/${name} not started: cancelled before it began`);
     expect(result.stdout).toMatch(/^0 started, 0 failed, 3 cancelled, 2 not begun in /m);
 
@@ -197,7 +197,7 @@ describe('polecat start, many at once', () => {
     expect(stopped.code, stopped.stderr).toBe(0);
     const result = await running;
 
-    expect(result.stderr).toMatch(/^alpha\/b start cancelled after .*; rolled back: killed session alpha-b/m);
+    expect(result.stderr).toMatch(/^alpha\/b start cancelled in \w+ after .*; rolled back: killed session alpha-b/m);
     expect(result.stdout).toMatch(/^2 started, 0 failed, 1 cancelled/m);
     expect(result.code).not.toBe(0);
     expect((await listed(town)).map((p) => p.polecat)).toEqual(['alpha/a', 'alpha/c']);
