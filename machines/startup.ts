@@ -53,6 +53,8 @@ export interface IssueSnapshot {
 export interface SessionInfo {
   readonly paneId: string;
   readonly panePid: number;
+  /** When the agent process started (clock ticks since boot, from /proc): tells it from a later process of its pid. */
+  readonly paneStartTime?: number;
 }
 
 export interface StepFailure {
@@ -77,6 +79,8 @@ export interface RollbackInput {
   readonly restoreIssue?: IssueSnapshot;
   readonly beadsDir: string;
   readonly credentialsFile: string;
+  /** The agent process this run started: reaped even when its session is gone (a killed tmux server leaves it). */
+  readonly agent?: { readonly pid: number; readonly startTime: number };
 }
 
 export interface RollbackOutput {
@@ -321,6 +325,7 @@ export function rollbackInputFor(context: StartupContext): RollbackInput {
     credentialsFile: context.plan.credentialsFile,
     ...(context.plan.issue !== undefined ? { issue: context.plan.issue } : {}),
     ...(context.hookStarted && context.issueBefore ? { restoreIssue: context.issueBefore } : {}),
+    ...(context.session?.paneStartTime !== undefined ? { agent: { pid: context.session.panePid, startTime: context.session.paneStartTime } } : {}),
   };
 }
 

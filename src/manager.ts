@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { fileSystemCause } from './files/directory.js';
 import { createActor, toPromise, type InspectionEvent } from 'xstate';
 import {
   rollbackInputFor,
@@ -60,10 +62,21 @@ function interruptedStarts(townRoot: string, rig: string, name: string): ListedR
 
 function lockFor(townRoot: string, rig: string, name: string, runId: string, kind: RunKind): PolecatLock {
   try {
-    return acquireLock(townRoot, rig, name, runId, kind);
+    return recordable(townRoot, () => acquireLock(townRoot, rig, name, runId, kind));
   } catch (error) {
     if (error instanceof LockHeldError) throw new RunRefusedError(error.message);
     throw error;
+  }
+}
+
+/** A run polecat cannot record (its directory read-only, the disk full) is refused before it does anything. */
+function recordable<T>(townRoot: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    const cause = fileSystemCause(error);
+    if (cause === undefined) throw error;
+    throw new RunRecordError(`cannot record the run under ${join(townRoot, '.runtime', 'polecat')}: ${cause}; nothing was done`);
   }
 }
 
@@ -162,7 +175,7 @@ export async function start(plan: StartupInput, options: RunOptions = {}): Promi
       );
     }
     const files = new RunFiles(plan.townRoot, plan.runId);
-    files.create(newRecord('start', plan, STARTUP_MACHINE_VERSION));
+    recordable(plan.townRoot, () => files.create(newRecord('start', plan, STARTUP_MACHINE_VERSION)));
     files.append({ type: 'run.started', kind: 'start' });
     return await executeRecorded<StartupOutput>(createActor(createStartupMachine(options.deps), { input: plan, inspect: journalEvents(files, options.inspect) }), files, options);
   } finally {
@@ -216,7 +229,7 @@ export async function stop(plan: StopInput, options: RunOptions = {}): Promise<S
   const lock = lockFor(plan.townRoot, plan.rig, plan.name, plan.runId, 'stop');
   try {
     const files = new RunFiles(plan.townRoot, plan.runId);
-    files.create(newRecord('stop', plan, STOP_MACHINE_VERSION));
+    recordable(plan.townRoot, () => files.create(newRecord('stop', plan, STOP_MACHINE_VERSION)));
     files.append({ type: 'run.started', kind: 'stop' });
     const output = await executeRecorded<StopOutput>(createActor(createStopMachine(options.deps), { input: plan, inspect: journalEvents(files, undefined) }), files, options);
     return { ...output, ...(cancelledStart ? { cancelledStart } : {}) };

@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirectory } from '../files/directory.js';
 import { currentProcess, isAlive, type ProcessIdentity } from './owner.js';
 
 export interface LockHolder extends ProcessIdentity {
@@ -63,13 +64,20 @@ export function lockHolder(townRoot: string, rig: string, name: string): LockHol
  */
 export function acquireLock(townRoot: string, rig: string, name: string, runId: string, kind: string): PolecatLock {
   const path = lockPath(townRoot, rig, name);
-  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  makeDirectory(join(path, '..'));
   const holder: LockHolder = { ...currentProcess(), runId, kind };
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
       const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, JSON.stringify(holder));
-      closeSync(fd);
+      try {
+        writeSync(fd, JSON.stringify(holder));
+      } catch (error) {
+        // A full disk: an empty lock would hold the polecat for a while after this process is gone.
+        rmSync(path, { force: true });
+        throw error;
+      } finally {
+        closeSync(fd);
+      }
       return {
         path,
         release() {

@@ -1,5 +1,6 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirectory } from '../files/directory.js';
 import { isAlive, type ProcessIdentity } from './owner.js';
 
 /** Written with every run; a file with another version is refused rather than misread. */
@@ -37,8 +38,13 @@ export function runsDir(townRoot: string): string {
 /** Atomic enough for one writer: temp file then rename, synchronously so records keep their order. */
 function writeJsonAtomic(path: string, value: unknown): void {
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, path);
+  try {
+    writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 function readJson(path: string, what: string): unknown {
@@ -75,9 +81,15 @@ export class RunFiles {
     this.dir = join(runsDir(townRoot), runId);
   }
 
+  /** A run that cannot be recorded leaves no part of a record behind. */
   create(record: RunRecord): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    writeJsonAtomic(join(this.dir, 'run.json'), record);
+    makeDirectory(this.dir);
+    try {
+      writeJsonAtomic(join(this.dir, 'run.json'), record);
+    } catch (error) {
+      rmSync(this.dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   exists(): boolean {

@@ -10,6 +10,7 @@ import { sessionTarget } from '../tmux/client.js';
 import { TmuxError } from '../tmux/errors.js';
 import { describeExit, formatTemplate, PANE_FIELDS, parseRow } from '../tmux/formats.js';
 import { killSessionWithProcesses } from '../tmux/kill.js';
+import { readProcess } from '../tmux/process-tree.js';
 import { isDirectory } from '../town/town.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
@@ -82,7 +83,9 @@ export const createSession = (deps: StepDeps) =>
           ...(info.deadStatus !== undefined ? { exitStatus: info.deadStatus } : {}),
         });
       }
-      return { paneId: info.paneId, panePid: info.panePid ?? 0 };
+      const panePid = info.panePid ?? 0;
+      const startTime = readProcess(panePid)?.startTime;
+      return { paneId: info.paneId, panePid, ...(startTime !== undefined ? { paneStartTime: startTime } : {}) };
     } catch (error) {
       // This step made the session; it does not leave a half-made one, or the credentials file, behind.
       await killSessionWithProcesses(tmux, session, { graceMs: 500 }).catch(() => undefined);

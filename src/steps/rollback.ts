@@ -5,6 +5,7 @@ import type { Beads } from '../beads/client.js';
 import type { Tmux } from '../tmux/client.js';
 import { TmuxError } from '../tmux/errors.js';
 import { killSessionWithProcesses } from '../tmux/kill.js';
+import { killProcesses, listProcesses, processesOwnedBy } from '../tmux/process-tree.js';
 import type { StepDeps } from './deps.js';
 
 export const ROLLBACK_KILL_GRACE_MS = 1_000;
@@ -36,13 +37,30 @@ async function killOwnSession(tmux: Tmux, input: RollbackInput, outcome: Outcome
       if (error instanceof TmuxError && error.isGone) return undefined;
       throw error;
     });
-    if (env?.GT_RUN !== input.runId) return;
+    if (env === undefined) return await reapOrphanedAgent(input, outcome);
+    if (env.GT_RUN !== input.runId) return;
     const { processes, survivors } = await killSessionWithProcesses(tmux, input.sessionName, { graceMs: ROLLBACK_KILL_GRACE_MS });
     outcome.undone.push(`killed session ${input.sessionName} and its ${processes} process${processes === 1 ? '' : 'es'}`);
     if (survivors.length > 0) outcome.warnings.push(`processes still alive after SIGKILL: ${survivors.join(', ')}`);
   } catch (error) {
     outcome.warnings.push(`could not kill session ${input.sessionName}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The session is gone but the agent this run started may not be: a tmux server killed or crashed hangs its panes up,
+ * and an agent that ignores SIGHUP lives on. It and everything it owns are killed, if it is still that process.
+ */
+async function reapOrphanedAgent(input: RollbackInput, outcome: Outcome): Promise<void> {
+  if (!input.agent) return;
+  const all = listProcesses();
+  const root = all.find((p) => p.pid === input.agent!.pid);
+  if (root && root.startTime !== input.agent.startTime) return;
+  const owned = processesOwnedBy(input.agent.pid, all);
+  if (owned.length === 0) return;
+  const { survivors } = await killProcesses(owned, { graceMs: ROLLBACK_KILL_GRACE_MS });
+  outcome.undone.push(`killed the ${owned.length} process${owned.length === 1 ? '' : 'es'} of the agent its gone session left running`);
+  if (survivors.length > 0) outcome.warnings.push(`processes still alive after SIGKILL: ${survivors.join(', ')}`);
 }
 
 async function restoreIssue(beads: Beads, input: RollbackInput, outcome: Outcome): Promise<void> {

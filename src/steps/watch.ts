@@ -22,7 +22,8 @@ export async function lookAtPane(tmux: Tmux, paneId: string, signal: AbortSignal
     ({ info, screen } = await tmux.look(paneId, { signal }));
   } catch (error) {
     if (error instanceof TmuxError && error.isGone) {
-      throw new StepError(`the agent's session is gone (${what})`, { cause: error });
+      const gone = error.code === 'no-server' ? 'the tmux server is gone (killed or crashed), and the session with it' : "the agent's session is gone";
+      throw new StepError(`${gone} (${what})`, { cause: error });
     }
     throw error;
   }

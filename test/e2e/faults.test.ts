@@ -1,0 +1,190 @@
+/**
+ * Faults a start or a stop meets in the field, produced for real with the built CLI: the agent exiting at each of its
+ * phases or hanging, the tmux server killed mid-start and mid-stop, a run store that cannot be written, a start and a
+ * stop racing. Each must end with a clear error naming the step, the run's journal recording it, and nothing left:
+ * no session, no tmux server, no agent process. (Every step's failure and a signal in each step: endings.test.ts;
+ * bd's faults: test/integration/agents.test.ts; kill -9 then resume or rollback, ten starts at once:
+ * test/integration/runs.test.ts.)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunFiles, type JournalEntry, type RunRecord } from '../../src/runs/store.js';
+import { CLI, runCli, type CliResult } from '../helpers/cli.js';
+import { isAlive, makeTown, readSimLog, retryUntil, simPids, type TestTown } from '../helpers/town.js';
+
+const realTmux = () => process.env.POLECAT_TEST_REAL_TMUX!;
+
+function runs(town: TestTown): Array<{ record: RunRecord; journal: JournalEntry[] }> {
+  const dir = join(town.root, '.runtime', 'polecat', 'runs');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((id) => new RunFiles(town.root, id))
+    .map((files) => ({ record: files.record(), journal: files.journal() }))
+    .sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
+}
+
+function socketOf(town: TestTown): string {
+  const status = JSON.parse(execFileSync(process.execPath, [CLI, 'status', 'gastown/Toast', '--town', town.root, '--json'], { encoding: 'utf8' }));
+  return status.socket as string;
+}
+
+function serverAlive(socket: string): boolean {
+  return spawnSync(realTmux(), ['-L', socket, 'list-sessions'], { stdio: 'ignore' }).status === 0;
+}
+
+/** No agent process, no session, no tmux server: what the test started is gone. */
+async function expectNothingLeft(town: TestTown, socket: string): Promise<void> {
+  const pids = simPids(readSimLog(town.logPath('sim')));
+  await retryUntil('every agent process to be gone', () => pids.every((pid) => !isAlive(pid)) || undefined, 3_000);
+  await retryUntil(`the tmux server ${socket} to be gone`, () => !serverAlive(socket) || undefined, 3_000);
+}
+
+function startCli(town: TestTown, sim: string, env: Record<string, string> = {}, extra: string[] = []) {
+  let pid = 0;
+  const result = runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', `sim --log ${town.logPath('sim')} ${sim}`, ...extra], {
+    env,
+    onSpawn: (p) => (pid = p),
+  });
+  return { result, pid: () => pid };
+}
+
+function expectFailureJournaled(town: TestTown, step: string, result: CliResult): void {
+  const [run] = runs(town).filter((r) => r.record.kind === 'start');
+  expect(run!.record.result, result.stderr).toBe('failed');
+  expect(run!.journal.find((e) => e.type === 'failure')).toMatchObject({ step });
+  expect(run!.journal.filter((e) => e.type === 'state.entered').map((e) => e.state).slice(-2)).toEqual(['rollingBack', 'failed']);
+}
+
+describe('the agent exits or hangs', () => {
+  it.each([
+    ['before its first screen', '--exit-at start --exit-code 3', ['createSession', 'waitForCommand', 'acceptBypass'], 3],
+    ['in the trust dialog', '--dialogs trust,bypass --exit-at trust --exit-code 4', ['acceptBypass'], 4],
+    ['in the bypass dialog', '--dialogs trust,bypass --exit-at bypass --exit-code 5', ['acceptBypass'], 5],
+    ['at its prompt', '--exit-at prompt --exit-code 6', ['acceptBypass', 'waitForReady', 'nudges', 'verifyAlive'], 6],
+  ])('%s: failed at the step it was in, with its exit status; nothing left', async (_when, sim, steps, status) => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const { result: running } = startCli(town, sim);
+    const result = await running;
+    expect(result.code, result.stderr).toBe(1);
+    const step = /failed at (\w+): /.exec(result.stderr)?.[1];
+    expect(steps).toContain(step);
+    expect(result.stderr).toContain(`status ${status}`);
+    expectFailureJournaled(town, step!, result);
+    await expectNothingLeft(town, (runs(town)[0]!.record.input as { socket: string }).socket);
+  });
+
+  it('hangs with a blank screen: fails at acceptBypass when the deadline passes, naming the deadline; nothing left', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const result = await startCli(town, '--startup-ms 60000', {}, ['--timeout', 'dialogs=1']).result;
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/failed at acceptBypass: .*deadline/);
+    expectFailureJournaled(town, 'acceptBypass', result);
+    await expectNothingLeft(town, (runs(town)[0]!.record.input as { socket: string }).socket);
+  });
+});
+
+describe('the tmux server is killed', () => {
+  it.each([
+    ['an agent that exits when its terminal hangs up', '', /rolled back: nothing to undo/],
+    ['an agent that ignores the hangup and SIGTERM', '--ignore-term --spawn-child', /rolled back: killed the 2 processes of the agent its gone session left running/],
+  ])('in the middle of a start, with %s: the next step fails naming the server, the agent is not left running', async (_agent, sim, undone) => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const hold = join(town.root, 'held');
+    const { result: running } = startCli(town, sim, { POLECAT_TEST_HOLD: `waitForCommand:${hold}` });
+    await retryUntil('the start to hold once the agent is up', () => existsSync(hold) || undefined, 15_000);
+    expect(simPids(readSimLog(town.logPath('sim'))).length).toBeGreaterThan(0);
+    const socket = (runs(town)[0]!.record.input as { socket: string }).socket;
+    execFileSync(realTmux(), ['-L', socket, 'kill-server']);
+    rmSync(hold);
+    const result = await running;
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/failed at acceptBypass: the tmux server is gone \(killed or crashed\)/);
+    expect(result.stderr).toMatch(undone);
+    expectFailureJournaled(town, 'acceptBypass', result);
+    await expectNothingLeft(town, socket);
+  });
+
+  it('in the middle of a stop: the stop still ends with every process of the polecat gone', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    expect((await startCli(town, '--ignore-term --spawn-child').result).code).toBe(0);
+    const socket = socketOf(town);
+    await retryUntil('the sim and its child', () => simPids(readSimLog(town.logPath('sim'))).length === 2 || undefined);
+    const hold = join(town.root, 'held');
+    const stopping = runCli(['stop', 'gastown/Toast', '--town', town.root, '--timeout', 'graceful=0.5,kill=0.5'], { env: { POLECAT_TEST_HOLD: `inspectSession:${hold}` } });
+    await retryUntil('the stop to hold in inspectSession', () => existsSync(hold) || undefined, 15_000);
+    execFileSync(realTmux(), ['-L', socket, 'kill-server']);
+    rmSync(hold);
+    const result = await stopping;
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/gastown\/Toast stopped/);
+    const stop = runs(town).find((r) => r.record.kind === 'stop')!;
+    expect(stop.record.result).toBe('stopped');
+    await expectNothingLeft(town, socket);
+  });
+});
+
+/** Runs a start in a mount namespace of its own where the town's .runtime is read-only or a full tmpfs. */
+function startWithStore(town: TestTown, store: 'read-only' | 'full'): CliResult & { tmuxCalls: number } {
+  const runtime = join(town.root, '.runtime');
+  mkdirSync(runtime, { recursive: true });
+  const prepare =
+    store === 'read-only'
+      ? 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"'
+      : 'mount -t tmpfs -o size=16k tmpfs "$1" && { dd if=/dev/zero of="$1/filler" bs=1k count=64 2>/dev/null; true; }';
+  const log = process.env.POLECAT_TEST_TMUX_LOG!;
+  const before = existsSync(log) ? execFileSync('wc', ['-l', log], { encoding: 'utf8' }) : '0';
+  const child = spawnSync(
+    'unshare',
+    ['--mount', '--propagation', 'private', 'sh', '-c', `${prepare} && shift && exec "$@"`, 'sh', runtime, process.execPath, CLI, 'start', 'gastown/Toast', '--town', town.root, '--agent', `sim --log ${town.logPath('sim')}`],
+    { encoding: 'utf8' },
+  );
+  const after = existsSync(log) ? execFileSync('wc', ['-l', log], { encoding: 'utf8' }) : '0';
+  return { code: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr, tmuxCalls: parseInt(after, 10) - parseInt(before, 10) };
+}
+
+const canMount = spawnSync('unshare', ['--mount', 'sh', '-c', 'mount -t tmpfs tmpfs /mnt'], { stdio: 'ignore' }).status === 0;
+
+describe('the run store cannot be written', () => {
+  it.skipIf(!canMount).each(['read-only', 'full'] as const)('%s: the start is refused in one line before anything is created', (store) => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const result = startWithStore(town, store);
+    expect(result.code).toBe(1);
+    const cause = store === 'read-only' ? 'the file system is read-only' : 'no space left on the device';
+    expect(result.stderr).toContain(`polecat: cannot record the run under ${join(town.root, '.runtime', 'polecat')}: ${cause}; nothing was done\n`);
+    expect(result.stderr.trim().split('\n')).toHaveLength(2); // the "Starting …" line, then the refusal
+    expect(result.tmuxCalls).toBe(0);
+    expect(readSimLog(town.logPath('sim'))).toEqual([]);
+    expect(runs(town)).toEqual([]);
+  });
+});
+
+describe('a start and a stop of one polecat at once', () => {
+  it('whichever takes the polecat first, the other says so and nothing is left half done; five times', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const town = makeTown({ gastown: ['Toast'] });
+      const start = startCli(town, '--dialogs trust').result;
+      const stop = runCli(['stop', 'gastown/Toast', '--town', town.root]);
+      const [started, stopped] = await Promise.all([start, stop]);
+      const context = `round ${round}\nstart: ${started.code} ${started.stdout}${started.stderr}\nstop: ${stopped.code} ${stopped.stdout}${stopped.stderr}`;
+      expect(stopped.code, context).toBe(0);
+      if (started.code === 1) {
+        // The stop took the polecat's lock first: the start is refused before it does anything.
+        expect(started.stderr, context).toMatch(/polecat: gastown\/Toast is busy: run [0-9a-f-]+ \(stop, pid \d+\) holds it\n$/);
+        expect(runs(town).filter((r) => r.record.kind === 'start'), context).toEqual([]);
+      } else if (started.code === 130) {
+        expect(stopped.stdout, context).toMatch(/cancelled the start in progress/);
+      } else {
+        expect(started.code, context).toBe(0);
+        if (/is not running/.test(stopped.stdout)) {
+          expect(simPids(readSimLog(town.logPath('sim'))).filter(isAlive), context).toHaveLength(1);
+          expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+        }
+      }
+      for (const run of runs(town)) expect(run.record.result, context).toBeDefined();
+      const socket = runs(town).find((r) => r.record.kind === 'start')?.record.input as { socket: string } | undefined;
+      if (socket) await expectNothingLeft(town, socket.socket);
+    }
+  });
+});
