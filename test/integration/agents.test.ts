@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simAgentScript } from '../../src/agents/presets.js';
 import { start, stop } from '../../src/manager.js';
+import { RunFiles } from '../../src/runs/store.js';
+import { Tmux } from '../../src/tmux/client.js';
 import { planStart, planStop } from '../../src/plan.js';
 import { createStepDeps } from '../../src/steps/deps.js';
 import { makeTown, retryUntil, type TestTown } from '../helpers/town.js';
@@ -183,6 +185,10 @@ describe('issues through the stand-in bd', () => {
       expect(result.failure?.step).toBe('validateIssue');
       expect(result.failure?.message).toMatch(message);
       expect(result.undone).toEqual([]);
+      const journal = new RunFiles(town.root, plan.runId).journal();
+      expect(journal.find((e) => e.type === 'failure')).toMatchObject({ step: 'validateIssue', message: result.failure?.message });
+      expect(journal.at(-1)).toMatchObject({ type: 'run.finished', result: 'failed' });
+      expect(await new Tmux({ socket: plan.socket }).hasSession(plan.sessionName)).toBe(false);
     } finally {
       process.env = saved;
     }
