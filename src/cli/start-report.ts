@@ -31,11 +31,13 @@ export function reportStartResult(
     );
     return EXIT.ok;
   }
-  if (result.result === 'cancelled' || interruptedBy) {
+  if (result.result === 'cancelled') {
     err.write(`${cancelledLine(label, result, total)}\n`);
     return interruptedBy ? interruptedExitCode(interruptedBy) : EXIT.interrupted;
   }
-  err.write(lines([failedLine(label, result), ...screenLines(result), `  rolled back: ${undoneText(result)}`]));
+  // A signal that came while a failed start was rolling back did not cancel anything: the failure is what happened.
+  const lateSignal = interruptedBy ? [`  (${interruptedBy === 'SIGINT' ? 'Ctrl-C' : interruptedBy} came during the rollback, which was finished first)`] : [];
+  err.write(lines([failedLine(label, result), ...screenLines(result), `  rolled back: ${undoneText(result)}`, ...lateSignal]));
   return EXIT.failed;
 }
 

@@ -43,11 +43,15 @@ async function expectNothingLeft(town: TestTown, socket: string): Promise<void> 
 
 function startCli(town: TestTown, sim: string, env: Record<string, string> = {}, extra: string[] = []) {
   let pid = 0;
+  let output = () => '';
   const result = runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', `sim --log ${town.logPath('sim')} ${sim}`, ...extra], {
     env,
-    onSpawn: (p) => (pid = p),
+    onSpawn: (p, read) => {
+      pid = p;
+      output = read;
+    },
   });
-  return { result, pid: () => pid };
+  return { result, pid: () => pid, output: () => output() };
 }
 
 function expectFailureJournaled(town: TestTown, step: string, result: CliResult): void {
@@ -80,6 +84,25 @@ describe('the agent exits or hangs', () => {
     const result = await startCli(town, '--startup-ms 60000', {}, ['--timeout', 'dialogs=1']).result;
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/failed at acceptBypass: .*deadline/);
+    expectFailureJournaled(town, 'acceptBypass', result);
+    await expectNothingLeft(town, (runs(town)[0]!.record.input as { socket: string }).socket);
+  });
+});
+
+describe('a signal during the rollback of a failed start', () => {
+  it('is acknowledged; the rollback finishes, the failure is what the CLI reports (exit 1), nothing left', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const hold = join(town.root, 'held');
+    const { result: running, pid, output } = startCli(town, '--hang', { POLECAT_TEST_HOLD: `rollback:${hold}` }, ['--timeout', 'dialogs=1']);
+    await retryUntil('the rollback to hold', () => existsSync(hold) || undefined, 15_000);
+    process.kill(pid(), 'SIGINT');
+    await retryUntil('the CLI to acknowledge the signal', () => /Ctrl-C/.test(output()) || undefined);
+    rmSync(hold);
+    const result = await running;
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/failed at acceptBypass: /);
+    expect(result.stderr).toContain('rolled back: killed session gastown-Toast');
+    expect(result.stderr).toContain('(Ctrl-C came during the rollback, which was finished first)');
     expectFailureJournaled(town, 'acceptBypass', result);
     await expectNothingLeft(town, (runs(town)[0]!.record.input as { socket: string }).socket);
   });
