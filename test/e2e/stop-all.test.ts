@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { makeTown, retryUntil } from '../helpers/town.js';
+import { killServer, makeTown, retryUntil } from '../helpers/town.js';
 
 describe('polecat stop-all', () => {
   it("stops every polecat of the rig in parallel, and nothing else on the town's server", async () => {
@@ -15,19 +15,22 @@ describe('polecat stop-all', () => {
     const socket = JSON.parse((await runCli(['status', 'beta/q1', '--json', '--town', town.root])).stdout).socket as string;
     // The user's own session on the same server, named like a polecat's.
     execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'alpha-p4', 'sleep 600']);
+    try {
+      const began = Date.now();
+      const result = await runCli(['stop-all', 'alpha', '--town', town.root, '--timeout', 'graceful=1,kill=1']);
+      const elapsed = Date.now() - began;
+      expect(result.code, result.stderr).toBe(0);
+      for (const p of ['alpha/p1', 'alpha/p2', 'alpha/p3']) expect(result.stdout).toContain(`${p}: stopped`);
+      // In parallel: three agents that exit on Ctrl-C take about one stop's time, not three.
+      expect(elapsed).toBeLessThan(6_000);
 
-    const began = Date.now();
-    const result = await runCli(['stop-all', 'alpha', '--town', town.root, '--timeout', 'graceful=1,kill=1']);
-    const elapsed = Date.now() - began;
-    expect(result.code, result.stderr).toBe(0);
-    for (const p of ['alpha/p1', 'alpha/p2', 'alpha/p3']) expect(result.stdout).toContain(`${p}: stopped`);
-    // In parallel: three agents that exit on Ctrl-C take about one stop's time, not three.
-    expect(elapsed).toBeLessThan(6_000);
-
-    const left = JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout);
-    expect(left.map((p: { polecat: string }) => p.polecat)).toEqual(['beta/q1']);
-    expect(execFileSync('tmux', ['-L', socket, 'list-sessions', '-F', '#{session_name}'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(['alpha-p4', 'beta-q1']);
-    expect((await runCli(['stop', 'beta/q1', '--town', town.root])).code).toBe(0);
+      const left = JSON.parse((await runCli(['list', '--json', '--town', town.root])).stdout);
+      expect(left.map((p: { polecat: string }) => p.polecat)).toEqual(['beta/q1']);
+      expect(execFileSync('tmux', ['-L', socket, 'list-sessions', '-F', '#{session_name}'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(['alpha-p4', 'beta-q1']);
+      expect((await runCli(['stop', 'beta/q1', '--town', town.root])).code).toBe(0);
+    } finally {
+      killServer(socket); // the user's session, and any polecat the test failed to stop
+    }
   });
 
   it('reports every failed stop, not just the last, stops the rest, and exits 1', async () => {

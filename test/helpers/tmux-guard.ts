@@ -1,13 +1,15 @@
 /**
  * Runs in every test file before its tests: tmux sockets live in a private directory of this file, `tmux` on PATH is
- * the guard in test/fixtures/bin (which refuses and records any call that would reach the default server), and after
- * the file's tests every server left in the private directory is killed and a touch of the default server fails.
+ * the guard in test/fixtures/bin (which refuses and records any call that would reach the default server), and no
+ * test leaks: after each test, a tmux server or process of this file's (see leaks.ts) that the test started and that
+ * is still there after a short grace is killed and fails that test; after the file's tests, anything of the file's
+ * still running is killed and fails the file, and so does a touch of the default server.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, afterEach, beforeEach } from 'vitest';
+import { describeLeftovers, isEmpty, killLeftovers, NO_LEFTOVERS, settledLeftovers, socketDir, findLeftovers, type Leftovers } from './leaks.js';
 
 const fixturesBin = resolve(import.meta.dirname, '../fixtures/bin');
 const realTmux = process.env.POLECAT_TEST_REAL_TMUX ?? findOnPath('tmux');
@@ -32,19 +34,31 @@ writeFileSync(process.env.POLECAT_TEST_TMUX_VIOLATIONS, '');
 
 export const testTmpDir = dir;
 
-afterAll(() => {
-  const socketDir = join(dir, `tmux-${process.getuid?.() ?? 0}`);
-  const sockets = existsSync(socketDir) ? readdirSync(socketDir) : [];
-  for (const socket of sockets) {
-    try {
-      execFileSync(realTmux, ['-L', socket, 'kill-server'], { stdio: 'ignore', env: { ...process.env } });
-    } catch {
-      // already gone
-    }
+let beforeTest: Leftovers = NO_LEFTOVERS;
+
+beforeEach(() => {
+  beforeTest = findLeftovers(dir);
+});
+
+afterEach(async () => {
+  const leaks = await settledLeftovers(dir, beforeTest);
+  if (isEmpty(leaks)) return;
+  await killLeftovers(leaks, realTmux);
+  throw new Error(`this test leaked (now killed):\n${describeLeftovers(leaks, dir)}`);
+});
+
+afterAll(async () => {
+  const failures: string[] = [];
+  const leaks = await settledLeftovers(dir, NO_LEFTOVERS);
+  if (!isEmpty(leaks)) {
+    await killLeftovers(leaks, realTmux);
+    failures.push(`this file's tests or hooks leaked (now killed):\n${describeLeftovers(leaks, dir)}`);
   }
   const violations = readFileSync(process.env.POLECAT_TEST_TMUX_VIOLATIONS!, 'utf8').trim();
-  if (violations) throw new Error(`a test called tmux without a private socket:\n${violations}`);
-  if (sockets.includes('default')) throw new Error('a test started the default tmux server');
+  if (violations) failures.push(`a test called tmux without a private socket:\n${violations}`);
+  const sockets = existsSync(socketDir(dir)) ? readdirSync(socketDir(dir)) : [];
+  if (sockets.includes('default')) failures.push('a test started the default tmux server');
+  if (failures.length > 0) throw new Error(failures.join('\n'));
 });
 
 function findOnPath(name: string): string {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testTmpDir } from './tmux-guard.js';
@@ -45,6 +46,15 @@ export function readSimLog(path: string): SimEvent[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as SimEvent);
+}
+
+/** Kills a town's tmux server with everything on it, as a test's cleanup of sessions it made there itself. */
+export function killServer(socket: string): void {
+  try {
+    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+  } catch {
+    // no server
+  }
 }
 
 export function isAlive(pid: number): boolean {

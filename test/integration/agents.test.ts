@@ -8,7 +8,7 @@ import { RunFiles } from '../../src/runs/store.js';
 import { Tmux } from '../../src/tmux/client.js';
 import { planStart, planStop } from '../../src/plan.js';
 import { createStepDeps } from '../../src/steps/deps.js';
-import { makeTown, retryUntil, type TestTown } from '../helpers/town.js';
+import { killServer, makeTown, retryUntil, type TestTown } from '../helpers/town.js';
 
 const deps = createStepDeps({ pollMs: 25 });
 const address = { rig: 'gastown', name: 'Toast' };
@@ -51,44 +51,52 @@ describe('agents started as configured', () => {
     execFileSync('tmux', ['-L', plan.socket, 'new-session', '-d', '-s', 'keeper'], {
       env: { ...process.env, ANTHROPIC_API_KEY: 'sk-someone-else', ANTHROPIC_BASE_URL: 'https://elsewhere.example', SECRET_FOO: 'leak', GT_CREW: 'joe', GT_ROLE: 'mayor' },
     });
-    const saved = { ...process.env };
-    Object.assign(process.env, { OPENAI_API_KEY: 'sk-openai-mine', ANTHROPIC_BASE_URL: 'https://mine.example', GT_ROLE: 'crew', CLAUDECODE: '1' });
     try {
-      const result = await start(plan, { deps });
-      expect(result.failure).toBeUndefined();
-      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain('sk-openai-mine');
+      const saved = { ...process.env };
+      Object.assign(process.env, { OPENAI_API_KEY: 'sk-openai-mine', ANTHROPIC_BASE_URL: 'https://mine.example', GT_ROLE: 'crew', CLAUDECODE: '1' });
+      try {
+        const result = await start(plan, { deps });
+        expect(result.failure).toBeUndefined();
+        expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain('sk-openai-mine');
+      } finally {
+        process.env = saved;
+      }
+      expect(dump.argv()).toEqual(['--task', 'start "now"; $HOME `x`']);
+      const env = dump.env();
+      expect(env).toMatchObject({
+        GT_ROLE: 'gastown/polecats/Toast',
+        GT_RIG: 'gastown',
+        GT_POLECAT: 'Toast',
+        GT_AGENT: 'dump',
+        GT_RUN: plan.runId,
+        GT_SESSION: 'gastown-Toast',
+        GT_PROCESS_NAMES: 'node',
+        GT_ROOT: town.root,
+        BD_ACTOR: 'gastown/polecats/Toast',
+        BEADS_AGENT_NAME: 'gastown/Toast',
+        GIT_AUTHOR_NAME: 'Toast',
+        OPENAI_API_KEY: 'sk-openai-mine',
+        CLAUDECODE: '',
+      });
+      for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'SECRET_FOO', 'GT_CREW']) expect(env, key).not.toHaveProperty(key);
+      expect(existsSync(plan.credentialsFile)).toBe(false);
+      await stop(planStop(address, { town: town.root }), { deps });
     } finally {
-      process.env = saved;
+      killServer(plan.socket); // the other caller's session, and the polecat if the test failed before stopping it
     }
-    expect(dump.argv()).toEqual(['--task', 'start "now"; $HOME `x`']);
-    const env = dump.env();
-    expect(env).toMatchObject({
-      GT_ROLE: 'gastown/polecats/Toast',
-      GT_RIG: 'gastown',
-      GT_POLECAT: 'Toast',
-      GT_AGENT: 'dump',
-      GT_RUN: plan.runId,
-      GT_SESSION: 'gastown-Toast',
-      GT_PROCESS_NAMES: 'node',
-      GT_ROOT: town.root,
-      BD_ACTOR: 'gastown/polecats/Toast',
-      BEADS_AGENT_NAME: 'gastown/Toast',
-      GIT_AUTHOR_NAME: 'Toast',
-      OPENAI_API_KEY: 'sk-openai-mine',
-      CLAUDECODE: '',
-    });
-    for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'SECRET_FOO', 'GT_CREW']) expect(env, key).not.toHaveProperty(key);
-    expect(existsSync(plan.credentialsFile)).toBe(false);
-    await stop(planStop(address, { town: town.root }), { deps });
   });
 
   it('runs the startup command with /bin/sh whatever default-shell the server has', async () => {
     const town = makeTown({ gastown: ['Toast'] });
     const plan = planStart(address, { town: town.root, agent: 'sim' });
     execFileSync('tmux', ['-L', plan.socket, 'new-session', '-d', '-s', 'keeper', 'sleep 600', ';', 'set-option', '-g', 'default-shell', '/bin/false']);
-    const result = await start(plan, { deps });
-    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-    await stop(planStop(address, { town: town.root }), { deps });
+    try {
+      const result = await start(plan, { deps });
+      expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
+      await stop(planStop(address, { town: town.root }), { deps });
+    } finally {
+      killServer(plan.socket); // the keeper session, and the polecat if the test failed before stopping it
+    }
   });
 
   it('types the startup text for an agent that takes none on its command line', async () => {
