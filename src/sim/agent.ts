@@ -4,7 +4,8 @@
  * and records what it saw and did as JSON lines (see --log).
  *
  *   node dist/src/sim/agent.js [--dialogs trust,bypass] [--startup-ms N] [--prompt-nbsp] [--busy-ms N]
- *     [--exit-at start|trust|bypass|prompt] [--exit-code N] [--hang] [--ignore-term] [--spawn-child] [--log FILE]
+ *     [--exit-at start|trust|bypass|prompt] [--exit-code N] [--hang] [--ignore-term] [--ignore-ctrl-c] [--spawn-child]
+ *     [--log FILE]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ interface Options {
   exitCode: number;
   hang: boolean;
   ignoreTerm: boolean;
+  /** At the prompt, Ctrl-C is read (and logged) but never exits: an agent that does not leave when asked. */
+  ignoreCtrlC: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
 }
@@ -51,6 +54,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--prompt-nbsp': { enable: (o) => (o.promptNbsp = true) },
   '--hang': { enable: (o) => (o.hang = true) },
   '--ignore-term': { enable: (o) => (o.ignoreTerm = true) },
+  '--ignore-ctrl-c': { enable: (o) => (o.ignoreCtrlC = true) },
   '--spawn-child': { enable: (o) => (o.spawnChild = true) },
 };
 
@@ -64,6 +68,7 @@ function parseArgs(argv: readonly string[]): Options {
     exitCode: 1,
     hang: false,
     ignoreTerm: false,
+    ignoreCtrlC: false,
     spawnChild: false,
     logFile: undefined,
   };
@@ -635,6 +640,7 @@ class Sim {
   }
 
   private onCtrlC(): void {
+    if (this.options.ignoreCtrlC) return;
     if (this.ready.input !== '') {
       this.ready.input = '';
       return this.render();
