@@ -1,12 +1,15 @@
 /**
  * The stop statechart: ask the agent to leave, then make sure: kill every process the session owns (snapshotted
  * first, so children reparented to init are not missed), kill the session, verify nothing is left.
+ * CANCEL (Ctrl-C or SIGTERM to the CLI) is accepted in every state and never un-stops: it makes the stop finish at
+ * once by force, so that an interrupted stop still leaves no session and no process behind.
  * Pure data: no I/O, no imports beyond xstate.
  */
 import { assign, setup } from 'xstate';
 import { notProvided, type RunTarget } from './shared.js';
 
-export const STOP_MACHINE_VERSION = 1;
+/** 2: CANCEL accepted in every state; the context records `interrupted` and the step it cut short. */
+export const STOP_MACHINE_VERSION = 2;
 
 export interface OwnedProcess {
   readonly pid: number;
@@ -51,6 +54,12 @@ export interface StopContext {
   readonly killed: readonly number[];
   readonly terminated: readonly number[];
   readonly failure?: { readonly step: string; readonly message: string };
+  /** A CANCEL arrived: the stop skips or ends its wait for the agent and finishes by force. */
+  readonly interrupted: boolean;
+  /** The state the first CANCEL arrived in. */
+  readonly interruptedIn?: string;
+  /** The step a CANCEL ended before it finished (only gracefulStop is ever cut short). */
+  readonly cutShort?: string;
   readonly result?: StopOutput['result'];
 }
 
@@ -60,6 +69,10 @@ export interface StopOutput {
   readonly exitedGracefully: boolean;
   readonly terminated: readonly number[];
   readonly killed: readonly number[];
+  /** A CANCEL arrived during the stop, which then finished by force. */
+  readonly interrupted: boolean;
+  /** The state the first CANCEL arrived in: inspectSession (the agent was not asked to exit), gracefulStop (the wait for it was cut short), or a kill step. */
+  readonly interruptedIn?: string;
   readonly failure?: { readonly step: string; readonly message: string };
 }
 
@@ -81,6 +94,7 @@ export const stopMachine = setup({
   types: {
     input: {} as StopInput,
     context: {} as StopContext,
+    events: {} as { type: 'CANCEL' },
     output: {} as StopOutput,
   },
   actors: {
@@ -93,15 +107,22 @@ export const stopMachine = setup({
   guards: {
     notRunning: ({ event }) => (event as { output?: InspectOutput }).output?.running === false,
     forced: ({ context }) => context.plan.force,
+    interrupted: ({ context }) => context.interrupted,
+  },
+  actions: {
+    // The first CANCEL says where it arrived; later ones change nothing.
+    markInterrupted: assign(({ context }, params: { state: string }) => ({ interrupted: true, interruptedIn: context.interruptedIn ?? params.state })),
   },
 }).createMachine({
   id: 'stop',
-  description: "Stop one polecat: its session and every process under it gone, the agent asked to exit first unless forced.",
+  description:
+    'Stop one polecat: its session and every process under it gone, the agent asked to exit first unless forced. CANCEL never un-stops: the stop finishes at once by force.',
   initial: 'inspectSession',
-  context: ({ input }) => ({ plan: input, processes: [], exitedGracefully: false, killed: [], terminated: [] }),
+  context: ({ input }) => ({ plan: input, processes: [], exitedGracefully: false, killed: [], terminated: [], interrupted: false }),
   states: {
     inspectSession: {
-      description: 'Find the session and snapshot every process its pane owns.',
+      description: 'Find the session and snapshot every process its pane owns. CANCEL: the snapshot is finished (the kill steps need it), the graceful step skipped.',
+      on: { CANCEL: { actions: { type: 'markInterrupted', params: { state: 'inspectSession' } } } },
       invoke: {
         id: 'inspectSession',
         src: 'inspectSession',
@@ -121,11 +142,14 @@ export const stopMachine = setup({
       },
     },
     choosingHowToStop: {
-      description: 'Forced stops skip asking the agent.',
-      always: [{ guard: 'forced', target: 'killProcesses' }, { target: 'gracefulStop' }],
+      description: 'Forced and interrupted stops skip asking the agent.',
+      always: [{ guard: 'forced', target: 'killProcesses' }, { guard: 'interrupted', target: 'killProcesses' }, { target: 'gracefulStop' }],
     },
     gracefulStop: {
-      description: 'Ask the agent to exit (Ctrl-C twice) and watch for it to go, up to the graceful timeout.',
+      description: 'Ask the agent to exit (Ctrl-C twice) and watch for it to go, up to the graceful timeout. CANCEL: no more waiting.',
+      on: {
+        CANCEL: { target: 'killProcesses', actions: [{ type: 'markInterrupted', params: { state: 'gracefulStop' } }, assign({ cutShort: 'gracefulStop' })] },
+      },
       invoke: {
         id: 'gracefulStop',
         src: 'gracefulStop',
@@ -136,7 +160,8 @@ export const stopMachine = setup({
       },
     },
     killProcesses: {
-      description: 'SIGTERM every snapshotted process still alive, SIGKILL what is left after the grace period.',
+      description: 'SIGTERM every snapshotted process still alive, SIGKILL what is left after the grace period. CANCEL is recorded; the stop finishes what it began.',
+      on: { CANCEL: { actions: { type: 'markInterrupted', params: { state: 'killProcesses' } } } },
       invoke: {
         id: 'killProcesses',
         src: 'killProcesses',
@@ -152,7 +177,8 @@ export const stopMachine = setup({
       },
     },
     killSession: {
-      description: 'Kill the tmux session (already gone counts as done).',
+      description: 'Kill the tmux session (already gone counts as done). CANCEL is recorded; the stop finishes what it began.',
+      on: { CANCEL: { actions: { type: 'markInterrupted', params: { state: 'killSession' } } } },
       invoke: {
         id: 'killSession',
         src: 'killSession',
@@ -162,7 +188,8 @@ export const stopMachine = setup({
       },
     },
     verifyGone: {
-      description: 'No session and no snapshotted process alive.',
+      description: 'No session and no snapshotted process alive. CANCEL is recorded; the stop finishes what it began.',
+      on: { CANCEL: { actions: { type: 'markInterrupted', params: { state: 'verifyGone' } } } },
       invoke: {
         id: 'verifyGone',
         src: 'verifyGone',
@@ -181,6 +208,8 @@ export const stopMachine = setup({
     exitedGracefully: context.exitedGracefully,
     terminated: context.terminated,
     killed: context.killed,
+    interrupted: context.interrupted,
+    ...(context.interruptedIn !== undefined ? { interruptedIn: context.interruptedIn } : {}),
     ...(context.failure ? { failure: context.failure } : {}),
   }),
 });

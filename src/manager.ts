@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { fileSystemCause } from './files/directory.js';
 import { createActor, toPromise, type InspectionEvent } from 'xstate';
@@ -37,7 +38,10 @@ export type { ProgressEvent } from './runs/execute.js';
 export interface RunOptions {
   readonly deps?: StepDeps;
   readonly onProgress?: (event: ProgressEvent) => void;
-  /** Aborting cancels the run: the machine rolls back what it did and ends `cancelled`. */
+  /**
+   * Aborting sends the run CANCEL. A start rolls back what it did and ends `cancelled`; a stop never un-stops: it
+   * finishes at once by force (no more waiting for the agent) and says it was `interrupted`.
+   */
   readonly signal?: AbortSignal;
   /** An xstate inspection observer (the live Stately inspector). */
   readonly inspect?: (event: InspectionEvent) => void;
@@ -139,8 +143,16 @@ function cancellationOf(files: RunFiles, signal: AbortSignal | undefined): { sig
   };
 }
 
-/** Runs a recorded machine; a record that cannot be written cancels the run (it rolls back) and is reported. */
-async function executeRecorded<TOutput extends { result: RunResult }>(actor: Parameters<typeof execute>[0], files: RunFiles, options: RunOptions): Promise<TOutput> {
+/** What a CANCEL does to a run of each kind, as an error about the record tells it. */
+const CANCEL_DOES: Record<RunKind, string> = { start: 'it was cancelled and rolled back', stop: 'it was finished at once by force' };
+
+/** Runs a recorded machine; a record that cannot be written cancels the run (see CANCEL_DOES) and is reported. */
+async function executeRecorded<TOutput extends { result: RunResult }>(
+  actor: Parameters<typeof execute>[0],
+  files: RunFiles,
+  options: RunOptions,
+  kind: RunKind = 'start',
+): Promise<TOutput> {
   let recordingError: Error | undefined;
   const cancellation = cancellationOf(files, options.signal);
   let output: TOutput;
@@ -150,7 +162,7 @@ async function executeRecorded<TOutput extends { result: RunResult }>(actor: Par
     cancellation.dispose();
   }
   if (recordingError) {
-    throw new RunRecordError(`could not record run ${files.runId} (${recordingError.message}); it was cancelled and rolled back, ending ${output.result}`);
+    throw new RunRecordError(`could not record run ${files.runId} (${recordingError.message}); ${CANCEL_DOES[kind]}, ending ${output.result}`);
   }
   finish(files, output.result);
   return output;
@@ -190,11 +202,17 @@ const CANCEL_HEARD_WITHIN_MS = 3_000;
  * A start in progress holds the lock: a stop cancels it (it rolls back) and waits for it to let go. The request goes
  * to that run alone, since its process may be starting other polecats too; only a process that does not take the
  * request (a wedged one, or an older polecat) gets SIGTERM.
+ *
+ * The stop's own signal does not end this wait: the rollback it waits for is what takes the start's session and
+ * processes away, and it runs in the start's process whatever this one does. Leaving now would leave the stop
+ * unfinished should the rollback leave anything; so the wait goes on (bounded), and the stop that follows runs
+ * interrupted, that is by force.
  */
-async function cancelStartInProgress(plan: StopInput, waitMs = 60_000): Promise<string | undefined> {
+async function cancelStartInProgress(plan: StopInput, onCancelling?: (runId: string) => void, waitMs = 60_000): Promise<string | undefined> {
   const holder = lockHolder(plan.townRoot, plan.rig, plan.name);
   if (!holder) return undefined;
   if (holder.kind !== 'start') throw new RunRefusedError(`${plan.rig}/${plan.name} is busy: run ${holder.runId} (${holder.kind}, pid ${holder.pid}) holds it`);
+  onCancelling?.(holder.runId);
   const files = new RunFiles(plan.townRoot, holder.runId);
   let signalled = false;
   try {
@@ -224,14 +242,25 @@ function heardCancel(files: RunFiles): boolean {
   }
 }
 
-export async function stop(plan: StopInput, options: RunOptions = {}): Promise<StopOutput & { cancelledStart?: string }> {
-  const cancelledStart = await cancelStartInProgress(plan);
+export interface StopRunOptions extends RunOptions {
+  /** A start of this polecat is in progress: the stop has asked it to cancel and waits for it to roll back. */
+  readonly onCancellingStart?: (runId: string) => void;
+}
+
+/**
+ * Stops a polecat: cancels a start of it in progress first (see cancelStartInProgress), then runs the stop machine
+ * under the polecat's lock, recorded. Aborting the signal never leaves the polecat half stopped: the machine skips or
+ * ends its wait for the agent and finishes the kill steps (`interrupted` in the output and CANCEL in the journal).
+ */
+export async function stop(plan: StopInput, options: StopRunOptions = {}): Promise<StopOutput & { cancelledStart?: string }> {
+  const cancelledStart = await cancelStartInProgress(plan, options.onCancellingStart);
   const lock = lockFor(plan.townRoot, plan.rig, plan.name, plan.runId, 'stop');
   try {
     const files = new RunFiles(plan.townRoot, plan.runId);
     recordable(plan.townRoot, () => files.create(newRecord('stop', plan, STOP_MACHINE_VERSION)));
     files.append({ type: 'run.started', kind: 'stop' });
-    const output = await executeRecorded<StopOutput>(createActor(createStopMachine(options.deps), { input: plan, inspect: journalEvents(files, undefined) }), files, options);
+    const actor = createActor(createStopMachine(options.deps), { input: plan, inspect: journalEvents(files, undefined) });
+    const output = await executeRecorded<StopOutput>(actor, files, options, 'stop');
     return { ...output, ...(cancelledStart ? { cancelledStart } : {}) };
   } finally {
     lock.release();
@@ -487,15 +516,25 @@ export interface StopAllResult {
 
 /**
  * Stops every polecat of one rig of this town, in parallel: only sessions that carry this town's and rig's polecat
- * options (never another role's, another town's or the user's own sessions). Every failure is reported.
+ * options (never another role's, another town's or the user's own sessions). Every failure is reported. Aborting the
+ * signal interrupts every stop, each finishing at once by force; none is abandoned.
  */
-export async function stopAll(rig: string, options: StopOptions & { deps?: StepDeps; onProgress?: (polecat: string, event: ProgressEvent) => void } = {}): Promise<StopAllResult> {
+export async function stopAll(
+  rig: string,
+  options: StopOptions & { deps?: StepDeps; signal?: AbortSignal; onProgress?: (polecat: string, event: ProgressEvent) => void } = {},
+): Promise<StopAllResult> {
   const { polecats } = await list(rig, options);
+  // Every stop listens to the one signal: a rig's worth of listeners is expected, not a leak.
+  if (options.signal) setMaxListeners(0, options.signal);
   const outcomes = await Promise.all(
     polecats.map(async (p) => {
       try {
         const plan = planStop({ rig: p.rig, name: p.name }, { ...options, runId: undefined });
-        const result = await stop(plan, { ...(options.deps ? { deps: options.deps } : {}), onProgress: (event) => options.onProgress?.(p.polecat, event) });
+        const result = await stop(plan, {
+          ...(options.deps ? { deps: options.deps } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          onProgress: (event) => options.onProgress?.(p.polecat, event),
+        });
         if (result.result === 'failed') return { polecat: p.polecat, error: `${result.failure?.step}: ${result.failure?.message}` };
         return { polecat: p.polecat, result };
       } catch (error) {

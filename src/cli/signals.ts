@@ -12,20 +12,35 @@ export function interruptedExitCode(signal: NodeJS.Signals): number {
   return signal === 'SIGTERM' ? 143 : 130;
 }
 
+/** What the user is told on the first signal (after `Ctrl-C: `), and on every later one (before `; please wait`). */
+export interface SignalWords {
+  readonly first: string | (() => string);
+  readonly again: string;
+}
+
+/** A start's words: the run is cancelled and rolls back. */
+export const ROLLING_BACK: SignalWords = { first: 'cancelling, rolling back…', again: 'still rolling back' };
+
+/** How a signal is named to the user. */
+export function signalName(signal: NodeJS.Signals): string {
+  return signal === 'SIGINT' ? 'Ctrl-C' : signal;
+}
+
 /**
  * Ctrl-C (or SIGTERM, as `polecat stop` sends to a start in progress) cancels the run instead of killing the
- * process: the machine rolls back what it did. Further signals are acknowledged while it does.
+ * process: a start rolls back what it did, a stop finishes at once by force. Further signals are acknowledged
+ * while it does.
  */
-export function cancelOnSignals(err: Output['err']): Cancellation {
+export function cancelOnSignals(err: Output['err'], words: SignalWords = ROLLING_BACK): Cancellation {
   const controller = new AbortController();
   let interruptedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interruptedBy) {
-      err.write(`\n  (still rolling back; please wait)\n`);
+      err.write(`\n  (${words.again}; please wait)\n`);
       return;
     }
     interruptedBy = signal;
-    err.write(`\n  ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: cancelling, rolling back…\n`);
+    err.write(`\n  ${signalName(signal)}: ${typeof words.first === 'function' ? words.first() : words.first}\n`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);

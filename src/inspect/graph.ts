@@ -9,7 +9,11 @@ export interface Edge {
   readonly label: string;
 }
 
-/** Every transition of the machine's top-level states, with a readable label (event, `done`, `error`, guard). */
+/**
+ * Every transition of the machine's top-level states, with a readable label (event, `done`, `error`, guard). A
+ * transition without a target (an event the state only records, as the stop machine's CANCEL in its kill steps) is
+ * drawn as a loop on its state.
+ */
 export function machineEdges(machine: AnyStateMachine): Edge[] {
   const edges: Edge[] = [];
   for (const node of Object.values(machine.root.states) as AnyStateNode[]) {
@@ -23,7 +27,7 @@ export function machineEdges(machine: AnyStateMachine): Edge[] {
 
 function addEdges(edges: Edge[], node: AnyStateNode, definition: { target?: readonly AnyStateNode[] | undefined; guard?: unknown }, event: string): void {
   const guard = guardName(definition.guard);
-  for (const target of definition.target ?? []) {
+  for (const target of definition.target ?? [node]) {
     edges.push({ from: node.key, to: target.key, label: guard ? `${event} [${guard}]` : event });
   }
 }

@@ -20,6 +20,8 @@ export interface RunView {
   readonly warnings: string[];
   readonly failure?: { readonly step: string; readonly message: string; readonly screen?: string; readonly exitStatus?: number };
   readonly resumed: number;
+  /** The state the run's first CANCEL arrived in (Ctrl-C or SIGTERM to its process, or a stop's request). */
+  readonly cancelledIn?: string;
 }
 
 /** A run as a person reads it: the states it went through with their times, its warnings and its failure. */
@@ -28,7 +30,9 @@ export function runView(record: RunRecord, state: RunState, journal: readonly Jo
   const warnings: string[] = [];
   let failure: RunView['failure'];
   let resumed = 0;
+  let cancelledIn: string | undefined;
   for (const entry of journal) {
+    if (entry.type === 'event' && entry.event === 'CANCEL' && cancelledIn === undefined) cancelledIn = path[path.length - 1]?.state;
     if (entry.type === 'state.entered') {
       // A resumed run re-enters the state it was in: one step, not two.
       if (path[path.length - 1]?.state !== entry.state || path[path.length - 1]?.ms !== undefined) path.push({ state: String(entry.state) });
@@ -60,5 +64,6 @@ export function runView(record: RunRecord, state: RunState, journal: readonly Jo
     warnings,
     ...(failure ? { failure: { step: failure.step, message: failure.message, ...(failure.screen ? { screen: failure.screen } : {}), ...(failure.exitStatus !== undefined ? { exitStatus: failure.exitStatus } : {}) } } : {}),
     resumed,
+    ...(cancelledIn !== undefined ? { cancelledIn } : {}),
   };
 }

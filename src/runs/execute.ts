@@ -8,7 +8,7 @@ export type ProgressEvent =
 
 export interface ExecuteOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
-  /** Aborting sends CANCEL: the machine rolls back what it did. */
+  /** Aborting sends CANCEL: a start rolls back what it did; a stop finishes at once by force. */
   readonly signal?: AbortSignal;
   /** Where the run is recorded: its snapshot after every step, and its journal. */
   readonly files?: RunFiles;
@@ -23,6 +23,8 @@ interface ObservedContext {
   readonly warnings?: readonly string[];
   readonly failure?: { readonly step: string; readonly message: string; readonly screen?: string; readonly exitStatus?: number };
   readonly cancelled?: boolean;
+  /** The step a CANCEL ended before it finished (a stop's gracefulStop). */
+  readonly cutShort?: string;
 }
 
 /**
@@ -68,7 +70,13 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
         if (value !== current) {
           if (current !== undefined) {
             const outcome =
-              context.failure?.step === current ? 'failed' : value === 'rollingBack' && context.cancelled ? 'cancelled' : warned ? 'warning' : 'ok';
+              context.failure?.step === current
+                ? 'failed'
+                : (value === 'rollingBack' && context.cancelled) || context.cutShort === current
+                  ? 'cancelled'
+                  : warned
+                    ? 'warning'
+                    : 'ok';
             progress({ type: 'step.finished', step: current, ms: Date.now() - enteredAt, outcome });
           }
           current = value;

@@ -4,8 +4,8 @@
  * and records what it saw and did as JSON lines (see --log).
  *
  *   node dist/src/sim/agent.js [--dialogs trust,bypass] [--startup-ms N] [--prompt-nbsp] [--busy-ms N]
- *     [--exit-at start|trust|bypass|prompt] [--exit-code N] [--hang] [--ignore-input] [--ignore-term] [--spawn-child]
- *     [--log FILE]
+ *     [--exit-at start|trust|bypass|prompt] [--exit-code N] [--hang] [--ignore-input] [--ignore-term] [--ignore-ctrl-c]
+ *     [--spawn-child] [--log FILE]
  *
  * --ignore-input: at the prompt, keys are read and logged but nothing is typed or submitted (an agent that has hung).
  */
@@ -29,6 +29,8 @@ interface Options {
   hang: boolean;
   ignoreInput: boolean;
   ignoreTerm: boolean;
+  /** At the prompt, Ctrl-C is read (and logged) but never exits: an agent that does not leave when asked. */
+  ignoreCtrlC: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
 }
@@ -56,6 +58,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--hang': { enable: (o) => (o.hang = true) },
   '--ignore-input': { enable: (o) => (o.ignoreInput = true) },
   '--ignore-term': { enable: (o) => (o.ignoreTerm = true) },
+  '--ignore-ctrl-c': { enable: (o) => (o.ignoreCtrlC = true) },
   '--spawn-child': { enable: (o) => (o.spawnChild = true) },
 };
 
@@ -70,6 +73,7 @@ function parseArgs(argv: readonly string[]): Options {
     hang: false,
     ignoreInput: false,
     ignoreTerm: false,
+    ignoreCtrlC: false,
     spawnChild: false,
     logFile: undefined,
   };
@@ -641,6 +645,7 @@ class Sim {
   }
 
   private onCtrlC(): void {
+    if (this.options.ignoreCtrlC) return;
     if (this.ready.input !== '') {
       this.ready.input = '';
       return this.render();

@@ -11,13 +11,22 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the built CLI as a user would: `node bin/polecat.js ...`, no TTY, in the given directory. */
+/**
+ * Runs the built CLI as a user would: `node bin/polecat.js ...`, no TTY, in the given directory. `detached` gives it a
+ * process group of its own, as a shell gives a command: `process.kill(-pid, 'SIGINT')` is then a terminal's Ctrl-C,
+ * delivered to the CLI and every child it has at that moment.
+ */
 export function runCli(
   args: readonly string[],
-  { cwd = process.cwd(), env = {}, onSpawn }: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number, output: () => string) => void } = {},
+  {
+    cwd = process.cwd(),
+    env = {},
+    onSpawn,
+    detached = false,
+  }: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number, output: () => string) => void; detached?: boolean } = {},
 ): Promise<CliResult> {
   return new Promise((resolveResult, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

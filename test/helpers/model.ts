@@ -28,11 +28,15 @@ export interface Replay {
   readonly finalValue: string;
   /** Described with describeTransition: provide() makes new transition objects, so identity cannot be compared. */
   readonly taken: Set<string>;
+  /** The machine's output. */
+  readonly output: unknown;
 }
 
 /**
  * Replays a generated path on the real machine: every invoked step is a fake that answers with the path's next
  * event (resolves for done, rejects for error), and a path's CANCEL is sent to the machine while the step runs.
+ * A CANCEL that leaves the state stops the step (its signal aborts); one the state only records leaves the step
+ * running, and the step then answers with the event after the CANCEL.
  * Returns the states the machine went through and the transitions it took.
  */
 export async function replayPath(
@@ -52,16 +56,22 @@ export async function replayPath(
     actorIds.map((id) => [
       id,
       fromPromise(async ({ signal }) => {
-        const event = script[cursor];
-        if (!event) throw new Error(`path has no event left for step ${id}`);
-        cursor += 1;
-        if (event.type === 'CANCEL') {
-          queueMicrotask(() => actorRef!.send({ type: 'CANCEL' }));
-          return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+        for (;;) {
+          const event = script[cursor];
+          if (!event) throw new Error(`path has no event left for step ${id}`);
+          cursor += 1;
+          if (event.type === 'CANCEL') {
+            // Sent once this step is running (not from inside the transition that started it), then looked at:
+            // a stopped step is done with; a step still running goes on to the path's next event.
+            await new Promise<void>((resolve) => queueMicrotask(resolve));
+            actorRef!.send({ type: 'CANCEL' });
+            if (signal.aborted) throw new Error('aborted');
+            continue;
+          }
+          if (actorIdOf(event) !== id) throw new Error(`path expected ${event.type} while step ${id} runs`);
+          if (event.type.startsWith('xstate.error.')) throw (event as { error?: unknown }).error ?? new Error('fake failure');
+          return (event as { output?: unknown }).output;
         }
-        if (actorIdOf(event) !== id) throw new Error(`path expected ${event.type} while step ${id} runs`);
-        if (event.type.startsWith('xstate.error.')) throw (event as { error?: unknown }).error ?? new Error('fake failure');
-        return (event as { output?: unknown }).output;
       }),
     ]),
   );
@@ -74,24 +84,30 @@ export async function replayPath(
       }
     },
   });
+  let output: unknown;
   await new Promise<void>((resolve, reject) => {
     actorRef!.subscribe({
       next: (snapshot) => {
         const value = String(snapshot.value);
         if (states[states.length - 1] !== value) states.push(value);
-        if (snapshot.status === 'done') resolve();
+        if (snapshot.status === 'done') {
+          output = snapshot.output;
+          resolve();
+        }
       },
       error: reject,
     });
     actorRef!.start();
   });
-  return { states, finalValue: states[states.length - 1]!, taken };
+  return { states, finalValue: states[states.length - 1]!, taken, output };
 }
 
 export interface CompletePath<TInput> {
   readonly input: TInput;
   /** The events that drive the path, in order (the first is xstate.init). */
   readonly events: AnyEventObject[];
+  /** For each event, the state it arrived in ('' for xstate.init). */
+  readonly arrivedIn: string[];
   /** The states the path goes through, consecutive repeats folded. */
   readonly states: string[];
   readonly finalValue: string;
@@ -113,6 +129,7 @@ export function completePaths<TInput>(
       .map((path) => ({
         input,
         events: path.steps.map((step) => step.event as AnyEventObject),
+        arrivedIn: path.steps.map((_step, i) => (i === 0 ? '' : String(path.steps[i - 1]!.state.value))),
         states: path.steps.map((step) => String(step.state.value)).filter((v, i, all) => i === 0 || all[i - 1] !== v),
         finalValue: String(path.state.value),
       })),

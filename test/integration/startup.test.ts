@@ -139,6 +139,24 @@ describe('stop on real tmux', () => {
     await expectNothingLeft(plan, log);
   });
 
+  it('aborted in process while waiting for the agent: stops waiting, finishes by force, nothing left', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const { plan, log, run } = startSim(town, '--ignore-ctrl-c --ignore-term --spawn-child');
+    expect((await run).result).toBe('running');
+    await retryUntil('the child pid', () => (simPids(readSimLog(log)).length === 2 ? true : undefined));
+    const controller = new AbortController();
+    const began = Date.now();
+    const result = await stop(planStop(address, { town: town.root, gracefulMs: 30_000, killGraceMs: 300 }), {
+      deps: createStepDeps(fast),
+      signal: controller.signal,
+      onProgress: (event) => event.type === 'step.started' && event.step === 'gracefulStop' && controller.abort(),
+    });
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(result).toMatchObject({ result: 'stopped', interrupted: true, interruptedIn: 'gracefulStop', exitedGracefully: false, processes: 2 });
+    expect(result.killed).toHaveLength(2);
+    await expectNothingLeft(plan, log);
+  });
+
   it('says not running for a polecat without a session', async () => {
     const town = makeTown({ gastown: ['Toast'] });
     const result = await stop(planStop(address, { town: town.root }), { deps: createStepDeps(fast) });

@@ -38,6 +38,14 @@ describe('graph output', () => {
     }
   });
 
+  it('draws CANCEL from every state of the stop machine that runs a step (a recorded CANCEL as a loop)', () => {
+    const cancels = machineEdges(stopMachine).filter((e) => e.label === 'CANCEL');
+    expect(cancels.map((e) => `${e.from}->${e.to}`).sort()).toEqual(
+      ['gracefulStop->killProcesses', 'inspectSession->inspectSession', 'killProcesses->killProcesses', 'killSession->killSession', 'verifyGone->verifyGone'].sort(),
+    );
+    expect(toMermaid(stopMachine)).toContain('killSession --> killSession: CANCEL');
+  });
+
   it('gives the machine config as JSON with states and invokes', () => {
     const config = JSON.parse(toJson(startupMachine));
     expect(config.id).toBe('startup');

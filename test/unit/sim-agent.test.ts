@@ -234,6 +234,23 @@ describe('sim agent in tmux', () => {
     expect(events(sim, 'exit')).toEqual([]);
   }, 30_000);
 
+  it('exits on a second Ctrl-C at the prompt; under --ignore-ctrl-c it reads them and stays', async () => {
+    const plain = startSim();
+    const stubborn = startSim('--ignore-ctrl-c');
+    for (const sim of [plain, stubborn]) {
+      await screenShows(sim, '✻ Welcome back!');
+      tmux('send-keys', '-t', sim.target, 'C-c');
+      tmux('send-keys', '-t', sim.target, 'C-c');
+    }
+    expect(await paneExit(plain)).toBe('1 0');
+    const ctrlCs = () => events(stubborn, 'key').filter((event) => event.key === 'C-c').length;
+    tmux('send-keys', '-t', stubborn.target, 'C-c');
+    await until('three Ctrl-Cs read', () => ctrlCs() >= 3, () => readFileSafe(stubborn.logFile));
+    await sleep(200);
+    expect(events(stubborn, 'exit')).toEqual([]);
+    expect(tmux('display-message', '-p', '-t', stubborn.target, '#{pane_dead}').trim()).toBe('0');
+  }, 30_000);
+
   it('receives a bracketed paste from paste-buffer -p as one paste event with the exact text', async () => {
     const sim = startSim();
     await screenShows(sim, '✻ Welcome back!');
