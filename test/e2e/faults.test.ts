@@ -110,7 +110,8 @@ describe('a signal during the rollback of a failed start', () => {
 
 describe('the tmux server is killed', () => {
   it.each([
-    ['an agent that exits when its terminal hangs up', '', /rolled back: nothing to undo/],
+    // It may still be exiting when the rollback looks: then the rollback finishes it.
+    ['an agent that exits when its terminal hangs up', '', /rolled back: (nothing to undo|killed the 1 process of the agent its gone session left running)/],
     ['an agent that ignores the hangup and SIGTERM', '--ignore-term --spawn-child', /rolled back: killed the 2 processes of the agent its gone session left running/],
   ])('in the middle of a start, with %s: the next step fails naming the server, the agent is not left running', async (_agent, sim, undone) => {
     const town = makeTown({ gastown: ['Toast'] });
