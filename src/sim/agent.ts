@@ -5,6 +5,10 @@
  *
  *   node dist/src/sim/agent.js [--dialogs trust,bypass] [--startup-ms N] [--prompt-nbsp] [--busy-ms N]
  *     [--exit-at start|trust|bypass|prompt] [--exit-code N] [--hang] [--ignore-term] [--spawn-child] [--log FILE]
+ *     [-- ARGS...]
+ *
+ * Everything after `--` is accepted as it is (never read as a flag) and logged in the `start` event as `extra`, so
+ * tests can check exactly which arguments reached the agent.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -27,6 +31,8 @@ interface Options {
   ignoreTerm: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
+  /** The arguments after `--`, taken as they are. */
+  extra: string[];
 }
 
 class UsageError extends Error {}
@@ -66,9 +72,14 @@ function parseArgs(argv: readonly string[]): Options {
     ignoreTerm: false,
     spawnChild: false,
     logFile: undefined,
+    extra: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '--') {
+      options.extra = argv.slice(i + 1);
+      break;
+    }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const spec = FLAGS[name];
@@ -428,7 +439,7 @@ class Sim {
   }
 
   async start(): Promise<void> {
-    this.log('start', { pid: process.pid, argv: process.argv.slice(2), cwd: process.cwd() });
+    this.log('start', { pid: process.pid, argv: process.argv.slice(2), extra: this.options.extra, cwd: process.cwd() });
     if (this.options.spawnChild) this.spawnChild();
     this.setUpTerminal();
     this.render();
