@@ -19,7 +19,7 @@ import { currentProcess } from './runs/owner.js';
 import { listRuns, RUN_FORMAT_VERSION, RunFileError, RunFiles, runState, type ListedRun, type RunKind, type RunRecord, type RunResult } from './runs/store.js';
 import { createStepDeps, type StepDeps } from './steps/deps.js';
 import { startupActors, stopActors } from './steps/index.js';
-import { awaitArrival, collapse, deliveryCheck, sanitizeText, submit, typeText } from './steps/deliver.js';
+import { awaitArrival, deliveryCheck, isBlank, sanitizeText, submit, typeText } from './steps/deliver.js';
 import { loadAgents } from './agents/config.js';
 import { findAgent } from './agents/launch.js';
 import { InvalidInputError } from './town/names.js';
@@ -557,7 +557,7 @@ export const INJECT_TIMEOUT_MS = 30_000;
  */
 export async function inject(address: PolecatAddress, text: string, options: LocateOptions & { deps?: StepDeps; timeoutMs?: number } = {}): Promise<{ polecat: string; bytes: number }> {
   const clean = sanitizeText(text);
-  if (collapse(clean) === '') throw new InvalidInputError('nothing to inject: the text is empty once control characters are removed');
+  if (isBlank(clean)) throw new InvalidInputError('nothing to inject: the text is empty once control and zero-width characters are removed');
   const location = locate(address, options);
   const deps = options.deps ?? createStepDeps();
   const tmux = deps.tmux(location.socket);

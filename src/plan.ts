@@ -55,6 +55,7 @@ export interface StartOptions extends LocateOptions {
   readonly runId?: string;
 }
 
+/** Beads ids (`gt-abc12`, `bd-a1b2`, children `gt-abc12.1`): anything else is refused before bd runs. */
 const ISSUE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function defaultStartupText(address: PolecatAddress, issue: string | undefined): string {
@@ -79,7 +80,9 @@ function promptWords(preset: AgentPreset, text: string): string[] {
 /** Everything the startup machine needs, checked before anything happens: a bad value throws InvalidInputError. */
 export function planStart(address: PolecatAddress, options: StartOptions): StartupInput {
   if (options.issue !== undefined && !ISSUE_ID.test(options.issue)) {
-    throw new InvalidInputError(`invalid issue id ${JSON.stringify(options.issue)}: use letters, digits, '.', '_' and '-'`);
+    throw new InvalidInputError(
+      `invalid issue id ${JSON.stringify(options.issue)}: expected a beads id such as gt-abc12 or gt-abc12.1 (letters, digits, '.', '_' and '-', starting with a letter or digit)`,
+    );
   }
   const callerEnv = options.env ?? process.env;
   const location = locate(address, options);

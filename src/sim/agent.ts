@@ -5,9 +5,11 @@
  *
  *   node dist/src/sim/agent.js [--dialogs trust,bypass] [--startup-ms N] [--prompt-nbsp] [--busy-ms N]
  *     [--exit-at start|trust|bypass|prompt] [--exit-code N] [--hang] [--ignore-input] [--ignore-term] [--ignore-ctrl-c]
- *     [--spawn-child] [--log FILE]
+ *     [--spawn-child] [--log FILE] [-- ARGS...]
  *
  * --ignore-input: at the prompt, keys are read and logged but nothing is typed or submitted (an agent that has hung).
+ * Everything after `--` is accepted as it is (never read as a flag) and logged in the `start` event as `extra`, so
+ * tests can check exactly which arguments reached the agent.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -33,6 +35,8 @@ interface Options {
   ignoreCtrlC: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
+  /** The arguments after `--`, taken as they are. */
+  extra: string[];
 }
 
 class UsageError extends Error {}
@@ -76,9 +80,14 @@ function parseArgs(argv: readonly string[]): Options {
     ignoreCtrlC: false,
     spawnChild: false,
     logFile: undefined,
+    extra: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '--') {
+      options.extra = argv.slice(i + 1);
+      break;
+    }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const spec = FLAGS[name];
@@ -438,7 +447,7 @@ class Sim {
   }
 
   async start(): Promise<void> {
-    this.log('start', { pid: process.pid, argv: process.argv.slice(2), cwd: process.cwd() });
+    this.log('start', { pid: process.pid, argv: process.argv.slice(2), extra: this.options.extra, cwd: process.cwd() });
     if (this.options.spawnChild) this.spawnChild();
     this.setUpTerminal();
     this.render();

@@ -8,7 +8,7 @@ import { buildStartupCommand, credentialsScript } from '../agents/shell.js';
 import { writeFileAtomic } from '../files/atomic.js';
 import { sessionTarget } from '../tmux/client.js';
 import { TmuxError } from '../tmux/errors.js';
-import { describeExit, formatTemplate, PANE_FIELDS, parseRow } from '../tmux/formats.js';
+import { describeExit, formatLiteral, formatTemplate, PANE_FIELDS, parseRow } from '../tmux/formats.js';
 import { killSessionWithProcesses } from '../tmux/kill.js';
 import { readProcess } from '../tmux/process-tree.js';
 import { isDirectory } from '../town/town.js';
@@ -42,17 +42,19 @@ export const createSession = (deps: StepDeps) =>
     const session = input.sessionName;
     // The new session's only pane; `=name:` resolves to it whatever base-index the user's tmux.conf sets.
     const pane = sessionTarget(session);
+    // tmux expands `-c` as a format: a `#` in the town's path must stay a `#`, and `#(...)` must not run.
+    const workDir = formatLiteral(input.workDir);
     const envArgs = Object.keys(input.env)
       .sort()
       .flatMap((key) => ['-e', `${key}=${input.env[key]}`]);
     const create = () =>
       tmux.batch(
         [
-          ['new-session', '-d', '-s', session, '-c', input.workDir, '-x', '200', '-y', '50', ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
+          ['new-session', '-d', '-s', session, '-c', workDir, '-x', '200', '-y', '50', ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
           ['set-option', '-w', '-t', pane, 'window-size', 'latest'],
           ['set-option', '-w', '-t', pane, 'remain-on-exit', 'on'],
           // Given as /bin/sh -c COMMAND, tmux runs it directly, not through the user's default-shell.
-          ['respawn-pane', '-k', '-t', pane, '-c', input.workDir, '/bin/sh', '-c', command],
+          ['respawn-pane', '-k', '-t', pane, '-c', workDir, '/bin/sh', '-c', command],
           // The agent's pid (respawn gave the pane a new process) and whether it is already dead, in the same call.
           ['display-message', '-p', '-t', pane, formatTemplate(PANE_FIELDS)],
         ],

@@ -8,16 +8,38 @@ import { sleep } from './watch.js';
  * `polecat inject` both go through here.
  */
 
-/** Tabs become spaces; other control characters (escape sequences, carriage returns) are dropped; newlines stay. */
+/**
+ * Tabs become spaces; other control characters (escape sequences, carriage returns, and the C1 controls U+0080 to
+ * U+009F such as the one-character CSI) are dropped; newlines stay.
+ */
 export function sanitizeText(text: string): string {
-  return text.replace(/\t/g, ' ').replace(/[\x00-\x09\x0b-\x1f\x7f]/g, '');
+  return text.replace(/\t/g, ' ').replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/g, '');
 }
 
-export const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
+/** Format characters (zero-width space and joiner, bidi marks, BOM) and the line and paragraph separators. */
+const INVISIBLE = /[\p{Cf}\u2028\u2029]/gu;
 
-/** A short, distinctive end of the text, to look for on screen. */
+/** Nothing to deliver: only whitespace and invisible characters. */
+export function isBlank(text: string): boolean {
+  return text.replace(INVISIBLE, '').trim() === '';
+}
+
+/**
+ * Characters tmux may leave off the screen, so text is looked for there without them: the invisible ones (a
+ * zero-width joiner between letters is dropped), code points not assigned, and every character beyond the Basic
+ * Multilingual Plane (an emoji newer than the terminal's character-width table is drawn as nothing).
+ */
+const MAYBE_UNDRAWN = /[\p{Cf}\p{Cn}\u2028\u2029\u{10000}-\u{10FFFF}]/gu;
+
+/** Text as it is compared with a screen: without characters that may not be drawn, whitespace runs as one space. */
+export const collapse = (text: string) => text.replace(MAYBE_UNDRAWN, '').replace(/\s+/g, ' ').trim();
+
+/**
+ * A short, distinctive end of the text, to look for on screen: from its last line with something to show, since
+ * agents draw line breaks in their own ways ('' when none of it is sure to show).
+ */
 export function tailOf(text: string): string {
-  const flat = collapse(text);
+  const flat = text.split('\n').map(collapse).filter((line) => line !== '').at(-1) ?? '';
   return flat.slice(Math.max(0, flat.length - 24));
 }
 
@@ -34,9 +56,10 @@ const LONG_TEXT_CHARS = 2_000;
 export function deliveryCheck(text: string, prefix: string): DeliveryCheck {
   const tail = tailOf(text);
   const multiline = text.includes('\n');
-  if (prefix === '') {
+  // No prompt to read, or text none of which is sure to be drawn: Enter is seen to be taken when the screen moves on.
+  if (prefix === '' || tail === '') {
     return {
-      arrived: (screen) => multiline || collapse(screen).includes(tail),
+      arrived: (screen) => multiline || tail === '' || collapse(screen).includes(tail),
       submitted: (screen, before) => screen !== before,
     };
   }

@@ -2,7 +2,7 @@ import { fromPromise } from 'xstate';
 import type { StepResult, WaitInput } from '../../machines/startup.js';
 import { inputLine, showsBusy } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
-import { awaitArrival, collapse, deliveryCheck, sanitizeText, submit, tailOf, typeText } from './deliver.js';
+import { awaitArrival, collapse, deliveryCheck, isBlank, sanitizeText, submit, tailOf, typeText } from './deliver.js';
 import { lookAtPane, sleep } from './watch.js';
 
 /** How long an agent that took the startup text on its command line gets to show it. */
@@ -17,7 +17,7 @@ export const nudges = (deps: StepDeps) =>
   fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
     const text = sanitizeText(plan.startupText);
-    if (collapse(text) === '') return {};
+    if (isBlank(text)) return {};
     const look = async () => (await lookAtPane(tmux, session.paneId, signal, 'while receiving its startup text')).screen;
 
     if (plan.agent.promptMode === 'arg') {
@@ -47,7 +47,8 @@ export const nudges = (deps: StepDeps) =>
       const typed = prefix === '' ? undefined : inputLine(screen, prefix);
       if (!check.arrived(screen)) {
         if (typed === undefined || typed === '') {
-          if (collapse(screen).includes(tailOf(text))) return {};
+          const tail = tailOf(text);
+          if (tail !== '' && collapse(screen).includes(tail)) return {};
         } else if (text.startsWith(typed)) {
           await tmux.sendKeys(session.paneId, Array<string>([...typed].length).fill('BSpace'), { signal });
         }

@@ -1,6 +1,7 @@
 import { fromPromise } from 'xstate';
 import type { StartupInput, StepResult } from '../../machines/startup.js';
 import { sessionTarget } from '../tmux/client.js';
+import { formatLiteral } from '../tmux/formats.js';
 import type { StepDeps } from './deps.js';
 
 export interface Theme {
@@ -38,7 +39,7 @@ export const theme = (deps: StepDeps) =>
     const { bg, fg } = themeForRig(input.rig);
     const target = sessionTarget(input.sessionName);
     // `#` starts a tmux format in status-left: the label is escaped so names cannot inject formats.
-    const label = `😺 ${input.rig}/${input.name} `.replace(/#/g, '##');
+    const label = formatLiteral(`😺 ${input.rig}/${input.name} `);
     await deps.tmux(input.socket).batch(
       [
         ['set-option', '-t', target, 'status-style', `bg=${bg},fg=${fg}`],

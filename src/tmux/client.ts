@@ -1,5 +1,5 @@
 import { TmuxError, type TmuxCallResult } from './errors.js';
-import { formatTemplate, PANE_FIELDS, parseRow, parseRows, SESSION_FIELDS, type PaneInfo, type SessionRow } from './formats.js';
+import { formatLiteral, formatTemplate, PANE_FIELDS, parseRow, parseRows, SESSION_FIELDS, type PaneInfo, type SessionRow } from './formats.js';
 import { createTmuxRunner, type TmuxRunner, type TmuxRunnerOptions } from './run.js';
 
 export interface Signalled {
@@ -67,14 +67,14 @@ export class Tmux {
       ...(request.height ? ['-y', String(request.height)] : []),
     ];
     const { stdout } = await this.run(
-      ['new-session', '-d', '-s', request.name, '-c', request.workDir, ...size, ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
+      ['new-session', '-d', '-s', request.name, '-c', formatLiteral(request.workDir), ...size, ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
       { signal: request.signal },
     );
     return parseRow(PANE_FIELDS, stdout);
   }
 
   async respawnPane(target: string, workDir: string, command: string, { signal }: Signalled = {}): Promise<void> {
-    await this.run(['respawn-pane', '-k', '-t', target, '-c', workDir, command], { signal });
+    await this.run(['respawn-pane', '-k', '-t', target, '-c', formatLiteral(workDir), command], { signal });
   }
 
   async setOption(target: string, option: string, value: string, { signal, window = false }: Signalled & { window?: boolean } = {}): Promise<void> {

@@ -14,6 +14,14 @@ export type FieldTable = Readonly<Record<string, readonly [variable: string, kin
 type FieldValue<K extends FieldKind> = K extends 'int' ? number | undefined : K extends 'bool' ? boolean : string;
 export type Row<T extends FieldTable> = { -readonly [P in keyof T]: FieldValue<T[P][1]> };
 
+/**
+ * Text for an argument tmux expands as a format (`-c` start directories, `status-left`), taken literally: `#{...}`
+ * would be replaced and `#(...)` run as a shell command; `##` is tmux's escape for one `#`.
+ */
+export function formatLiteral(text: string): string {
+  return text.replace(/#/g, '##');
+}
+
 export function formatTemplate(table: FieldTable): string {
   return Object.values(table)
     .map(([variable]) => `#{${variable}}`)

@@ -52,7 +52,8 @@ function startSim(...flags: string[]): Sim {
   tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', target, '-c', dir, 'sleep', '60');
   tmux('set-option', '-t', target, 'remain-on-exit', 'on');
   // Several arguments: tmux runs them directly, no shell quoting involved.
-  tmux('respawn-pane', '-k', '-t', target, '-c', dir, process.execPath, AGENT, ...flags, '--log', logFile);
+  // --log first: flags may end with `-- ARGS...`, after which nothing is a flag.
+  tmux('respawn-pane', '-k', '-t', target, '-c', dir, process.execPath, AGENT, '--log', logFile, ...flags);
   return {
     target,
     logFile,
@@ -249,6 +250,26 @@ describe('sim agent in tmux', () => {
     await sleep(200);
     expect(events(stubborn, 'exit')).toEqual([]);
     expect(tmux('display-message', '-p', '-t', stubborn.target, '#{pane_dead}').trim()).toBe('0');
+  }, 30_000);
+
+  it('takes every argument after -- as it is, logs them as extra, and reads none of them as a flag', async () => {
+    const extra = ['--hang', '--log', join(root, 'elsewhere.jsonl'), '--exit-at', 'start', 'a b', '$(touch x)', "it's", '', 'é😀', '--'];
+    const sim = startSim('--dialogs', 'trust', '--', ...extra);
+    // The flags before -- are read (the trust dialog), the ones after are not (no hang, no exit, no other log).
+    await screenShows(sim, '❯ 1. Yes, I trust this folder');
+    tmux('send-keys', '-t', sim.target, 'Enter');
+    await screenShows(sim, '✻ Welcome back!');
+    const start = await logHas(sim, (event) => event.event === 'start', 'start event');
+    expect(start.extra).toEqual(extra);
+    expect((start.argv as string[]).slice(-extra.length - 1)).toEqual(['--', ...extra]);
+    expect(existsSync(join(root, 'elsewhere.jsonl'))).toBe(false);
+    expect(existsSync(join(sim.cwd, 'x'))).toBe(false);
+  }, 30_000);
+
+  it('still refuses an unknown flag before --, exit 2', async () => {
+    const sim = startSim('--no-such-flag', '--', 'fine');
+    expect(await paneExit(sim)).toBe('1 2');
+    expect(sim.log()).toEqual([]);
   }, 30_000);
 
   it('receives a bracketed paste from paste-buffer -p as one paste event with the exact text', async () => {

@@ -1,7 +1,7 @@
 /** tmux -F templates and their parsers (one field table for both), and tmux error classification and display. */
 import { describe, expect, it } from 'vitest';
 import { classifyStderr, formatCommand, TmuxError, type TmuxCallResult } from '../../src/tmux/errors.js';
-import { FIELD_SEPARATOR, formatTemplate, PANE_FIELDS, parseRow, parseRows, SESSION_FIELDS, type FieldTable } from '../../src/tmux/formats.js';
+import { FIELD_SEPARATOR, formatLiteral, formatTemplate, PANE_FIELDS, parseRow, parseRows, SESSION_FIELDS, type FieldTable } from '../../src/tmux/formats.js';
 
 const US = FIELD_SEPARATOR;
 const TABLE = {
@@ -9,6 +9,18 @@ const TABLE = {
   pid: ['pane_pid', 'int'],
   dead: ['pane_dead', 'bool'],
 } as const satisfies FieldTable;
+
+describe('formatLiteral', () => {
+  // tmux expands -c and status-left as formats: '#(...)' would run a shell command, '#{...}' would be replaced.
+  it.each([
+    ['/srv/town', '/srv/town'],
+    ['/srv/#(touch x)', '/srv/##(touch x)'],
+    ['#{pane_id} ## #[fg=red] #', '##{pane_id} #### ##[fg=red] ##'],
+    ['', ''],
+  ])('%j becomes %j', (text, literal) => {
+    expect(formatLiteral(text)).toBe(literal);
+  });
+});
 
 describe('formatTemplate', () => {
   it.each<[string, FieldTable, string]>([

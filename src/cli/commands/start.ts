@@ -34,7 +34,7 @@ export function startCommand(output: Output = processOutput): Command {
     .option('--issue <id>', 'beads issue to validate and hook to the polecat, one polecat only (needs bd on PATH or $GT_BD)')
     .option(
       '--agent <"name [args...]">',
-      'agent and extra arguments, e.g. --agent "sim --dialogs trust,bypass" (default: the rig\'s or town\'s settings/config.json, else claude)',
+      'agent and extra arguments, e.g. --agent "sim --dialogs trust,bypass", split into words as sh quotes them but never expanded or run (default: the rig\'s or town\'s settings/config.json, else claude)',
     )
     .option('--prompt <text>', 'startup text delivered to the agent (default: names the polecat and its issue)')
     .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')

@@ -1,0 +1,70 @@
+/** Text on its way into an agent: what is removed, when it counts as empty, and how it is recognised on screen. */
+import { describe, expect, it } from 'vitest';
+import { chunkText, deliveryCheck, isBlank, sanitizeText, tailOf } from '../../src/steps/deliver.js';
+
+describe('sanitizeText', () => {
+  it.each([
+    ['plain text', 'fix the build', 'fix the build'],
+    ['tabs become spaces', 'a\tb', 'a b'],
+    ['newlines stay', 'a\nb', 'a\nb'],
+    ['C0 controls, DEL and escape sequences lose their control bytes', 'a\x00b\x07c\x1b[31md\x7fe\r', 'abc[31mde'],
+    ['C1 controls (the one-character CSI, NEL) are dropped', 'a\u009b31mb\u0085c\u0080\u009fd', 'a31mbcd'],
+    ['everything else is kept', 'é ✓ 😀 \u00a0 \u200d \u2028 \u00a0\u00ff', 'é ✓ 😀 \u00a0 \u200d \u2028 \u00a0\u00ff'],
+  ])('%s', (_name, text, clean) => {
+    expect(sanitizeText(text)).toBe(clean);
+  });
+});
+
+describe('isBlank', () => {
+  it.each(['', ' ', '\n\n', '\u00a0\u3000', '\u200b\u200d\ufeff', '\u2028\u2029'])('%j is blank', (text) => {
+    expect(isBlank(text)).toBe(true);
+  });
+  it.each(['x', ';', '🪿', '\u0378', 'e\u0301'])('%j is not', (text) => {
+    expect(isBlank(text)).toBe(false);
+  });
+});
+
+describe('tailOf', () => {
+  it.each([
+    ['the last 24 characters', `${'x'.repeat(30)}abcdefghijklmnopqrstuvwxyz`, 'cdefghijklmnopqrstuvwxyz'],
+    ['whitespace folded', 'a \t  b', 'a b'],
+    ['from the last line with something in it', 'first line\nlast one\n  \n', 'last one'],
+    ['without characters tmux may not draw', 'x\u200dy \u2028z 🪿 \u0378w', 'xy z w'],
+    ['nothing, when nothing is sure to show', '🪿🫨', ''],
+  ])('%s', (_name, text, tail) => {
+    expect(tailOf(text)).toBe(tail);
+  });
+});
+
+describe('deliveryCheck', () => {
+  const screen = (input: string) => `some output\n${'─'.repeat(10)}\n❯ ${input}\n${'─'.repeat(10)}\n`;
+
+  it('sees a line arrive whatever tmux drew of its invisible characters and new emoji', () => {
+    const check = deliveryCheck('join\u200dme 🪿 now\u2028ok', '❯ ');
+    expect(check.arrived(screen('join\u200dme 🪿 now\u2028ok'))).toBe(true);
+    expect(check.arrived(screen('joinme  nowok'))).toBe(true);
+    expect(check.arrived(screen('joinme  now'))).toBe(false);
+    expect(check.submitted(screen(''), screen('joinme  nowok'))).toBe(true);
+  });
+
+  it('with nothing sure to show, takes a change of screen after Enter as the submission', () => {
+    const check = deliveryCheck('🪿', '❯ ');
+    expect(check.arrived(screen(''))).toBe(true);
+    expect(check.submitted(screen(''), screen(''))).toBe(false);
+    expect(check.submitted(`${screen('')}> 🪿\n`, screen(''))).toBe(true);
+  });
+
+  it('sees the end of a long multi-line paste whose prompt row has scrolled off, by its last line', () => {
+    const text = Array.from({ length: 300 }, (_, i) => `line ${i} ${'x'.repeat(20)}`).join('\n') + '\nC-c';
+    const check = deliveryCheck(text, '❯ ');
+    // The agent draws the line breaks as ↵, with no space around them.
+    expect(check.arrived(`xxxxxxxxxx↵line 299 ${'x'.repeat(20)}↵C-c\n${'─'.repeat(10)}\n`)).toBe(true);
+  });
+});
+
+describe('chunkText', () => {
+  it('never cuts inside a character', () => {
+    const text = `${'a'.repeat(3_998)}😀z`;
+    expect(chunkText(text)).toEqual(['a'.repeat(3_998), '😀z']);
+  });
+});
