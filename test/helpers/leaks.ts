@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readProcess } from '../../src/tmux/process-tree.js';
 
 export interface LeftServer {
   readonly kind: 'server';
@@ -21,7 +22,7 @@ export interface LeftProcess {
   readonly kind: 'process';
   readonly pid: number;
   /** Clock ticks since boot: with the pid, names one process even if the pid is reused. */
-  readonly startTime: string;
+  readonly startTime: number;
   readonly cmdline: string;
   readonly cwd: string;
 }
@@ -40,14 +41,14 @@ const ourselves = ((): ReadonlySet<number> => {
   const pids = new Set<number>();
   for (let pid = process.pid; pid > 1 && !pids.has(pid); ) {
     pids.add(pid);
-    const stat = readStat(pid);
+    const stat = readProcess(pid);
     if (!stat) break;
     pid = stat.ppid;
   }
   return pids;
 })();
 /** Nor is a process that started before this one: the file's tests cannot have started it (one read of it, not four). */
-const ourStart = Number(readStat(process.pid)?.startTime);
+const ourStart = readProcess(process.pid)?.startTime ?? 0;
 
 export function socketDir(dir: string): string {
   return join(dir, `tmux-${uid}`);
@@ -95,7 +96,7 @@ export async function killLeftovers(leftovers: Leftovers, realTmux: string): Pro
     }
   }
   for (const p of leftovers.processes) {
-    if (readStat(p.pid)?.startTime !== p.startTime) continue;
+    if (readProcess(p.pid)?.startTime !== p.startTime) continue;
     try {
       process.kill(p.pid, 'SIGKILL');
     } catch {
@@ -155,8 +156,8 @@ function liveProcesses(dir: string): LeftProcess[] {
     const pid = Number(name);
     if (ourselves.has(pid)) continue;
     try {
-      const stat = readStat(pid);
-      if (!stat || stat.dead || Number(stat.startTime) < ourStart) continue;
+      const stat = readProcess(pid);
+      if (!stat || stat.startTime < ourStart) continue;
       if (statSync(`/proc/${name}`).uid !== uid) continue;
       let cwd = '';
       try {
@@ -175,30 +176,11 @@ function liveProcesses(dir: string): LeftProcess[] {
 }
 
 function isLive(p: LeftProcess): boolean {
-  const stat = readStat(p.pid);
-  return stat !== undefined && !stat.dead && stat.startTime === p.startTime;
+  return readProcess(p.pid)?.startTime === p.startTime;
 }
 
 function processKey(p: LeftProcess): string {
   return `${p.pid}@${p.startTime}`;
-}
-
-function readStat(pid: number): { ppid: number; startTime: string; dead: boolean; command: string } | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command is in parentheses and may itself contain spaces and parentheses: split after the last ')'.
-  const close = stat.lastIndexOf(')');
-  const fields = stat.slice(close + 2).split(' ');
-  return {
-    ppid: Number(fields[1]),
-    startTime: fields[19] ?? '',
-    dead: fields[0] === 'Z' || fields[0] === 'X',
-    command: stat.slice(stat.indexOf('(') + 1, close),
-  };
 }
 
 function truncate(text: string, max = 300): string {
