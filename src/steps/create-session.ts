@@ -58,7 +58,9 @@ export const createSession = (deps: StepDeps) =>
           // The agent's pid (respawn gave the pane a new process) and whether it is already dead, in the same call.
           ['display-message', '-p', '-t', pane, formatTemplate(PANE_FIELDS)],
         ],
-        { signal },
+        // Not cancelled half way: a tmux client killed after sending this may still get the session made. It ends on
+        // its own (tmux's call timeout bounds it), and a rollback waits for it (Tmux.settled) before it looks.
+        {},
       );
     let created: string;
     try {

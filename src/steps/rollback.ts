@@ -24,7 +24,12 @@ interface Outcome {
 export const rollback = (deps: StepDeps) =>
   fromPromise<RollbackOutput, RollbackInput>(async ({ input }) => {
     const outcome: Outcome = { undone: [], warnings: [] };
-    if (input.sessionMayExist) await killOwnSession(deps.tmux(input.socket), input, outcome);
+    if (input.sessionMayExist) {
+      const tmux = deps.tmux(input.socket);
+      // A cancelled step's tmux call may still be under way (making the session): what it does must be seen.
+      await tmux.settled();
+      await killOwnSession(tmux, input, outcome);
+    }
     // Normally read and deleted by the agent's shell at once; an agent that never got that far leaves it here.
     await rm(input.credentialsFile, { force: true }).catch(() => undefined);
     if (input.issue !== undefined && input.restoreIssue !== undefined) await restoreIssue(deps.beads, input, outcome);

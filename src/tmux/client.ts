@@ -40,10 +40,26 @@ function paneRow(result: TmuxCallResult, row: string, target: string): PaneInfo 
 export class Tmux {
   readonly socket: string;
   private readonly run: TmuxRunner;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(options: TmuxRunnerOptions) {
     this.socket = options.socket;
-    this.run = createTmuxRunner(options);
+    const run = createTmuxRunner(options);
+    this.run = (args, call) => {
+      const calling = run(args, call);
+      const settled = calling.catch(() => undefined).finally(() => this.inFlight.delete(settled));
+      this.inFlight.add(settled);
+      return calling;
+    };
+  }
+
+  /**
+   * Resolves once every call this client has made so far has ended (calls made meanwhile, by other runs sharing the
+   * client, are not waited for). A rollback waits for this before it looks: a call still on its way (a session being
+   * made when the run was cancelled) would otherwise change the server after the rollback saw it.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight]);
   }
 
   async hasSession(name: string, { signal }: Signalled = {}): Promise<boolean> {

@@ -7,7 +7,7 @@
  * test/integration/runs.test.ts.)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunFiles, type JournalEntry, type RunRecord } from '../../src/runs/store.js';
@@ -104,6 +104,20 @@ describe('a signal during the rollback of a failed start', () => {
     expect(result.stderr).toContain('rolled back: killed session gastown-Toast');
     expect(result.stderr).toContain('(Ctrl-C came during the rollback, which was finished first)');
     expectFailureJournaled(town, 'acceptBypass', result);
+    await expectNothingLeft(town, (runs(town)[0]!.record.input as { socket: string }).socket);
+  });
+});
+
+describe('a cancel while tmux is making the session', () => {
+  it('still rolls back the session the call makes after the cancel: nothing left, exit 130', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = process.env.POLECAT_TEST_TMUX_LOG!;
+    const { result: running, pid } = startCli(town, '', { POLECAT_TEST_TMUX_SLOW: 'new-session' });
+    await retryUntil('tmux to be making the session', () => (existsSync(log) && readFileSync(log, 'utf8').includes(town.root) && /new-session.*Toast/.test(readFileSync(log, 'utf8'))) || undefined, 15_000);
+    process.kill(pid(), 'SIGINT');
+    const result = await running;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/start cancelled in createSession after .*; rolled back: killed session gastown-Toast/);
     await expectNothingLeft(town, (runs(town)[0]!.record.input as { socket: string }).socket);
   });
 });
