@@ -1,3 +1,4 @@
+import { InFlight } from '../runs/in-flight.js';
 import { loadExeca } from '../tmux/run.js';
 import { isDirectory } from '../town/town.js';
 
@@ -35,6 +36,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export class Beads {
   private readonly bin: string;
   private readonly timeoutMs: number;
+  private readonly inFlight = new InFlight();
 
   constructor(options: BeadsOptions = {}) {
     this.bin = options.bin ?? 'bd';
@@ -70,11 +72,16 @@ export class Beads {
     await this.run(id, ['update', id, `--status=${change.status}`, `--assignee=${change.assignee}`], cwd, signal);
   }
 
+  /** Resolves once every bd this client started so far has exited: a cancelled `bd update` may still write. */
+  async settled(): Promise<void> {
+    await this.inFlight.settled();
+  }
+
   private async run(id: string, args: string[], cwd: string, signal: AbortSignal | undefined): Promise<string> {
     const command = `bd ${args.join(' ')}`;
     if (!isDirectory(cwd)) throw new BeadsError('failed', id, `issue ${id} is looked up in ${cwd}, which is not a directory (check <town>/.beads/routes.jsonl)`);
     const { execa } = await loadExeca();
-    const result = await execa(this.bin, args, { cwd, reject: false, timeout: this.timeoutMs, cancelSignal: signal, stdin: 'ignore' });
+    const result = await this.inFlight.track(execa(this.bin, args, { cwd, reject: false, timeout: this.timeoutMs, cancelSignal: signal, stdin: 'ignore' }));
     const spawnError = (result as { code?: string }).code;
     if (spawnError === 'ENOENT') {
       throw new BeadsError('bd-missing', id, `bd not found, needed for issue ${id} (looked for ${JSON.stringify(this.bin)}; install beads or set GT_BD)`);

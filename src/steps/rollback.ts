@@ -32,7 +32,11 @@ export const rollback = (deps: StepDeps) =>
     }
     // Normally read and deleted by the agent's shell at once; an agent that never got that far leaves it here.
     await rm(input.credentialsFile, { force: true }).catch(() => undefined);
-    if (input.issue !== undefined && input.restoreIssue !== undefined) await restoreIssue(deps.beads, input, outcome);
+    if (input.issue !== undefined && input.restoreIssue !== undefined) {
+      // A cancelled hook's `bd update` may still be writing: the restore must come after it.
+      await deps.beads.settled();
+      await restoreIssue(deps.beads, input, outcome);
+    }
     return outcome;
   });
 

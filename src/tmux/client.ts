@@ -1,3 +1,4 @@
+import { InFlight } from '../runs/in-flight.js';
 import { TmuxError, type TmuxCallResult } from './errors.js';
 import { formatLiteral, formatTemplate, PANE_FIELDS, parseRow, parseRows, SESSION_FIELDS, type PaneInfo, type SessionRow } from './formats.js';
 import { createTmuxRunner, type TmuxRunner, type TmuxRunnerOptions } from './run.js';
@@ -40,26 +41,20 @@ function paneRow(result: TmuxCallResult, row: string, target: string): PaneInfo 
 export class Tmux {
   readonly socket: string;
   private readonly run: TmuxRunner;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new InFlight();
 
   constructor(options: TmuxRunnerOptions) {
     this.socket = options.socket;
     const run = createTmuxRunner(options);
-    this.run = (args, call) => {
-      const calling = run(args, call);
-      const settled = calling.catch(() => undefined).finally(() => this.inFlight.delete(settled));
-      this.inFlight.add(settled);
-      return calling;
-    };
+    this.run = (args, call) => this.inFlight.track(run(args, call));
   }
 
   /**
    * Resolves once every call this client has made so far has ended (calls made meanwhile, by other runs sharing the
-   * client, are not waited for). A rollback waits for this before it looks: a call still on its way (a session being
-   * made when the run was cancelled) would otherwise change the server after the rollback saw it.
+   * client, are not waited for): a session being made when the run was cancelled is there once this resolves.
    */
   async settled(): Promise<void> {
-    await Promise.all([...this.inFlight]);
+    await this.inFlight.settled();
   }
 
   async hasSession(name: string, { signal }: Signalled = {}): Promise<boolean> {

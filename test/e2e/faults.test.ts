@@ -122,6 +122,22 @@ describe('a cancel while tmux is making the session', () => {
   });
 });
 
+describe('a cancel while bd hooks the issue', () => {
+  it('restores the issue after the hook that a cancel could not stop has written it', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    town.setIssues('gastown', { 'gt-1': { status: 'open', assignee: 'mayor' } });
+    const calls = join(town.root, 'gastown', '.beads', 'calls.log');
+    const { result: running, pid } = startCli(town, '', { BD_STANDIN_FAIL: 'stubborn:700', BD_STANDIN_FAIL_ON: '--status=hooked' }, ['--issue', 'gt-1']);
+    await retryUntil('bd to be hooking the issue', () => (existsSync(calls) && readFileSync(calls, 'utf8').includes('--status=hooked')) || undefined, 15_000);
+    process.kill(pid(), 'SIGINT');
+    const result = await running;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/start cancelled in hook after .*restored issue gt-1 to status open \(assignee mayor\)/);
+    expect(town.issue('gastown', 'gt-1')).toMatchObject({ status: 'open', assignee: 'mayor' });
+    await expectNothingLeft(town, (runs(town)[0]!.record.input as { socket: string }).socket);
+  });
+});
+
 describe('the tmux server is killed', () => {
   it.each([
     // It may still be exiting when the rollback looks: then the rollback finishes it.
