@@ -3,6 +3,8 @@
  * stop finishes by force, leaves no session and no process, exits 0, says it was interrupted, and its run's journal
  * records the CANCEL. Which step a stop is in is read from its journal, never guessed with sleeps.
  */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listRuns, RunFiles, type JournalEntry } from '../../src/runs/store.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -152,6 +154,39 @@ describe('polecat stop interrupted by a signal', () => {
     expect(journal).toContainEqual(expect.objectContaining({ type: 'event', event: 'CANCEL' }));
     expect(journal.at(-1)).toMatchObject({ type: 'run.finished', result: 'notRunning' });
   });
+});
+
+describe('polecat stop interrupted in each of its steps', () => {
+  const steps = ['inspectSession', 'gracefulStop', 'killProcesses', 'killSession', 'verifyGone'] as const;
+  it.each(steps.flatMap((step) => (['SIGINT', 'SIGTERM'] as const).map((signal) => [signal, step] as const)))(
+    '%s in %s (held there once its work is done): the stop finishes, exit 0, CANCEL journaled, nothing left',
+    async (signal, step) => {
+      const town = makeTown({ gastown: ['Toast'] });
+      const { pids } = await startSim(town, 'gastown/Toast', '--spawn-child');
+      const hold = join(town.root, 'held');
+      let pid = 0;
+      let output = () => '';
+      // The sim's child ignores SIGTERM: a short kill grace keeps its SIGKILL quick.
+      const stopping = runCli(['stop', 'gastown/Toast', '--town', town.root, '--timeout', 'kill=0.3'], {
+        detached: true,
+        env: { POLECAT_TEST_HOLD: `${step}:${hold}` },
+        onSpawn: (p, o) => {
+          pid = p;
+          output = o;
+        },
+      });
+      await retryUntil(`the stop to hold in ${step}`, () => existsSync(hold) || undefined, 15_000);
+      interrupt(pid, signal);
+      await retryUntil('the stop to acknowledge the signal', () => /Ctrl-C|SIGTERM/.test(output()) || undefined);
+      rmSync(hold);
+      const result = await stopping;
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/gastown\/Toast stopped in .*\(interrupted by (Ctrl-C|SIGTERM)/);
+      const [runId] = stopRunIds(town, 'gastown/Toast');
+      expectJournaledCancel(town, runId!, step);
+      await expectNothingLeft(town, pids);
+    },
+  );
 });
 
 describe('polecat stop-all interrupted by a signal', () => {
