@@ -6,14 +6,14 @@
  * tmux server, no agent process.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STEP_ORDER } from '../../machines/startup.js';
-import { RunFiles, type JournalEntry, type RunRecord } from '../../src/runs/store.js';
-import { runCli } from '../helpers/cli.js';
+import { listRuns, RunFiles, type JournalEntry, type RunRecord } from '../../src/runs/store.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { eventTypes, startupPaths } from '../helpers/startup-paths.js';
-import { isAlive, makeTown, readSimLog, retryUntil, simPids, type TestTown } from '../helpers/town.js';
+import { awaitNothingLeft, isAlive, makeTown, readSimLog, retryUntil, simPids, type TestTown } from '../helpers/town.js';
 
 type Step = (typeof STEP_ORDER)[number];
 type Action = 'SIGINT' | 'SIGTERM' | 'kill agent';
@@ -61,7 +61,7 @@ const endings: Ending[] = [
     name: 'preflight: the session is already running',
     agent: '',
     setup: (town) => {
-      const first = execFileSync(process.execPath, [CLI_PATH, 'start', 'gastown/Toast', '--town', town.root, '--agent', simAgent(town, '')], { encoding: 'utf8' });
+      const first = execFileSync(process.execPath, [CLI, 'start', 'gastown/Toast', '--town', town.root, '--agent', simAgent(town, '')], { encoding: 'utf8' });
       expect(first).toMatch(ok);
     },
     expect: { exit: 1, failAt: 'preflight', says: /failed at preflight: session gastown-Toast is already running/ },
@@ -155,8 +155,6 @@ const endings: Ending[] = [
   ),
 ];
 
-const CLI_PATH = join(import.meta.dirname, '../../bin/polecat.js');
-
 function simAgent(town: TestTown, flags: string): string {
   return `sim --log ${town.logPath('sim')} ${flags}`.trim();
 }
@@ -174,21 +172,8 @@ function expectedEvents(ending: Ending): string[] {
 }
 
 function latestStartRun(town: TestTown): { record: RunRecord; journal: JournalEntry[] } {
-  const dir = join(town.root, '.runtime', 'polecat', 'runs');
-  const runs = readdirSync(dir)
-    .map((id) => new RunFiles(town.root, id))
-    .filter((files) => files.record().kind === 'start')
-    .sort((a, b) => b.record().startedAt.localeCompare(a.record().startedAt));
-  return { record: runs[0]!.record(), journal: runs[0]!.journal() };
-}
-
-function serverAlive(socket: string): boolean {
-  try {
-    execFileSync(process.env.POLECAT_TEST_REAL_TMUX!, ['-L', socket, 'list-sessions'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  const { record } = listRuns(town.root).find((run) => run.record.kind === 'start')!;
+  return { record, journal: new RunFiles(town.root, record.runId).journal() };
 }
 
 async function act(town: TestTown, cli: number, hold: NonNullable<Ending['hold']>, holdFile: string): Promise<void> {
@@ -245,8 +230,6 @@ describe('every way a start ends, on real tmux, journal against the generated pa
     if (ending.issue && path.finalValue !== 'running' && ending.expect.failAt !== 'validateIssue') {
       expect(town.issue('gastown', 'gt-1')).toMatchObject({ status: 'open', assignee: 'mayor' });
     }
-    const pids = simPids(readSimLog(town.logPath('sim')));
-    await retryUntil('every agent process to be gone', () => pids.every((pid) => !isAlive(pid)) || undefined, 3_000);
-    await retryUntil(`the tmux server on ${socket} to be gone`, () => !serverAlive(socket) || undefined, 3_000);
+    await awaitNothingLeft(town.logPath('sim'), socket);
   });
 });

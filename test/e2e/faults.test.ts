@@ -7,22 +7,18 @@
  * test/integration/runs.test.ts.)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunFiles, type JournalEntry, type RunRecord } from '../../src/runs/store.js';
-import { CLI, runCli, type CliResult } from '../helpers/cli.js';
-import { isAlive, makeTown, readSimLog, retryUntil, simPids, type TestTown } from '../helpers/town.js';
+import { listRuns, RunFiles, type JournalEntry, type RunRecord } from '../../src/runs/store.js';
+import { CLI, runCli, tmuxCallCount, type CliResult } from '../helpers/cli.js';
+import { awaitNothingLeft, isAlive, killServer, makeTown, readSimLog, retryUntil, simPids, type TestTown } from '../helpers/town.js';
 
-const realTmux = () => process.env.POLECAT_TEST_REAL_TMUX!;
-
+/** The town's runs, oldest first, each with its journal. */
 function runs(town: TestTown): Array<{ record: RunRecord; journal: JournalEntry[] }> {
-  const dir = join(town.root, '.runtime', 'polecat', 'runs');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .map((id) => new RunFiles(town.root, id))
-    .map((files) => ({ record: files.record(), journal: files.journal() }))
-    .sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
+  return listRuns(town.root)
+    .reverse()
+    .map(({ record }) => ({ record, journal: new RunFiles(town.root, record.runId).journal() }));
 }
 
 function socketOf(town: TestTown): string {
@@ -30,15 +26,9 @@ function socketOf(town: TestTown): string {
   return status.socket as string;
 }
 
-function serverAlive(socket: string): boolean {
-  return spawnSync(realTmux(), ['-L', socket, 'list-sessions'], { stdio: 'ignore' }).status === 0;
-}
-
 /** No agent process, no session, no tmux server: what the test started is gone. */
-async function expectNothingLeft(town: TestTown, socket: string): Promise<void> {
-  const pids = simPids(readSimLog(town.logPath('sim')));
-  await retryUntil('every agent process to be gone', () => pids.every((pid) => !isAlive(pid)) || undefined, 3_000);
-  await retryUntil(`the tmux server ${socket} to be gone`, () => !serverAlive(socket) || undefined, 3_000);
+function expectNothingLeft(town: TestTown, socket: string): Promise<void> {
+  return awaitNothingLeft(town.logPath('sim'), socket);
 }
 
 function startCli(town: TestTown, sim: string, env: Record<string, string> = {}, extra: string[] = []) {
@@ -150,7 +140,7 @@ describe('the tmux server is killed', () => {
     await retryUntil('the start to hold once the agent is up', () => existsSync(hold) || undefined, 15_000);
     expect(simPids(readSimLog(town.logPath('sim'))).length).toBeGreaterThan(0);
     const socket = (runs(town)[0]!.record.input as { socket: string }).socket;
-    execFileSync(realTmux(), ['-L', socket, 'kill-server']);
+    killServer(socket);
     rmSync(hold);
     const result = await running;
     expect(result.code, result.stderr).toBe(1);
@@ -168,7 +158,7 @@ describe('the tmux server is killed', () => {
     const hold = join(town.root, 'held');
     const stopping = runCli(['stop', 'gastown/Toast', '--town', town.root, '--timeout', 'graceful=0.5,kill=0.5'], { env: { POLECAT_TEST_HOLD: `inspectSession:${hold}` } });
     await retryUntil('the stop to hold in inspectSession', () => existsSync(hold) || undefined, 15_000);
-    execFileSync(realTmux(), ['-L', socket, 'kill-server']);
+    killServer(socket);
     rmSync(hold);
     const result = await stopping;
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -187,15 +177,13 @@ function startWithStore(town: TestTown, store: 'read-only' | 'full'): CliResult 
     store === 'read-only'
       ? 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"'
       : 'mount -t tmpfs -o size=16k tmpfs "$1" && { dd if=/dev/zero of="$1/filler" bs=1k count=64 2>/dev/null; true; }';
-  const log = process.env.POLECAT_TEST_TMUX_LOG!;
-  const before = existsSync(log) ? execFileSync('wc', ['-l', log], { encoding: 'utf8' }) : '0';
+  const before = tmuxCallCount();
   const child = spawnSync(
     'unshare',
     ['--mount', '--propagation', 'private', 'sh', '-c', `${prepare} && shift && exec "$@"`, 'sh', runtime, process.execPath, CLI, 'start', 'gastown/Toast', '--town', town.root, '--agent', `sim --log ${town.logPath('sim')}`],
     { encoding: 'utf8' },
   );
-  const after = existsSync(log) ? execFileSync('wc', ['-l', log], { encoding: 'utf8' }) : '0';
-  return { code: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr, tmuxCalls: parseInt(after, 10) - parseInt(before, 10) };
+  return { code: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr, tmuxCalls: tmuxCallCount() - before };
 }
 
 const canMount = spawnSync('unshare', ['--mount', 'sh', '-c', 'mount -t tmpfs tmpfs /mnt'], { stdio: 'ignore' }).status === 0;

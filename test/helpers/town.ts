@@ -57,6 +57,23 @@ export function killServer(socket: string): void {
   }
 }
 
+/** A tmux server answers on the socket (tmux leaves the socket file behind when its server exits). */
+export function serverAlive(socket: string): boolean {
+  try {
+    execFileSync('tmux', ['-L', socket, 'list-sessions'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for every process the sim logged (itself, its child) to be gone, and the tmux server on the socket with them. */
+export async function awaitNothingLeft(log: string, socket: string): Promise<void> {
+  const pids = simPids(readSimLog(log));
+  await retryUntil('every agent process to be gone', () => pids.every((pid) => !isAlive(pid)) || undefined, 3_000);
+  await retryUntil(`the tmux server ${socket} to be gone`, () => !serverAlive(socket) || undefined, 3_000);
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
