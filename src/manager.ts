@@ -253,8 +253,7 @@ export interface StopRunOptions extends RunOptions {
  * ends its wait for the agent and finishes the kill steps (`interrupted` in the output and CANCEL in the journal).
  */
 export async function stop(plan: StopInput, options: StopRunOptions = {}): Promise<StopOutput & { cancelledStart?: string }> {
-  const cancelledStart = await cancelStartInProgress(plan, options.onCancellingStart);
-  const lock = lockFor(plan.townRoot, plan.rig, plan.name, plan.runId, 'stop');
+  const { lock, cancelledStart } = await takeForStop(plan, options.onCancellingStart);
   try {
     const files = new RunFiles(plan.townRoot, plan.runId);
     recordable(plan.townRoot, () => files.create(newRecord('stop', plan, STOP_MACHINE_VERSION)));
@@ -264,6 +263,25 @@ export async function stop(plan: StopInput, options: StopRunOptions = {}): Promi
     return { ...output, ...(cancelledStart ? { cancelledStart } : {}) };
   } finally {
     lock.release();
+  }
+}
+
+/** How many starts a stop cancels before it gives up: each one took the polecat between the stop's look and its lock. */
+const STOP_LOCK_ATTEMPTS = 5;
+
+/**
+ * The polecat's lock for a stop, a start in progress cancelled first. A start can take the lock between the look for
+ * one and the stop's own try: then that start is cancelled too, and the stop tries again.
+ */
+async function takeForStop(plan: StopInput, onCancelling?: (runId: string) => void): Promise<{ lock: PolecatLock; cancelledStart?: string }> {
+  let cancelledStart: string | undefined;
+  for (let attempt = 1; ; attempt += 1) {
+    cancelledStart = (await cancelStartInProgress(plan, onCancelling)) ?? cancelledStart;
+    try {
+      return { lock: lockFor(plan.townRoot, plan.rig, plan.name, plan.runId, 'stop'), ...(cancelledStart ? { cancelledStart } : {}) };
+    } catch (error) {
+      if (!(error instanceof RunRefusedError) || attempt >= STOP_LOCK_ATTEMPTS) throw error;
+    }
   }
 }
 
