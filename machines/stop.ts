@@ -8,7 +8,7 @@
 import { assign, setup } from 'xstate';
 import { notProvided, type RunTarget } from './shared.js';
 
-/** 2: CANCEL accepted in every state; the context records `interrupted` and the step it cut short. */
+/** 2: CANCEL accepted in every state; the context records where the first one arrived and the step it cut short. */
 export const STOP_MACHINE_VERSION = 2;
 
 export interface OwnedProcess {
@@ -54,9 +54,7 @@ export interface StopContext {
   readonly killed: readonly number[];
   readonly terminated: readonly number[];
   readonly failure?: { readonly step: string; readonly message: string };
-  /** A CANCEL arrived: the stop skips or ends its wait for the agent and finishes by force. */
-  readonly interrupted: boolean;
-  /** The state the first CANCEL arrived in. */
+  /** The state the first CANCEL arrived in: set, the stop skips or ends its wait for the agent and finishes by force. */
   readonly interruptedIn?: string;
   /** The step a CANCEL ended before it finished (only gracefulStop is ever cut short). */
   readonly cutShort?: string;
@@ -107,18 +105,18 @@ export const stopMachine = setup({
   guards: {
     notRunning: ({ event }) => (event as { output?: InspectOutput }).output?.running === false,
     forced: ({ context }) => context.plan.force,
-    interrupted: ({ context }) => context.interrupted,
+    interrupted: ({ context }) => context.interruptedIn !== undefined,
   },
   actions: {
     // The first CANCEL says where it arrived; later ones change nothing.
-    markInterrupted: assign(({ context }, params: { state: string }) => ({ interrupted: true, interruptedIn: context.interruptedIn ?? params.state })),
+    markInterrupted: assign(({ context }, params: { state: string }) => ({ interruptedIn: context.interruptedIn ?? params.state })),
   },
 }).createMachine({
   id: 'stop',
   description:
     'Stop one polecat: its session and every process under it gone, the agent asked to exit first unless forced. CANCEL never un-stops: the stop finishes at once by force.',
   initial: 'inspectSession',
-  context: ({ input }) => ({ plan: input, processes: [], exitedGracefully: false, killed: [], terminated: [], interrupted: false }),
+  context: ({ input }) => ({ plan: input, processes: [], exitedGracefully: false, killed: [], terminated: [] }),
   states: {
     inspectSession: {
       description: 'Find the session and snapshot every process its pane owns. CANCEL: the snapshot is finished (the kill steps need it), the graceful step skipped.',
@@ -208,7 +206,7 @@ export const stopMachine = setup({
     exitedGracefully: context.exitedGracefully,
     terminated: context.terminated,
     killed: context.killed,
-    interrupted: context.interrupted,
+    interrupted: context.interruptedIn !== undefined,
     ...(context.interruptedIn !== undefined ? { interruptedIn: context.interruptedIn } : {}),
     ...(context.failure ? { failure: context.failure } : {}),
   }),

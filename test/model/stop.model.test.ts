@@ -25,7 +25,7 @@ const EVENTS: AnyEventObject[] = [
 ];
 
 const paths = completePaths(stopMachine, inputs, EVENTS, ({ value, context: c }) =>
-  JSON.stringify([value, c.exitedGracefully, c.failure?.step, c.processes.length, c.interrupted]),
+  JSON.stringify([value, c.exitedGracefully, c.failure?.step, c.processes.length, c.interruptedIn !== undefined]),
 );
 const finals = new Set(['stopped', 'notRunning', 'failed']);
 /** Where the path's CANCEL arrived, if it has one. */
