@@ -1,5 +1,5 @@
-/** What both machines share: the polecat a run is about, and the placeholder for steps src/ provides. */
-import { fromPromise, type ActorLogic } from 'xstate';
+/** What both machines share: the polecat a run is about, the typed step slots, and the failure record. */
+import { fromPromise } from 'xstate';
 
 /** The polecat a run acts on, and where it lives. */
 export interface RunTarget {
@@ -11,10 +11,62 @@ export interface RunTarget {
   readonly sessionName: string;
 }
 
-/** A named step slot: the machine declares it, src/ supplies the implementation with machine.provide(). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function notProvided<TOutput, TInput>(name: string): ActorLogic<any, any, TInput, any, any> {
-  return fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`step ${name} was not provided`);
+/**
+ * A named step slot, typed by what the step takes and what it gives: src/ supplies the implementation with
+ * machine.provide(), and one that takes or gives anything else fails the type check.
+ */
+export function stepSlot<TOutput, TInput>() {
+  return fromPromise<TOutput, TInput>(async ({ self }) => {
+    throw new Error(`step ${self.id} was not provided`);
   });
+}
+
+/** An external command that failed (tmux, bd), as a failure record keeps it. */
+export interface FailedCommand {
+  /** The command line as a user could paste it into a shell (control characters escaped, long words cut). */
+  readonly line: string;
+  readonly exitCode?: number;
+  readonly stderr?: string;
+}
+
+/** Why a step failed, kept as plain JSON in the run's snapshot and journal, and shown by `polecat inspect`. */
+export interface StepFailure {
+  readonly step: string;
+  readonly message: string;
+  /** The agent's last screen, when the step was watching it. */
+  readonly screen?: string;
+  /** The agent's exit status, when it died. */
+  readonly exitStatus?: number;
+  /** The external command that failed, when one did (found on the error or on one of its causes). */
+  readonly command?: FailedCommand;
+}
+
+/** Errors that come from a failed external command carry it under this name (TmuxError, BeadsError). */
+interface CarriesCommand {
+  readonly failedCommand?: FailedCommand;
+}
+
+const MAX_CAUSES = 5;
+
+function failedCommandOf(error: unknown): FailedCommand | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_CAUSES && typeof current === 'object' && current !== null; depth += 1) {
+    const command = (current as CarriesCommand).failedCommand;
+    if (typeof command?.line === 'string') return command;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Turns whatever a step threw into a failure record: the message, and the screen, exit status and command it carries. */
+export function failureOf(step: string, error: unknown): StepFailure {
+  const e = (error ?? {}) as { message?: unknown; screen?: unknown; exitStatus?: unknown };
+  const command = failedCommandOf(error);
+  return {
+    step,
+    message: typeof e.message === 'string' ? e.message : String(error ?? 'unknown error'),
+    ...(typeof e.screen === 'string' ? { screen: e.screen } : {}),
+    ...(typeof e.exitStatus === 'number' ? { exitStatus: e.exitStatus } : {}),
+    ...(command ? { command: { ...command } } : {}),
+  };
 }

@@ -1,11 +1,18 @@
 /**
- * The startup statechart: one state per step, each step an invoked actor supplied by src/ with machine.provide().
- * Pure data: no I/O, no imports beyond xstate. The step order is the design card's.
+ * The startup statechart: one state per step, in the design card's order, each step an invoked actor that src/
+ * supplies with machine.provide(). A fatal failure or a CANCEL goes to rollingBack, which undoes what the run did.
+ * Pure data: no I/O, no imports beyond xstate.
  */
 import { assign, setup } from 'xstate';
-import { notProvided, type RunTarget } from './shared.js';
+import { failureOf, stepSlot, type RunTarget, type StepFailure } from './shared.js';
 
-export const STARTUP_MACHINE_VERSION = 1;
+export type { FailedCommand, StepFailure } from './shared.js';
+
+/**
+ * 2: every state written out; a start without an issue never enters validateIssue or hook (so hookStarted stays
+ * false); `cancelled` is derived from cancelledIn. Runs left interrupted by version 1 can be rolled back, not resumed.
+ */
+export const STARTUP_MACHINE_VERSION = 2;
 
 export interface StartupTimeouts {
   /** Agent process up after the session is created. */
@@ -57,15 +64,30 @@ export interface SessionInfo {
   readonly paneStartTime?: number;
 }
 
-export interface StepFailure {
-  readonly step: string;
-  readonly message: string;
-  readonly screen?: string;
-  readonly exitStatus?: number;
-}
-
+/** What most steps give back: warnings to show on the run (the step itself succeeded). */
 export interface StepResult {
   readonly warnings?: readonly string[];
+}
+
+/** acceptBypass's outcome: the dialogs it answered, and when it saw the ready prompt (waitForReady counts that look). */
+export interface DialogsResult extends StepResult {
+  readonly answered: readonly string[];
+  readonly promptSeenAt?: number;
+}
+
+/** Input of the steps that act on the session the run made. */
+export interface SessionStepInput {
+  readonly plan: StartupInput;
+  readonly session: SessionInfo;
+}
+
+export type WaitStep = 'waitForCommand' | 'acceptBypass' | 'waitForReady' | 'nudges';
+
+export interface WaitInput extends SessionStepInput {
+  /** Absolute time (ms since epoch) the wait gives up at; kept in context so a restored run keeps its deadline. */
+  readonly deadline: number;
+  /** When acceptBypass last saw the ready prompt (waitForReady counts that sighting). */
+  readonly promptSeenAt?: number;
 }
 
 export interface RollbackInput {
@@ -88,20 +110,10 @@ export interface RollbackOutput {
   readonly warnings?: readonly string[];
 }
 
-export type WaitStep = 'waitForCommand' | 'acceptBypass' | 'waitForReady' | 'nudges';
-
-export interface WaitInput {
-  readonly plan: StartupInput;
-  readonly session: SessionInfo;
-  /** Absolute time (ms since epoch) the wait gives up at; kept in context so a restored run keeps its deadline. */
-  readonly deadline: number;
-  /** When acceptBypass last saw the ready prompt (waitForReady counts that sighting). */
-  readonly promptSeenAt?: number;
-}
-
 export interface StartupContext {
   readonly plan: StartupInput;
   readonly issueBefore?: IssueSnapshot;
+  /** Set on entering hook: from then on the issue may be hooked, even if the step never finished. */
   readonly hookStarted: boolean;
   /** Set on entering createSession: from then on a session of this run may exist, even if the step never finished. */
   readonly sessionStarted: boolean;
@@ -112,9 +124,8 @@ export interface StartupContext {
   readonly promptSeenAt?: number;
   readonly warnings: readonly string[];
   readonly failure?: StepFailure;
-  readonly cancelled: boolean;
-  /** The step the run was in when it was cancelled. */
-  readonly cancelledIn?: string;
+  /** The step the run was in when it was cancelled; set, the run rolls back and ends cancelled. */
+  readonly cancelledIn?: StepName;
   readonly undone: readonly string[];
   readonly result?: StartupOutput['result'];
 }
@@ -133,189 +144,44 @@ export interface StartupOutput {
   readonly undone: readonly string[];
 }
 
-/** Turns whatever a step threw into a plain, serialisable failure record. */
-function toFailure(step: string, error: unknown): StepFailure {
-  const e = (error ?? {}) as { message?: unknown; screen?: unknown; exitStatus?: unknown };
-  return {
-    step,
-    message: typeof e.message === 'string' ? e.message : String(error ?? 'unknown error'),
-    ...(typeof e.screen === 'string' ? { screen: e.screen } : {}),
-    ...(typeof e.exitStatus === 'number' ? { exitStatus: e.exitStatus } : {}),
-  };
-}
-
-function warningsOf(output: unknown): readonly string[] {
-  const warnings = (output as StepResult | undefined)?.warnings;
-  return Array.isArray(warnings) ? warnings : [];
-}
-
-const startupSetup = setup({
-  types: {
-    input: {} as StartupInput,
-    context: {} as StartupContext,
-    events: {} as { type: 'CANCEL' },
-    output: {} as StartupOutput,
-  },
-  actors: {
-    preflight: notProvided<StepResult, StartupInput>('preflight'),
-    validateIssue: notProvided<IssueSnapshot, StartupInput>('validateIssue'),
-    ensureSettings: notProvided<StepResult, StartupInput>('ensureSettings'),
-    createSession: notProvided<SessionInfo, StartupInput>('createSession'),
-    setEnv: notProvided<StepResult, { plan: StartupInput; session: SessionInfo }>('setEnv'),
-    hook: notProvided<StepResult, StartupInput>('hook'),
-    theme: notProvided<StepResult, StartupInput>('theme'),
-    waitForCommand: notProvided<StepResult, WaitInput>('waitForCommand'),
-    acceptBypass: notProvided<StepResult & { answered?: readonly string[]; promptSeenAt?: number }, WaitInput>('acceptBypass'),
-    waitForReady: notProvided<StepResult, WaitInput>('waitForReady'),
-    nudges: notProvided<StepResult, WaitInput>('nudges'),
-    verifyAlive: notProvided<StepResult, { plan: StartupInput; session: SessionInfo }>('verifyAlive'),
-    rollback: notProvided<RollbackOutput, RollbackInput>('rollback'),
-  },
-  guards: {
-    wasCancelled: ({ context }) => context.cancelled,
-    noIssue: ({ context }) => context.plan.issue === undefined,
-  },
-});
-
-type StepName =
-  | 'preflight'
-  | 'validateIssue'
-  | 'ensureSettings'
-  | 'createSession'
-  | 'setEnv'
-  | 'hook'
-  | 'theme'
-  | 'waitForCommand'
-  | 'acceptBypass'
-  | 'waitForReady'
-  | 'nudges'
-  | 'verifyAlive';
-
-/** Steps whose failure is recorded as a warning and the start goes on; every other step's failure rolls back. */
-export const NON_FATAL_STEPS: readonly StepName[] = ['theme'];
-
-/** The steps in the order a successful start takes them. */
-export const STEP_ORDER: readonly StepName[] = [
-  'preflight',
-  'validateIssue',
-  'ensureSettings',
-  'createSession',
-  'setEnv',
-  'hook',
-  'theme',
-  'waitForCommand',
-  'acceptBypass',
-  'waitForReady',
-  'nudges',
-  'verifyAlive',
-];
-
-const DESCRIPTIONS: Record<StepName, string> = {
-  preflight: 'The polecat exists and its session is not already running.',
-  validateIssue: 'The issue exists in beads and is not closed or tombstoned (only with an issue).',
-  ensureSettings: "The agent's settings file exists (written atomically when missing, kept when present).",
-  createSession: 'The tmux session exists on the town socket with the agent started in its pane.',
-  setEnv: "The session's environment table and polecat options record who runs there.",
-  hook: 'The issue is hooked to the polecat (only with an issue); its previous state is kept for rollback.',
-  theme: 'Status bar colours and label (a failure here is only a warning).',
-  waitForCommand: 'The agent process, not a shell, runs in the pane.',
-  acceptBypass: 'Startup dialogs (trust, bypass permissions) answered by label until the prompt shows.',
-  waitForReady: "The agent's ready prompt is on screen.",
-  nudges: 'The startup text is delivered to the agent and seen to arrive.',
-  verifyAlive: 'The session is present and the agent process alive.',
+/** The steps, each a slot typed by its output and input. A state of the same name below invokes each. */
+const stepSlots = {
+  preflight: stepSlot<StepResult, StartupInput>(),
+  validateIssue: stepSlot<IssueSnapshot, StartupInput>(),
+  ensureSettings: stepSlot<StepResult, StartupInput>(),
+  createSession: stepSlot<SessionInfo, StartupInput>(),
+  setEnv: stepSlot<StepResult, SessionStepInput>(),
+  hook: stepSlot<StepResult, StartupInput>(),
+  theme: stepSlot<StepResult, StartupInput>(),
+  waitForCommand: stepSlot<StepResult, WaitInput>(),
+  acceptBypass: stepSlot<DialogsResult, WaitInput>(),
+  waitForReady: stepSlot<StepResult, WaitInput>(),
+  nudges: stepSlot<StepResult, WaitInput>(),
+  verifyAlive: stepSlot<StepResult, SessionStepInput>(),
 };
 
-const WAIT_TIMEOUT: Record<WaitStep, keyof StartupTimeouts> = {
-  waitForCommand: 'commandMs',
-  acceptBypass: 'dialogsMs',
-  waitForReady: 'readyMs',
-  nudges: 'nudgeMs',
-};
+export type StepName = keyof typeof stepSlots;
 
-function isWait(step: StepName): step is WaitStep {
-  return step in WAIT_TIMEOUT;
+const actorSlots = { ...stepSlots, rollback: stepSlot<RollbackOutput, RollbackInput>() };
+
+/** What src/ provides: an implementation of every step and of rollback, each of its slot's exact type. */
+export type StartupActors = typeof actorSlots;
+
+/** The session this run made: the steps after createSession act on it. */
+function sessionOf(context: StartupContext): SessionInfo {
+  if (!context.session) throw new Error('the run has no session yet: createSession has not finished');
+  return context.session;
 }
 
-function stepInput(step: StepName, context: StartupContext): unknown {
-  if (isWait(step)) {
-    return {
-      plan: context.plan,
-      session: context.session,
-      deadline: context.deadlines[step] ?? Date.now(),
-      ...(step === 'waitForReady' && context.promptSeenAt !== undefined ? { promptSeenAt: context.promptSeenAt } : {}),
-    };
-  }
-  if (step === 'setEnv' || step === 'verifyAlive') return { plan: context.plan, session: context.session };
-  return context.plan;
-}
-
-// Built from one template for every step; the config is checked by xstate at run time and by the model-based tests,
-// while the step implementations stay type-checked through provide().
-type AnyEvent = { type: string; output?: unknown; error?: unknown };
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function stepState(step: StepName, next: string): any {
-  const fatal = !NON_FATAL_STEPS.includes(step);
-  const entry = [
-    ...(isWait(step)
-      ? [
-          assign({
-            deadlines: ({ context }: { context: StartupContext }) => ({
-              ...context.deadlines,
-              [step]: context.deadlines[step] ?? Date.now() + context.plan.timeouts[WAIT_TIMEOUT[step]],
-            }),
-          }),
-        ]
-      : []),
-    ...(step === 'hook' ? [assign({ hookStarted: true })] : []),
-    ...(step === 'createSession' ? [assign({ sessionStarted: true })] : []),
-  ];
-  return {
-    description: DESCRIPTIONS[step],
-    ...(entry.length > 0 ? { entry } : {}),
-    on: { CANCEL: { target: 'rollingBack', actions: assign({ cancelled: true, cancelledIn: step }) } },
-    invoke: {
-      id: step,
-      src: step,
-      input: ({ context }: { context: StartupContext }) => stepInput(step, context),
-      onDone: {
-        target: next,
-        actions: assign(({ context, event }: { context: StartupContext; event: AnyEvent }) => ({
-          warnings: [...context.warnings, ...warningsOf(event.output)],
-          ...(step === 'validateIssue' ? { issueBefore: event.output as IssueSnapshot } : {}),
-          ...(step === 'createSession' ? { session: event.output as SessionInfo } : {}),
-          ...(step === 'acceptBypass'
-            ? acceptBypassOutcome(event.output as { answered?: string[]; promptSeenAt?: number } | undefined)
-            : {}),
-        })),
-      },
-      onError: fatal
-        ? {
-            target: 'rollingBack',
-            actions: assign({ failure: ({ event }: { event: AnyEvent }) => toFailure(step, event.error) }),
-          }
-        : {
-            target: next,
-            actions: assign({
-              warnings: ({ context, event }: { context: StartupContext; event: AnyEvent }) => [
-                ...context.warnings,
-                `${step}: ${toFailure(step, event.error).message}`,
-              ],
-            }),
-          },
-    },
-  };
-}
-
-function acceptBypassOutcome(output: { answered?: string[]; promptSeenAt?: number } | undefined): Partial<StartupContext> {
-  return {
-    dialogsAnswered: [...(output?.answered ?? [])],
-    ...(typeof output?.promptSeenAt === 'number' ? { promptSeenAt: output.promptSeenAt } : {}),
-  };
+/** A wait's input: its deadline was set on entering its state (startDeadline), before the wait was invoked. */
+function waitInput(context: StartupContext, step: WaitStep): WaitInput {
+  const deadline = context.deadlines[step];
+  if (deadline === undefined) throw new Error(`${step} has no deadline`);
+  return { plan: context.plan, session: sessionOf(context), deadline };
 }
 
 /** What undoing a run needs, from the run's context: used by rollingBack, and to roll back an interrupted run. */
-export function rollbackInputFor(context: StartupContext): RollbackInput {
+export function rollbackInputFor(context: Pick<StartupContext, 'plan' | 'sessionStarted' | 'hookStarted' | 'issueBefore' | 'session'>): RollbackInput {
   return {
     runId: context.plan.runId,
     sessionMayExist: context.sessionStarted,
@@ -329,7 +195,45 @@ export function rollbackInputFor(context: StartupContext): RollbackInput {
   };
 }
 
-export const startupMachine = startupSetup.createMachine({
+export const startupMachine = setup({
+  types: {
+    input: {} as StartupInput,
+    context: {} as StartupContext,
+    events: {} as { type: 'CANCEL' },
+    output: {} as StartupOutput,
+  },
+  actors: actorSlots,
+  guards: {
+    hasIssue: ({ context }) => context.plan.issue !== undefined,
+    wasCancelled: ({ context }) => context.cancelledIn !== undefined,
+  },
+  actions: {
+    addWarnings: assign(({ context }, params: { warnings?: readonly string[] | undefined }) => ({
+      warnings: [...context.warnings, ...(params.warnings ?? [])],
+    })),
+    /** A fatal step's failure: the rollback that follows and the run's output say what went wrong. */
+    recordFailure: assign((_, params: { step: StepName; error: unknown }) => ({ failure: failureOf(params.step, params.error) })),
+    /** A failure that does not stop the run (theme, rollback): kept as a warning. */
+    warnOfFailure: assign(({ context }, params: { step: StepName | 'rollback'; error: unknown }) => ({
+      warnings: [...context.warnings, `${params.step}: ${failureOf(params.step, params.error).message}`],
+    })),
+    markCancelled: assign((_, params: { step: StepName }) => ({ cancelledIn: params.step })),
+    /** A wait's absolute deadline, set once: a restored run re-entering the wait keeps the one it had. */
+    startDeadline: assign(({ context }, params: { step: WaitStep; timeout: keyof StartupTimeouts }) => ({
+      deadlines: { ...context.deadlines, [params.step]: context.deadlines[params.step] ?? Date.now() + context.plan.timeouts[params.timeout] },
+    })),
+    markSessionStarted: assign({ sessionStarted: true }),
+    markHookStarted: assign({ hookStarted: true }),
+    keepIssueBefore: assign((_, params: { issue: IssueSnapshot }) => ({ issueBefore: params.issue })),
+    keepSession: assign((_, params: { session: SessionInfo }) => ({ session: params.session })),
+    keepDialogs: assign((_, params: { dialogs: DialogsResult }) => ({
+      dialogsAnswered: [...params.dialogs.answered],
+      ...(params.dialogs.promptSeenAt !== undefined ? { promptSeenAt: params.dialogs.promptSeenAt } : {}),
+    })),
+    keepUndone: assign((_, params: { undone: readonly string[] }) => ({ undone: [...params.undone] })),
+    end: assign((_, params: { result: StartupOutput['result'] }) => ({ result: params.result })),
+  },
+}).createMachine({
   id: 'startup',
   description: 'Start one polecat: its agent running in a tmux session, ready, with its startup text delivered.',
   initial: 'preflight',
@@ -340,26 +244,169 @@ export const startupMachine = startupSetup.createMachine({
     deadlines: {},
     dialogsAnswered: [],
     warnings: [...(input.planWarnings ?? [])],
-    cancelled: false,
     undone: [],
   }),
   states: {
-    preflight: stepState('preflight', 'validateIssue'),
-    validateIssue: { ...stepState('validateIssue', 'ensureSettings'), always: { guard: 'noIssue', target: 'ensureSettings' } },
-    ensureSettings: stepState('ensureSettings', 'createSession'),
-    createSession: stepState('createSession', 'setEnv'),
-    setEnv: stepState('setEnv', 'hook'),
-    hook: { ...stepState('hook', 'theme'), always: { guard: 'noIssue', target: 'theme' } },
-    theme: stepState('theme', 'waitForCommand'),
-    waitForCommand: stepState('waitForCommand', 'acceptBypass'),
-    acceptBypass: stepState('acceptBypass', 'waitForReady'),
-    waitForReady: stepState('waitForReady', 'nudges'),
-    nudges: stepState('nudges', 'verifyAlive'),
-    verifyAlive: stepState('verifyAlive', 'running'),
+    preflight: {
+      description: 'The polecat exists and its session is not already running.',
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'preflight' } } } },
+      invoke: {
+        id: 'preflight',
+        src: 'preflight',
+        input: ({ context }) => context.plan,
+        onDone: [
+          { guard: 'hasIssue', target: 'validateIssue', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+          { target: 'ensureSettings', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+        ],
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'preflight', error: event.error }) } },
+      },
+    },
+    validateIssue: {
+      description: 'The issue exists in beads and is not closed or tombstoned; its state is kept for rollback (only with an issue).',
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'validateIssue' } } } },
+      invoke: {
+        id: 'validateIssue',
+        src: 'validateIssue',
+        input: ({ context }) => context.plan,
+        onDone: { target: 'ensureSettings', actions: { type: 'keepIssueBefore', params: ({ event }) => ({ issue: event.output }) } },
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'validateIssue', error: event.error }) } },
+      },
+    },
+    ensureSettings: {
+      description: "The agent's settings file exists (written atomically when missing, kept when present).",
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'ensureSettings' } } } },
+      invoke: {
+        id: 'ensureSettings',
+        src: 'ensureSettings',
+        input: ({ context }) => context.plan,
+        onDone: { target: 'createSession', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'ensureSettings', error: event.error }) } },
+      },
+    },
+    createSession: {
+      description: 'The tmux session exists on the town socket with the agent started in its pane.',
+      // From here on a session of this run may exist, even if the step never finishes: rollback looks for it.
+      entry: 'markSessionStarted',
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'createSession' } } } },
+      invoke: {
+        id: 'createSession',
+        src: 'createSession',
+        input: ({ context }) => context.plan,
+        onDone: { target: 'setEnv', actions: { type: 'keepSession', params: ({ event }) => ({ session: event.output }) } },
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'createSession', error: event.error }) } },
+      },
+    },
+    setEnv: {
+      description: "The session's environment table and polecat options record who runs there.",
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'setEnv' } } } },
+      invoke: {
+        id: 'setEnv',
+        src: 'setEnv',
+        input: ({ context }) => ({ plan: context.plan, session: sessionOf(context) }),
+        onDone: [
+          { guard: 'hasIssue', target: 'hook', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+          { target: 'theme', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+        ],
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'setEnv', error: event.error }) } },
+      },
+    },
+    hook: {
+      description: 'The issue is hooked to the polecat; rollback puts back the state validateIssue kept (only with an issue).',
+      // From here on the issue may be hooked, even if the step never finishes: rollback restores it.
+      entry: 'markHookStarted',
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'hook' } } } },
+      invoke: {
+        id: 'hook',
+        src: 'hook',
+        input: ({ context }) => context.plan,
+        onDone: { target: 'theme', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'hook', error: event.error }) } },
+      },
+    },
+    theme: {
+      description: 'Status bar colours and label (a failure here is only a warning).',
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'theme' } } } },
+      invoke: {
+        id: 'theme',
+        src: 'theme',
+        input: ({ context }) => context.plan,
+        onDone: { target: 'waitForCommand', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+        // Cosmetic: the start goes on, with the failure as a warning.
+        onError: { target: 'waitForCommand', actions: { type: 'warnOfFailure', params: ({ event }) => ({ step: 'theme', error: event.error }) } },
+      },
+    },
+    waitForCommand: {
+      description: 'The agent process, not a shell, runs in the pane and has settled.',
+      entry: { type: 'startDeadline', params: { step: 'waitForCommand', timeout: 'commandMs' } },
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'waitForCommand' } } } },
+      invoke: {
+        id: 'waitForCommand',
+        src: 'waitForCommand',
+        input: ({ context }) => waitInput(context, 'waitForCommand'),
+        onDone: { target: 'acceptBypass', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'waitForCommand', error: event.error }) } },
+      },
+    },
+    acceptBypass: {
+      description: 'Startup dialogs (trust, bypass permissions) answered by label until the prompt shows.',
+      entry: { type: 'startDeadline', params: { step: 'acceptBypass', timeout: 'dialogsMs' } },
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'acceptBypass' } } } },
+      invoke: {
+        id: 'acceptBypass',
+        src: 'acceptBypass',
+        input: ({ context }) => waitInput(context, 'acceptBypass'),
+        onDone: {
+          target: 'waitForReady',
+          actions: [
+            { type: 'keepDialogs', params: ({ event }) => ({ dialogs: event.output }) },
+            { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) },
+          ],
+        },
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'acceptBypass', error: event.error }) } },
+      },
+    },
+    waitForReady: {
+      description: "The agent's ready prompt is on screen, on two looks in a row (acceptBypass's fresh sighting counts as one).",
+      entry: { type: 'startDeadline', params: { step: 'waitForReady', timeout: 'readyMs' } },
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'waitForReady' } } } },
+      invoke: {
+        id: 'waitForReady',
+        src: 'waitForReady',
+        input: ({ context }) => ({
+          ...waitInput(context, 'waitForReady'),
+          ...(context.promptSeenAt !== undefined ? { promptSeenAt: context.promptSeenAt } : {}),
+        }),
+        onDone: { target: 'nudges', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'waitForReady', error: event.error }) } },
+      },
+    },
+    nudges: {
+      description: 'The startup text is delivered to the agent and seen to arrive.',
+      entry: { type: 'startDeadline', params: { step: 'nudges', timeout: 'nudgeMs' } },
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'nudges' } } } },
+      invoke: {
+        id: 'nudges',
+        src: 'nudges',
+        input: ({ context }) => waitInput(context, 'nudges'),
+        onDone: { target: 'verifyAlive', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'nudges', error: event.error }) } },
+      },
+    },
+    verifyAlive: {
+      description: 'The session is present and the agent process alive.',
+      on: { CANCEL: { target: 'rollingBack', actions: { type: 'markCancelled', params: { step: 'verifyAlive' } } } },
+      invoke: {
+        id: 'verifyAlive',
+        src: 'verifyAlive',
+        input: ({ context }) => ({ plan: context.plan, session: sessionOf(context) }),
+        onDone: { target: 'running', actions: { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) } },
+        onError: { target: 'rollingBack', actions: { type: 'recordFailure', params: ({ event }) => ({ step: 'verifyAlive', error: event.error }) } },
+      },
+    },
     running: {
       type: 'final',
-      entry: assign({ result: 'running' as const }),
       description: 'The agent runs in its session, ready, with its startup text delivered.',
+      entry: { type: 'end', params: { result: 'running' } },
     },
     rollingBack: {
       description: 'Undo what this run did: kill the session it created (and every process in it), restore the issue.',
@@ -367,64 +414,51 @@ export const startupMachine = startupSetup.createMachine({
         id: 'rollback',
         src: 'rollback',
         input: ({ context }) => rollbackInputFor(context),
-        onDone: [
-          {
-            guard: 'wasCancelled',
-            target: 'cancelled',
-            actions: assign(({ context, event }) => ({
-              undone: [...(event.output?.undone ?? [])],
-              warnings: [...context.warnings, ...warningsOf(event.output)],
-            })),
-          },
-          {
-            target: 'failed',
-            actions: assign(({ context, event }) => ({
-              undone: [...(event.output?.undone ?? [])],
-              warnings: [...context.warnings, ...warningsOf(event.output)],
-            })),
-          },
-        ],
-        onError: [
-          {
-            guard: 'wasCancelled',
-            target: 'cancelled',
-            actions: assign({
-              warnings: ({ context, event }) => [...context.warnings, `rollback: ${toFailure('rollback', event.error).message}`],
-            }),
-          },
-          {
-            target: 'failed',
-            actions: assign({
-              warnings: ({ context, event }) => [...context.warnings, `rollback: ${toFailure('rollback', event.error).message}`],
-            }),
-          },
-        ],
+        onDone: {
+          target: 'rolledBack',
+          actions: [
+            { type: 'keepUndone', params: ({ event }) => ({ undone: event.output.undone }) },
+            { type: 'addWarnings', params: ({ event }) => ({ warnings: event.output.warnings }) },
+          ],
+        },
+        // Rollback turns what it cannot undo into warnings; should it throw all the same, the run still ends.
+        onError: { target: 'rolledBack', actions: { type: 'warnOfFailure', params: ({ event }) => ({ step: 'rollback', error: event.error }) } },
       },
+    },
+    rolledBack: {
+      description: 'What the run did is undone: it ends cancelled when a CANCEL caused the rollback, failed otherwise.',
+      always: [{ guard: 'wasCancelled', target: 'cancelled' }, { target: 'failed' }],
     },
     failed: {
       type: 'final',
-      entry: assign({ result: 'failed' as const }),
       description: 'A fatal step failed; what the run did was rolled back.',
+      entry: { type: 'end', params: { result: 'failed' } },
     },
     cancelled: {
       type: 'final',
-      entry: assign({ result: 'cancelled' as const }),
       description: 'Cancelled on request; what the run did was rolled back.',
+      entry: { type: 'end', params: { result: 'cancelled' } },
     },
   },
-  output: ({ context }) => {
-    return {
-      result: context.result ?? 'failed',
-      sessionName: context.plan.sessionName,
-      socket: context.plan.socket,
-      ...(context.session ? { session: context.session } : {}),
-      dialogsAnswered: context.dialogsAnswered,
-      warnings: context.warnings,
-      ...(context.failure ? { failure: context.failure } : {}),
-      ...(context.cancelledIn ? { cancelledIn: context.cancelledIn } : {}),
-      undone: context.undone,
-    };
-  },
+  output: ({ context }) => ({
+    result: context.result ?? 'failed',
+    sessionName: context.plan.sessionName,
+    socket: context.plan.socket,
+    ...(context.session ? { session: context.session } : {}),
+    dialogsAnswered: context.dialogsAnswered,
+    warnings: context.warnings,
+    ...(context.failure ? { failure: context.failure } : {}),
+    ...(context.cancelledIn ? { cancelledIn: context.cancelledIn } : {}),
+    undone: context.undone,
+  }),
 });
 
 export type StartupMachine = typeof startupMachine;
+
+/** The steps in the order a start takes them: the machine's step states, as written. */
+export const STEP_ORDER: readonly StepName[] = Object.keys(startupMachine.root.states).filter((key): key is StepName => Object.hasOwn(stepSlots, key));
+
+/** What a step makes sure of, as its state describes it. */
+export function stepDescription(step: StepName): string {
+  return startupMachine.root.states[step]?.description ?? '';
+}

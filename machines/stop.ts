@@ -6,7 +6,7 @@
  * Pure data: no I/O, no imports beyond xstate.
  */
 import { assign, setup } from 'xstate';
-import { notProvided, type RunTarget } from './shared.js';
+import { failureOf, stepSlot, type RunTarget, type StepFailure } from './shared.js';
 
 /** 2: CANCEL accepted in every state; the context records where the first one arrived and the step it cut short. */
 export const STOP_MACHINE_VERSION = 2;
@@ -53,7 +53,7 @@ export interface StopContext {
   readonly exitedGracefully: boolean;
   readonly killed: readonly number[];
   readonly terminated: readonly number[];
-  readonly failure?: { readonly step: string; readonly message: string };
+  readonly failure?: StepFailure;
   /** The state the first CANCEL arrived in: set, the stop skips or ends its wait for the agent and finishes by force. */
   readonly interruptedIn?: string;
   /** The step a CANCEL ended before it finished (only gracefulStop is ever cut short). */
@@ -71,12 +71,7 @@ export interface StopOutput {
   readonly interrupted: boolean;
   /** The state the first CANCEL arrived in: inspectSession (the agent was not asked to exit), gracefulStop (the wait for it was cut short), or a kill step. */
   readonly interruptedIn?: string;
-  readonly failure?: { readonly step: string; readonly message: string };
-}
-
-function failureOf(step: string, error: unknown) {
-  const message = (error as { message?: unknown } | undefined)?.message;
-  return { step, message: typeof message === 'string' ? message : String(error ?? 'unknown error') };
+  readonly failure?: StepFailure;
 }
 
 function stepInput(context: StopContext): StopStepInput {
@@ -96,11 +91,11 @@ export const stopMachine = setup({
     output: {} as StopOutput,
   },
   actors: {
-    inspectSession: notProvided<InspectOutput, StopInput>('inspectSession'),
-    gracefulStop: notProvided<{ exited: boolean }, StopStepInput>('gracefulStop'),
-    killProcesses: notProvided<KillOutput, StopStepInput>('killProcesses'),
-    killSession: notProvided<void, StopStepInput>('killSession'),
-    verifyGone: notProvided<void, StopStepInput>('verifyGone'),
+    inspectSession: stepSlot<InspectOutput, StopInput>(),
+    gracefulStop: stepSlot<{ exited: boolean }, StopStepInput>(),
+    killProcesses: stepSlot<KillOutput, StopStepInput>(),
+    killSession: stepSlot<void, StopStepInput>(),
+    verifyGone: stepSlot<void, StopStepInput>(),
   },
   guards: {
     notRunning: ({ event }) => (event as { output?: InspectOutput }).output?.running === false,

@@ -285,24 +285,28 @@ async function takeForStop(plan: StopInput, onCancelling?: (runId: string) => vo
   }
 }
 
-function interruptedRun(townRoot: string, runId: string): { files: RunFiles; record: RunRecord } {
+function interruptedRun(townRoot: string, runId: string, purpose: 'resume' | 'rollback'): { files: RunFiles; record: RunRecord } {
   const files = new RunFiles(townRoot, runId);
   if (!files.exists()) throw new RunRefusedError(`no run ${runId} in town ${townRoot}`);
   const record = files.record();
   const state = runState(record);
   if (state !== 'interrupted') throw new RunRefusedError(`run ${runId} is ${state === 'finished' ? `finished (${record.result})` : 'still in progress'}, not interrupted`);
   if (record.kind !== 'start') throw new RunRefusedError(`run ${runId} is a ${record.kind}; only an interrupted start can be resumed or rolled back`);
-  if (record.machineVersion !== STARTUP_MACHINE_VERSION) {
-    throw new RunRefusedError(`run ${runId} was recorded by another version of the startup machine (${record.machineVersion}, this is ${STARTUP_MACHINE_VERSION})`);
+  // Another version's snapshot cannot be restored into this machine; what a rollback needs from it has kept its shape.
+  if (purpose === 'resume' && record.machineVersion !== STARTUP_MACHINE_VERSION) {
+    throw new RunRefusedError(
+      `run ${runId} was recorded by version ${record.machineVersion} of the startup machine and this polecat runs version ${STARTUP_MACHINE_VERSION}: it cannot be resumed; undo it with \`polecat rollback ${runId}\``,
+    );
   }
   return { files, record };
 }
 
 /** Continues an interrupted start from its snapshot: the step it was in runs again, waits keep their deadlines. */
-export async function resume(townRoot: string, runId: string, options: RunOptions = {}): Promise<StartupOutput> {
-  const { files, record } = interruptedRun(townRoot, runId);
+export async function resume(townRoot: string, runId: string, options: RunOptions & { onResuming?: () => void } = {}): Promise<StartupOutput> {
+  const { files, record } = interruptedRun(townRoot, runId, 'resume');
   const lock = lockFor(townRoot, record.rig, record.name, runId, 'start');
   try {
+    options.onResuming?.();
     files.update({ owner: currentProcess() });
     files.append({ type: 'run.resumed' });
     const actor = createActor(createStartupMachine({ ...(options.deps ?? createStepDeps()), repeating: true }), {
@@ -318,7 +322,7 @@ export async function resume(townRoot: string, runId: string, options: RunOption
 
 /** Undoes what an interrupted start did (its session and processes, the issue's hook), from its snapshot. */
 export async function rollbackRun(townRoot: string, runId: string, options: RunOptions = {}): Promise<RollbackOutput> {
-  const { files, record } = interruptedRun(townRoot, runId);
+  const { files, record } = interruptedRun(townRoot, runId, 'rollback');
   const lock = lockFor(townRoot, record.rig, record.name, runId, 'start');
   try {
     files.update({ owner: currentProcess() });

@@ -59,6 +59,21 @@ export function progressPrinter(stream: Output['err']): { onProgress: (event: Pr
   };
 }
 
+/** Text broken into lines of at most `width` characters, between words, for help text built from names. */
+export function wrapWords(text: string, width = 112): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line].join('\n');
+}
+
 /** Indents captured screen text under a heading, so it reads as a quote of the pane. */
 export function quoteScreen(screen: string): string {
   return screen

@@ -26,16 +26,17 @@ interface Box {
  */
 export function renderRunSvg(machine: AnyStateMachine, view: RunView): string {
   const nodes = Object.values(machine.root.states) as AnyStateNode[];
-  const side = new Set(['rollingBack', 'failed', 'cancelled']);
+  const side = new Set(['rollingBack', 'rolledBack', 'failed', 'cancelled']);
   const main = nodes.filter((n) => !side.has(n.key));
   const boxes = new Map<string, Box>();
   main.forEach((node, index) => boxes.set(node.key, { x: MAIN_X, y: TOP + index * ROW }));
   const sideNodes = nodes.filter((n) => side.has(n.key));
-  // rollingBack beside the middle of the main path, its two ends side by side below it.
+  // Beside the middle of the main path: the rollback's states one below the other, its ends side by side below them.
   const sideTop = TOP + Math.floor(main.length / 2) * ROW - ROW;
-  sideNodes.forEach((node, index) =>
-    boxes.set(node.key, index === 0 ? { x: SIDE_X, y: sideTop } : { x: SIDE_X + (index - 1) * (BOX_WIDTH + 30), y: sideTop + ROW * 2 }),
-  );
+  const between = sideNodes.filter((n) => n.type !== 'final');
+  const ends = sideNodes.filter((n) => n.type === 'final');
+  between.forEach((node, index) => boxes.set(node.key, { x: SIDE_X, y: sideTop + index * ROW }));
+  ends.forEach((node, index) => boxes.set(node.key, { x: SIDE_X + index * (BOX_WIDTH + 30), y: sideTop + (between.length + 1) * ROW }));
 
   const visited = new Map(view.path.map((step) => [step.state, step]));
   const allEdges = new Set(machineEdges(machine).map((e) => `${e.from}->${e.to}`));
@@ -54,7 +55,7 @@ export function renderRunSvg(machine: AnyStateMachine, view: RunView): string {
   });
   const failedStep = view.failure?.step;
   const height = TOP + main.length * ROW + 20;
-  const width = SIDE_X + (BOX_WIDTH + 30) * Math.max(1, sideNodes.length - 1) + 10;
+  const width = SIDE_X + (BOX_WIDTH + 30) * Math.max(1, ends.length) + 10;
 
   const edges = [...new Map(machineEdges(machine).map((e) => [`${e.from}->${e.to}`, e])).values()]
     .filter((e) => e.from !== e.to && boxes.has(e.from) && boxes.has(e.to))

@@ -1,4 +1,5 @@
 import type { AnyActorRef } from 'xstate';
+import type { StepFailure } from '../../machines/shared.js';
 import type { RunFiles } from './store.js';
 
 /** A step's progress, as the CLI shows it and the journal keeps it. */
@@ -21,8 +22,9 @@ export interface ExecuteOptions {
 
 interface ObservedContext {
   readonly warnings?: readonly string[];
-  readonly failure?: { readonly step: string; readonly message: string; readonly screen?: string; readonly exitStatus?: number };
-  readonly cancelled?: boolean;
+  readonly failure?: StepFailure;
+  /** The step a start's CANCEL arrived in: the rollback that follows is a cancel's. */
+  readonly cancelledIn?: string;
   /** The step a CANCEL ended before it finished (a stop's gracefulStop). */
   readonly cutShort?: string;
 }
@@ -72,7 +74,7 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
             const outcome =
               context.failure?.step === current
                 ? 'failed'
-                : (value === 'rollingBack' && context.cancelled) || context.cutShort === current
+                : (value === 'rollingBack' && context.cancelledIn !== undefined) || context.cutShort === current
                   ? 'cancelled'
                   : warned
                     ? 'warning'

@@ -1,5 +1,5 @@
 import { fromPromise } from 'xstate';
-import type { StepResult, WaitInput } from '../../machines/startup.js';
+import type { DialogsResult, WaitInput } from '../../machines/startup.js';
 import { keysToReach, lastLines, parseOptions, pickAnswer, recognizeDialog, showsPrompt } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
@@ -11,7 +11,7 @@ import { lookAtPane, sleep } from './watch.js';
  * with that screen; nothing is pressed blindly.
  */
 export const acceptBypass = (deps: StepDeps) =>
-  fromPromise<StepResult & { answered: string[]; promptSeenAt?: number }, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
+  fromPromise<DialogsResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
     const answered: string[] = [];
     const prefix = plan.agent.readyPromptPrefix;

@@ -1,3 +1,4 @@
+import type { StartupActors } from '../../machines/startup.js';
 import { acceptBypass } from './accept-bypass.js';
 import { createSession } from './create-session.js';
 import type { StepDeps } from './deps.js';
@@ -20,7 +21,7 @@ import { waitForCommand } from './wait-for-command.js';
 import { waitForReady } from './wait-for-ready.js';
 
 /** The real implementations of the startup machine's steps, for machine.provide({ actors }). */
-export function startupActors(deps: StepDeps) {
+export function startupActors(deps: StepDeps): StartupActors {
   return withHold({
     preflight: preflight(deps),
     validateIssue: validateIssue(deps),

@@ -5,7 +5,8 @@ import { completePaths, type CompletePath } from './model.js';
 /** The startup machine's steps as invoked actors: every step, and rollback. */
 export const STARTUP_ACTORS = [...STEP_ORDER, 'rollback'];
 
-const basePlan: StartupInput = {
+/** A plan for the machine alone: no step really runs, so paths and names need not exist. */
+export const startupPlan: StartupInput = {
   runId: 'run-1',
   rig: 'gastown',
   name: 'Toast',
@@ -43,9 +44,9 @@ const EVENTS: AnyEventObject[] = [
  */
 export const startupPaths: CompletePath<StartupInput>[] = completePaths(
   startupMachine,
-  [basePlan, { ...basePlan, issue: 'gt-abc' }],
+  [startupPlan, { ...startupPlan, issue: 'gt-abc' }],
   EVENTS,
-  ({ value, context: c }) => JSON.stringify([value, c.cancelled, c.failure?.step, c.warnings.length, c.hookStarted, c.sessionStarted]),
+  ({ value, context: c }) => JSON.stringify([value, c.cancelledIn !== undefined, c.failure?.step, c.warnings.length, c.hookStarted, c.sessionStarted]),
 );
 
 /** The path's events after xstate.init, by type: what a run's journal records as its events, in order. */

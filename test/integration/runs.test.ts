@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STARTUP_MACHINE_VERSION } from '../../machines/startup.js';
 import { RunFiles } from '../../src/runs/store.js';
 import { Tmux } from '../../src/tmux/client.js';
 import { CLI, runCli } from '../helpers/cli.js';
@@ -82,6 +83,36 @@ describe('runs that survive their process', () => {
     // Settled: the polecat starts again.
     expect((await runCli(['start', 'gastown/Toast', '--town', town.root, '--agent', 'sim'])).code).toBe(0);
     expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);
+  });
+
+  it('a start left interrupted by version 1 of the startup machine: resume refused naming both versions, rollback undoes it', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    town.setIssues('gastown', { 'gt-1': { status: 'open', assignee: 'mayor' } });
+    const log = town.logPath('sim');
+    const cli = startInBackground(town, ['--agent', `sim --log ${log}`, '--issue', 'gt-1']);
+    await killWhenIn(town, cli.child, 'waitForReady');
+    await cli.exited;
+    const [run] = await runsJson(town);
+    // As version 1 left it: its number in the record, and the context field that version had beside cancelledIn.
+    const files = new RunFiles(town.root, run!.runId);
+    files.update({ machineVersion: 1 });
+    const snapshot = files.snapshot() as { context: Record<string, unknown> };
+    files.writeSnapshot({ ...snapshot, context: { ...snapshot.context, cancelled: false } });
+
+    const resumed = await runCli(['resume', run!.runId, '--town', town.root]);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr.trim().split('\n')).toEqual([
+      `polecat: run ${run!.runId} was recorded by version 1 of the startup machine and this polecat runs version ${STARTUP_MACHINE_VERSION}: it cannot be resumed; undo it with \`polecat rollback ${run!.runId}\``,
+    ]);
+    expect(STARTUP_MACHINE_VERSION).not.toBe(1);
+
+    const rolled = await runCli(['rollback', run!.runId, '--town', town.root]);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(rolled.stdout).toContain('killed session gastown-Toast');
+    expect(rolled.stdout).toContain('restored issue gt-1 to status open');
+    expect(town.issue('gastown', 'gt-1')).toMatchObject({ status: 'open', assignee: 'mayor' });
+    for (const pid of simPids(readSimLog(log))) expect(isAlive(pid), `pid ${pid}`).toBe(false);
+    expect((await runsJson(town))[0]).toMatchObject({ state: 'finished', result: 'rolledBack' });
   });
 
   it('of ten starts of one polecat at once, exactly one runs; nine are refused naming the run that holds it', async () => {

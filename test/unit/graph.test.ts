@@ -87,11 +87,17 @@ describe('run diagrams (SVG)', () => {
     expect(svg).toMatch(/class="state" data-state="nudges"/);
     expect(svg).toContain('>1.1 s</text>');
     expect(svg).toContain('class="edge taken" data-from="acceptBypass" data-to="rollingBack"');
-    // Without an issue, validateIssue and hook are passed through in an instant: still on the drawn path.
-    expect(svg).toContain('class="edge taken" data-from="preflight" data-to="validateIssue"');
-    expect(svg).toContain('class="edge taken" data-from="validateIssue" data-to="ensureSettings"');
-    expect(svg).toContain('class="state passed" data-state="hook"');
-    expect(svg).toContain('class="edge taken" data-from="rollingBack" data-to="failed"');
+    // Without an issue, validateIssue and hook are never entered: the path goes past them.
+    expect(svg).toContain('class="edge taken" data-from="preflight" data-to="ensureSettings"');
+    expect(svg).toContain('class="edge taken" data-from="setEnv" data-to="theme"');
+    expect(svg).toMatch(/class="state" data-state="validateIssue"/);
+    expect(svg).toMatch(/class="state" data-state="hook"/);
+    expect(svg).toContain('class="edge" data-from="preflight" data-to="validateIssue"');
+    // The choice between failed and cancelled is made in an instant, in rolledBack: still on the drawn path.
+    expect(svg).toContain('class="edge taken" data-from="rollingBack" data-to="rolledBack"');
+    expect(svg).toContain('class="state passed" data-state="rolledBack"');
+    expect(svg).toContain('class="edge taken" data-from="rolledBack" data-to="failed"');
+    expect(svg).not.toContain('class="edge taken" data-from="rolledBack" data-to="cancelled"');
     expect(svg).not.toContain('class="edge taken" data-from="acceptBypass" data-to="waitForReady"');
     // Well formed: a real XML parser reads it.
     const doc = new JSDOM(svg, { contentType: 'image/svg+xml' }).window.document;

@@ -17,10 +17,13 @@ export function resumeCommand(output: Output = processOutput): Command {
       const files = findRun(townRoot, runId);
       const progress = progressPrinter(output.err);
       const cancellation = cancelOnSignals(output.err);
-      output.err.write(`Resuming run ${files.runId}\n`);
       const started = Date.now();
       try {
-        const result = await resume(townRoot, files.runId, { onProgress: progress.onProgress, signal: cancellation.signal });
+        const result = await resume(townRoot, files.runId, {
+          onProgress: progress.onProgress,
+          signal: cancellation.signal,
+          onResuming: () => output.err.write(`Resuming run ${files.runId}\n`),
+        });
         const record = files.record();
         process.exitCode = reportStartResult(output, `${record.rig}/${record.name}`, result, cancellation.interruptedBy(), Date.now() - started);
       } finally {

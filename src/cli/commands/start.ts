@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
+import { STEP_ORDER } from '../../../machines/startup.js';
 import { list, start, type RunOptions } from '../../manager.js';
 import { planStart, planStarts, rigAddresses, type StartOptions } from '../../plan.js';
 import { DEFAULT_PARALLEL } from '../../start-many.js';
 import type { InspectTarget, LiveInspector } from '../../inspect/live.js';
 import { checkName, InvalidInputError, parseAddress, type PolecatAddress } from '../../town/names.js';
-import { EXIT, processOutput, progressPrinter, type Output } from '../output.js';
+import { EXIT, processOutput, progressPrinter, wrapWords, type Output } from '../output.js';
 import { cancelOnSignals } from '../signals.js';
 import { runStartBatch } from '../start-batch.js';
 import { reportStartResult } from '../start-report.js';
@@ -46,9 +47,7 @@ export function startCommand(output: Output = processOutput): Command {
     .addHelpText(
       'after',
       `
-Steps: preflight, validateIssue, ensureSettings, createSession, setEnv, hook, theme, waitForCommand,
-acceptBypass, waitForReady, nudges, verifyAlive. A failure rolls back what the start did (the session and every
-process in it, the issue's status) and exits 1. Ctrl-C cancels and rolls back (exit 130).
+${wrapWords(`Steps: ${STEP_ORDER.join(', ')} (polecat graph draws them). A failure rolls back what the start did (the session and every process in it, the issue's status) and exits 1. Ctrl-C cancels and rolls back (exit 130).`)}
 
 Many at once: name several polecats, or a rig with --all. Every name is checked and every start planned before
 any begins; then each polecat is started as its own run (its own lock, record and rollback), at most --parallel
