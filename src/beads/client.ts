@@ -9,6 +9,11 @@ export interface BeadsIssue {
   readonly assignee?: string;
 }
 
+export interface IssueChange {
+  readonly status: string;
+  readonly assignee: string;
+}
+
 export type BeadsErrorCode = 'bd-missing' | 'not-found' | 'failed' | 'timeout' | 'cancelled' | 'bad-output' | 'terminal-status';
 
 export class BeadsError extends Error {
@@ -64,12 +69,13 @@ export class Beads {
     };
   }
 
-  async update(
-    id: string,
-    change: { status: string; assignee: string },
-    { cwd, signal }: { cwd: string; signal?: AbortSignal },
-  ): Promise<void> {
-    await this.run(id, ['update', id, `--status=${change.status}`, `--assignee=${change.assignee}`], cwd, signal);
+  /** `bd update`'s arguments: also how a `bd update` left running by a dead start is found among processes. */
+  static updateArgs(id: string, change: IssueChange): string[] {
+    return ['update', id, `--status=${change.status}`, `--assignee=${change.assignee}`];
+  }
+
+  async update(id: string, change: IssueChange, { cwd, signal }: { cwd: string; signal?: AbortSignal }): Promise<void> {
+    await this.run(id, Beads.updateArgs(id, change), cwd, signal);
   }
 
   /** Resolves once every bd this client started so far has exited: a cancelled `bd update` may still write. */

@@ -1,5 +1,5 @@
 import type { StartupInput } from '../../machines/startup.js';
-import { startMany, type StartOutcome } from '../start-many.js';
+import { startMany, type StartOutcome } from '../manager.js';
 import { liveBlock } from './live-block.js';
 import { EXIT, formatMs, type Output } from './output.js';
 import { cancelOnSignals, interruptedExitCode } from './signals.js';

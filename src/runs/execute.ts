@@ -1,23 +1,23 @@
 import type { AnyActorRef } from 'xstate';
 import type { StepFailure } from '../../machines/shared.js';
-import type { RunFiles } from './store.js';
+import type { RunRecorder } from './recording.js';
+
+export type StepOutcome = 'ok' | 'failed' | 'warning' | 'cancelled';
 
 /** A step's progress, as the CLI shows it and the journal keeps it. */
 export type ProgressEvent =
   | { readonly type: 'step.started'; readonly step: string; readonly at: number }
-  | { readonly type: 'step.finished'; readonly step: string; readonly ms: number; readonly outcome: 'ok' | 'failed' | 'warning' | 'cancelled' };
+  | { readonly type: 'step.finished'; readonly step: string; readonly ms: number; readonly outcome: StepOutcome };
 
 export interface ExecuteOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Aborting sends CANCEL: a start rolls back what it did; a stop finishes at once by force. */
   readonly signal?: AbortSignal;
-  /** Where the run is recorded: its snapshot after every step, and its journal. */
-  readonly files?: RunFiles;
   /**
-   * The record could not be written (disk full, directory gone read-only). The run is cancelled at once, so that
-   * what it did is rolled back rather than left behind unrecorded; no further writes are tried.
+   * Where the run is recorded: its snapshot after every change, and its journal. A write that fails cancels the run
+   * at once, so that what it did is rolled back rather than left behind unrecorded.
    */
-  readonly onRecordingError?: (error: Error) => void;
+  readonly recorder?: RunRecorder;
 }
 
 interface ObservedContext {
@@ -35,17 +35,12 @@ interface ObservedContext {
  * whose process dies can be resumed or rolled back from where it was.
  */
 export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): Promise<TOutput> {
-  let failed = false;
-  const write = (action: (files: RunFiles) => void) => {
-    if (!options.files || failed) return;
-    try {
-      action(options.files);
-    } catch (error) {
-      failed = true;
-      options.onRecordingError?.(error as Error);
+  const recorder = options.recorder;
+  if (recorder) {
+    recorder.onFailure = () => {
       if (actor.getSnapshot().status === 'active') actor.send({ type: 'CANCEL' });
-    }
-  };
+    };
+  }
   return new Promise<TOutput>((resolve, reject) => {
     let current: string | undefined;
     let enteredAt = Date.now();
@@ -53,7 +48,7 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
     let failureJournaled = false;
     const onAbort = () => actor.send({ type: 'CANCEL' });
     const progress = (event: ProgressEvent) => {
-      if (event.type === 'step.finished') write((files) => files.append({ type: 'step.finished', step: event.step, ms: event.ms, outcome: event.outcome }));
+      if (event.type === 'step.finished') recorder?.stepFinished(event.step, event.ms, event.outcome);
       options.onProgress?.(event);
     };
     actor.subscribe({
@@ -62,12 +57,12 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
         const context = snapshot.context;
         const seen = context.warnings?.length ?? 0;
         // Warnings carried in from a restored snapshot or the plan are journaled once, as they first appear here.
-        for (const warning of context.warnings?.slice(warnings ?? 0) ?? []) write((files) => files.append({ type: 'warning', message: warning }));
+        for (const warning of context.warnings?.slice(warnings ?? 0) ?? []) recorder?.warning(warning);
         const warned = warnings !== undefined && seen > warnings;
         warnings = seen;
         if (context.failure && !failureJournaled) {
           failureJournaled = true;
-          write((files) => files.append({ type: 'failure', ...context.failure }));
+          recorder?.failed(context.failure);
         }
         if (value !== current) {
           if (current !== undefined) {
@@ -83,10 +78,10 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
           }
           current = value;
           enteredAt = Date.now();
-          write((files) => files.append({ type: 'state.entered', state: value }));
+          recorder?.stateEntered(value);
           if (snapshot.status === 'active') progress({ type: 'step.started', step: value, at: enteredAt });
         }
-        write((files) => files.writeSnapshot(actor.getPersistedSnapshot()));
+        recorder?.snapshot(actor.getPersistedSnapshot());
         if (snapshot.status === 'done') {
           options.signal?.removeEventListener('abort', onAbort);
           resolve(snapshot.output as TOutput);

@@ -2,13 +2,15 @@ import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from '
 import { join } from 'node:path';
 import { makeDirectory } from '../files/directory.js';
 import { currentProcess, isAlive, type ProcessIdentity } from './owner.js';
+import { RunRefusedError } from './refusal.js';
 
 export interface LockHolder extends ProcessIdentity {
   readonly runId: string;
   readonly kind: string;
 }
 
-export class LockHeldError extends Error {
+/** Another live run holds the polecat: a refusal, carrying who holds it. */
+export class LockHeldError extends RunRefusedError {
   override readonly name = 'LockHeldError';
   constructor(
     readonly holder: LockHolder,

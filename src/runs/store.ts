@@ -2,6 +2,9 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSy
 import { join } from 'node:path';
 import { makeDirectory } from '../files/directory.js';
 import { isAlive, type ProcessIdentity } from './owner.js';
+import type { JournalEntry } from './recording.js';
+
+export type { JournalEntry } from './recording.js';
 
 /** Written with every run; a file with another version is refused rather than misread. */
 export const RUN_FORMAT_VERSION = 1;
@@ -59,12 +62,6 @@ function readJson(path: string, what: string): unknown {
   } catch {
     throw new RunFileError(`${what} ${path} is damaged (not valid JSON)`);
   }
-}
-
-export interface JournalEntry {
-  readonly ts: number;
-  readonly type: 'run.started' | 'state.entered' | 'step.finished' | 'warning' | 'failure' | 'event' | 'run.finished' | 'run.resumed';
-  readonly [key: string]: unknown;
 }
 
 const CANCEL_REQUEST = 'cancel-requested';
@@ -141,7 +138,8 @@ export class RunFiles {
     return readJson(join(this.dir, 'snapshot.json'), 'run snapshot');
   }
 
-  append(entry: Omit<JournalEntry, 'ts'> & { ts?: number }): void {
+  /** One line at the end of the journal, stamped with the time (RunRecorder writes them; see JournalEntry). */
+  append(entry: { readonly type: string }): void {
     appendFileSync(join(this.dir, 'journal.jsonl'), `${JSON.stringify({ ts: Date.now(), ...entry })}\n`, { mode: 0o600 });
   }
 

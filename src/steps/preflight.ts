@@ -3,7 +3,7 @@ import type { StartupInput, StepResult } from '../../machines/startup.js';
 import { programNotFoundMessage, resolveProgram } from '../agents/program.js';
 import { describeExit } from '../tmux/formats.js';
 import { killSessionWithProcesses } from '../tmux/kill.js';
-import { agentPane, ownershipProblem } from '../town/session-owner.js';
+import { ownSession } from '../town/session-owner.js';
 import { isDirectory } from '../town/town.js';
 import type { StepDeps } from './deps.js';
 import { awaitExitStatus } from './watch.js';
@@ -24,11 +24,9 @@ export const preflight = (deps: StepDeps) =>
     if (!resolveProgram(program, process.env.PATH, input.workDir)) throw new StepError(programNotFoundMessage(program));
 
     const tmux = deps.tmux(input.socket);
-    const rows = await tmux.sessionPanes(input.sessionName, { signal });
-    if (rows.length === 0) return {};
-    const problem = ownershipProblem(rows, input);
-    if (problem) throw new StepError(`${problem} (socket ${input.socket}); polecat will not touch it`);
-    const agent = agentPane(rows);
+    const own = await ownSession(tmux, input, 'touch it', { signal });
+    if (!own) return {};
+    const agent = own.agent;
     if (agent && !agent.paneDead) {
       throw new StepError(
         `session ${input.sessionName} is already running on socket ${input.socket} (stop it first: polecat stop ${input.rig}/${input.name})`,

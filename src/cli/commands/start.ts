@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { STEP_ORDER } from '../../../machines/startup.js';
 import { list, start, type RunOptions } from '../../manager.js';
 import { planStart, planStarts, rigAddresses, type StartOptions } from '../../plan.js';
-import { DEFAULT_PARALLEL } from '../../start-many.js';
+import { DEFAULT_PARALLEL } from '../../manager.js';
 import type { InspectTarget, LiveInspector } from '../../inspect/live.js';
 import { checkName, InvalidInputError, parseAddress, type PolecatAddress } from '../../town/names.js';
 import { EXIT, processOutput, progressPrinter, wrapWords, type Output } from '../output.js';

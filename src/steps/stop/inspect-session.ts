@@ -1,9 +1,8 @@
 import { fromPromise } from 'xstate';
 import type { InspectOutput, StopInput } from '../../../machines/stop.js';
 import { sessionProcesses } from '../../tmux/kill.js';
-import { agentPane, ownershipProblem } from '../../town/session-owner.js';
+import { ownSession } from '../../town/session-owner.js';
 import type { StepDeps } from '../deps.js';
-import { StepError } from '../errors.js';
 
 /**
  * Find the session and snapshot every process its panes own. A session of that name that is not this polecat's is
@@ -12,12 +11,10 @@ import { StepError } from '../errors.js';
 export const inspectSession = (deps: StepDeps) =>
   fromPromise<InspectOutput, StopInput>(async ({ input, signal }) => {
     const tmux = deps.tmux(input.socket);
-    const rows = await tmux.sessionPanes(input.sessionName, { signal });
-    if (rows.length === 0) return { running: false, processes: [] };
-    const problem = ownershipProblem(rows, input);
-    if (problem) throw new StepError(`${problem} (socket ${input.socket}); polecat will not stop it`);
+    const own = await ownSession(tmux, input, 'stop it', { signal });
+    if (!own) return { running: false, processes: [] };
     const processes = await sessionProcesses(tmux, input.sessionName, { signal });
-    const agent = agentPane(rows);
+    const agent = own.agent;
     return {
       running: true,
       // Only the recorded agent pane is asked to exit: no keys go to a pane polecat cannot name.

@@ -1,8 +1,15 @@
 import { setMaxListeners } from 'node:events';
-import type { StartupInput, StartupOutput } from '../machines/startup.js';
-import { start, type ProgressEvent } from './manager.js';
-import { mapLimited } from './runs/limit.js';
-import type { StepDeps } from './steps/deps.js';
+import type { StartupInput, StartupOutput } from '../../machines/startup.js';
+import type { StopOutput } from '../../machines/stop.js';
+import { planStop, type StopOptions } from '../plan.js';
+import type { ProgressEvent } from '../runs/execute.js';
+import { mapLimited } from '../runs/limit.js';
+import type { StepDeps } from '../steps/deps.js';
+import { list } from './queries.js';
+import { start } from './start.js';
+import { stop } from './stop.js';
+
+/** Many polecats at once: starting several, each its own run, and stopping every polecat of a rig. */
 
 /**
  * Enough to start a rig's polecats in a few waves, few enough that agents which each load a large program at startup
@@ -57,4 +64,43 @@ export async function startMany(plans: readonly StartupInput[], options: StartMa
     options.signal,
   );
   return outcomes.map((outcome, i) => outcome ?? { kind: 'notBegun', plan: plans[i]! });
+}
+
+export interface StopAllResult {
+  readonly stopped: ReadonlyArray<{ readonly polecat: string; readonly result: StopOutput }>;
+  readonly failed: ReadonlyArray<{ readonly polecat: string; readonly error: string }>;
+}
+
+/**
+ * Stops every polecat of one rig of this town, in parallel: only sessions that carry this town's and rig's polecat
+ * options (never another role's, another town's or the user's own sessions). Every failure is reported. Aborting the
+ * signal interrupts every stop, each finishing at once by force; none is abandoned.
+ */
+export async function stopAll(
+  rig: string,
+  options: StopOptions & { deps?: StepDeps; signal?: AbortSignal; onProgress?: (polecat: string, event: ProgressEvent) => void } = {},
+): Promise<StopAllResult> {
+  const { polecats } = await list(rig, options);
+  // Every stop listens to the one signal: a rig's worth of listeners is expected, not a leak.
+  if (options.signal) setMaxListeners(0, options.signal);
+  const outcomes = await Promise.all(
+    polecats.map(async (p) => {
+      try {
+        const plan = planStop({ rig: p.rig, name: p.name }, { ...options, runId: undefined });
+        const result = await stop(plan, {
+          ...(options.deps ? { deps: options.deps } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          onProgress: (event) => options.onProgress?.(p.polecat, event),
+        });
+        if (result.result === 'failed') return { polecat: p.polecat, error: `${result.failure?.step}: ${result.failure?.message}` };
+        return { polecat: p.polecat, result };
+      } catch (error) {
+        return { polecat: p.polecat, error: (error as Error).message };
+      }
+    }),
+  );
+  return {
+    stopped: outcomes.filter((o): o is { polecat: string; result: StopOutput } => 'result' in o),
+    failed: outcomes.filter((o): o is { polecat: string; error: string } => 'error' in o),
+  };
 }

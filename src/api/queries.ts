@@ -1,0 +1,183 @@
+import { locate, resolveTown, type LocateOptions } from '../plan.js';
+import { createStepDeps, type StepDeps } from '../steps/deps.js';
+import { awaitExitStatus } from '../steps/watch.js';
+import { TmuxError } from '../tmux/errors.js';
+import type { SessionRow } from '../tmux/formats.js';
+import { readProcess } from '../tmux/process-tree.js';
+import type { PolecatAddress } from '../town/names.js';
+import { ForeignSessionError, ownSession, type OwnSession } from '../town/session-owner.js';
+
+/** What polecat reads without changing anything: a polecat's status, the town's list, a pane's text. */
+
+export interface PolecatStatus {
+  readonly polecat: string;
+  readonly rig: string;
+  readonly name: string;
+  /** The agent process is alive in its pane. */
+  readonly running: boolean;
+  /**
+   * healthy; agent-dead (session there, agent gone); agent-hung (alive, but no pane activity for longer than the
+   * hung threshold); session-dead (no session).
+   */
+  readonly health: Health;
+  readonly session: string;
+  readonly socket: string;
+  /** The session exists (it stays, with the agent's last screen, after the agent exits, until `polecat stop`). */
+  readonly sessionExists: boolean;
+  /** Set when a session of that name exists but is not this polecat's; polecat leaves it alone. */
+  readonly conflict?: string;
+  readonly pane?: string;
+  readonly agent?: string;
+  readonly agentPid?: number;
+  readonly agentCommand?: string;
+  readonly agentExitStatus?: number;
+  readonly agentExitSignal?: number;
+  readonly created?: string;
+  readonly lastActivity?: string;
+  readonly attached?: boolean;
+}
+
+/** A tmux Unix time as local ISO-8601 with offset (tmux reports seconds since the epoch). */
+export function localTime(unixSeconds: number | undefined): string | undefined {
+  if (unixSeconds === undefined || unixSeconds <= 0) return undefined;
+  const date = new Date(unixSeconds * 1000);
+  const offset = -date.getTimezoneOffset();
+  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 19);
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** The agent in this pane is alive: the pane is not dead and its process is still there. */
+export function agentAlive(row: SessionRow): boolean {
+  return !row.paneDead && row.panePid !== undefined && readProcess(row.panePid) !== undefined;
+}
+
+function exitOf(row: SessionRow): { agentExitStatus?: number; agentExitSignal?: number } {
+  if (!row.paneDead) return {};
+  return {
+    ...(row.paneDeadStatus !== undefined ? { agentExitStatus: row.paneDeadStatus } : {}),
+    ...(row.paneDeadSignal !== undefined ? { agentExitSignal: row.paneDeadSignal } : {}),
+  };
+}
+
+function sessionTimes(row: SessionRow): { created?: string; lastActivity?: string } {
+  const created = localTime(row.created);
+  const lastActivity = localTime(row.activity);
+  return { ...(created ? { created } : {}), ...(lastActivity ? { lastActivity } : {}) };
+}
+
+export type Health = 'healthy' | 'agent-dead' | 'agent-hung' | 'session-dead';
+
+/** No pane output or input for this long and an agent counts as hung (Gas Town's HungSessionThreshold). */
+export const DEFAULT_HUNG_AFTER_MS = 30 * 60_000;
+
+function healthOf(alive: boolean, activitySeconds: number | undefined, hungAfterMs: number): Health {
+  if (!alive) return 'agent-dead';
+  if (activitySeconds !== undefined && Date.now() - activitySeconds * 1000 > hungAfterMs) return 'agent-hung';
+  return 'healthy';
+}
+
+export async function status(
+  address: PolecatAddress,
+  options: LocateOptions & { deps?: StepDeps; hungAfterMs?: number } = {},
+): Promise<PolecatStatus> {
+  const location = locate(address, options);
+  const tmux = (options.deps ?? createStepDeps()).tmux(location.socket);
+  const base = {
+    polecat: `${address.rig}/${address.name}`,
+    rig: address.rig,
+    name: address.name,
+    session: location.sessionName,
+    socket: location.socket,
+  };
+  let own: OwnSession | undefined;
+  try {
+    own = await ownSession(tmux, { ...address, ...location }, 'touch it');
+  } catch (error) {
+    if (!(error instanceof ForeignSessionError)) throw error;
+    return { ...base, running: false, health: 'session-dead', sessionExists: true, conflict: error.problem };
+  }
+  if (!own) return { ...base, running: false, health: 'session-dead', sessionExists: false };
+  const row = own.agent ?? own.rows[0]!;
+  let ended: { deadStatus?: number | undefined; deadSignal?: number | undefined } = { deadStatus: row.paneDeadStatus, deadSignal: row.paneDeadSignal };
+  if (row.paneDead && ended.deadStatus === undefined && ended.deadSignal === undefined) {
+    ended = await awaitExitStatus(tmux, row.paneId, await tmux.paneInfo(row.paneId), undefined).catch(() => ended);
+  }
+  const running = own.agent !== undefined && agentAlive(row);
+  return {
+    ...base,
+    running,
+    health: healthOf(running, row.activity, options.hungAfterMs ?? DEFAULT_HUNG_AFTER_MS),
+    sessionExists: true,
+    pane: row.paneId,
+    agent: row.agentName,
+    ...(row.panePid !== undefined ? { agentPid: row.panePid } : {}),
+    agentCommand: row.currentCommand,
+    ...exitOf({ ...row, paneDeadStatus: ended.deadStatus, paneDeadSignal: ended.deadSignal }),
+    ...sessionTimes(row),
+    attached: (row.attached ?? 0) > 0,
+  };
+}
+
+export interface PaneCapture {
+  readonly polecat: string;
+  readonly session: string;
+  readonly pane: string;
+  readonly text: string;
+}
+
+/** The agent pane's text: the last `scrollback` lines above the screen plus the screen; undefined when there is none. */
+export async function capture(
+  address: PolecatAddress,
+  scrollback: number,
+  options: LocateOptions & { deps?: StepDeps } = {},
+): Promise<PaneCapture | undefined> {
+  const location = locate(address, options);
+  const tmux = (options.deps ?? createStepDeps()).tmux(location.socket);
+  const agent = (await ownSession(tmux, { ...address, ...location }, 'read it'))?.agent;
+  if (!agent) return undefined;
+  try {
+    const text = await tmux.capturePane(agent.paneId, { scrollback });
+    return { polecat: `${address.rig}/${address.name}`, session: location.sessionName, pane: agent.paneId, text };
+  } catch (error) {
+    if (error instanceof TmuxError && error.isGone) return undefined;
+    throw error;
+  }
+}
+
+export interface ListedPolecat {
+  readonly polecat: string;
+  readonly rig: string;
+  readonly name: string;
+  readonly session: string;
+  readonly agent: string;
+  readonly running: boolean;
+  readonly agentCommand: string;
+  readonly agentExitStatus?: number;
+  readonly agentExitSignal?: number;
+  readonly created?: string;
+  readonly attached: boolean;
+}
+
+/** The town's polecats, from one tmux call: the agent pane of every session carrying this town's polecat options. */
+export async function list(rig: string | undefined, options: LocateOptions & { deps?: StepDeps } = {}): Promise<{ socket: string; polecats: ListedPolecat[] }> {
+  const { townRoot, socket } = resolveTown(options);
+  const tmux = (options.deps ?? createStepDeps()).tmux(socket);
+  const rows = (await tmux.listPolecatPanes()).filter((r) => r.town === townRoot && (rig === undefined || r.rig === rig));
+  const polecats = rows
+    .map((r) => ({
+      polecat: `${r.rig}/${r.polecat}`,
+      rig: r.rig,
+      name: r.polecat,
+      session: r.name,
+      agent: r.agentName,
+      running: agentAlive(r),
+      agentCommand: r.currentCommand,
+      ...exitOf(r),
+      ...(localTime(r.created) ? { created: localTime(r.created)! } : {}),
+      attached: (r.attached ?? 0) > 0,
+    }))
+    .sort((a, b) => a.polecat.localeCompare(b.polecat));
+  return { socket, polecats };
+}
