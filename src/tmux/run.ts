@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { loadExeca } from '../exec/execa.js';
 import { classifyStderr, TmuxError, type TmuxCallResult } from './errors.js';
 
 export interface TmuxRunnerOptions {
@@ -25,12 +26,6 @@ export type TmuxRunner = (args: readonly string[], options?: TmuxCallOptions) =>
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** execa takes ~70 ms to load: loaded at the first call, so commands that never run tmux (--help, graph) start fast. */
-let execaModule: Promise<typeof import('execa')> | undefined;
-export function loadExeca(): Promise<typeof import('execa')> {
-  execaModule ??= import('execa');
-  return execaModule;
-}
 let spawnCount = 0;
 
 /** How many tmux processes this process has spawned (for benchmarks and tests). */
