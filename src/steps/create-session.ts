@@ -6,14 +6,14 @@ import { programNotFoundMessage, resolveProgram } from '../agents/program.js';
 import { lastLines } from '../agents/screen.js';
 import { buildStartupCommand, credentialsScript } from '../agents/shell.js';
 import { writeFileAtomic } from '../files/atomic.js';
+import { readProcess } from '../proc/process-tree.js';
 import { sessionTarget } from '../tmux/client.js';
 import { TmuxError } from '../tmux/errors.js';
 import { describeExit, formatLiteral, formatTemplate, PANE_FIELDS, parseRow } from '../tmux/formats.js';
-import { killSessionWithProcesses } from '../tmux/kill.js';
-import { readProcess } from '../tmux/process-tree.js';
 import { isDirectory } from '../town/town.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
+import { killSessionWithProcesses } from './session-processes.js';
 
 /**
  * The session on the town socket, in one tmux call: a detached session (environment by `-e`), `window-size latest`

@@ -162,8 +162,8 @@ export class Tmux {
   }
 
   /** The pids of every pane of a session (all windows). */
-  async panePids(target: string, { signal }: Signalled = {}): Promise<number[]> {
-    const { stdout } = await this.run(['list-panes', '-s', '-t', target, '-F', '#{pane_pid}'], { signal });
+  async sessionPanePids(session: string, { signal }: Signalled = {}): Promise<number[]> {
+    const { stdout } = await this.run(['list-panes', '-s', '-t', sessionTarget(session), '-F', '#{pane_pid}'], { signal });
     return stdout
       .split('\n')
       .filter((line) => /^\d+$/.test(line))
