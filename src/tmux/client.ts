@@ -1,7 +1,7 @@
 import { InFlight } from '../runs/in-flight.js';
 import { TmuxError, type TmuxCallResult } from './errors.js';
 import { formatLiteral, formatTemplate, PANE_FIELDS, parseRow, parseRows, SESSION_FIELDS, type PaneInfo, type SessionRow } from './formats.js';
-import { createTmuxRunner, type TmuxRunner, type TmuxRunnerOptions } from './run.js';
+import { createTerminalRunner, createTmuxRunner, type TerminalRunner, type TmuxRunner, type TmuxRunnerOptions } from './run.js';
 
 export interface Signalled {
   readonly signal?: AbortSignal;
@@ -36,6 +36,13 @@ export interface StatusTheme {
   readonly label: string;
 }
 
+export interface AttachOptions {
+  /** This process runs in a pane of the same server: its client switches to the session instead of attaching. */
+  readonly switchClient?: boolean;
+  /** This process runs in a pane of another tmux server, which tmux refuses to attach from while $TMUX names it. */
+  readonly insideOtherServer?: boolean;
+}
+
 export interface CaptureRequest extends Signalled {
   /** Lines of scrollback above the visible screen to include. */
   readonly scrollback?: number;
@@ -56,16 +63,22 @@ function paneRow(result: TmuxCallResult, row: string, target: string): PaneInfo 
   return info;
 }
 
-/** A tmux client bound to one server socket. Every tmux command polecat runs is a method here. */
+/**
+ * A tmux client bound to one server socket. Every tmux command polecat runs is a method here, attach included: each
+ * is built on the same checked socket and counted (tmuxSpawnCount). `batch` takes raw commands, for tests that drive
+ * tmux as a user would.
+ */
 export class Tmux {
   readonly socket: string;
   private readonly run: TmuxRunner;
+  private readonly runInTerminal: TerminalRunner;
   private readonly inFlight = new InFlight();
 
   constructor(options: TmuxRunnerOptions) {
     this.socket = options.socket;
     const run = createTmuxRunner(options);
     this.run = (args, call) => this.inFlight.track(run(args, call));
+    this.runInTerminal = createTerminalRunner(options);
   }
 
   /**
@@ -245,6 +258,19 @@ export class Tmux {
       if (error instanceof TmuxError && error.isGone) return [];
       throw error;
     }
+  }
+
+  /**
+   * Hands this process's terminal to tmux on the session until the user detaches; returns tmux's exit code. The
+   * client gets this process's environment (its terminal is the user's), not the clean one of the other calls.
+   */
+  attach(session: string, { switchClient = false, insideOtherServer = false }: AttachOptions = {}): number {
+    const env = { ...process.env };
+    if (insideOtherServer) {
+      delete env.TMUX;
+      delete env.TMUX_PANE;
+    }
+    return this.runInTerminal([switchClient ? 'switch-client' : 'attach-session', '-t', sessionTarget(session)], { env });
   }
 
   /** Kills a session; one that is already gone counts as killed. */
