@@ -66,7 +66,7 @@ function paneRow(result: TmuxCallResult, row: string, target: string): PaneInfo 
 /**
  * A tmux client bound to one server socket. Every tmux command polecat runs is a method here, attach included: each
  * is built on the same checked socket and counted (tmuxSpawnCount). `batch` takes raw commands, for tests that drive
- * tmux as a user would.
+ * tmux as a user would. The one tmux call polecat does not run itself, the agents' ready hook, is in hook-commands.ts.
  */
 export class Tmux {
   readonly socket: string;
