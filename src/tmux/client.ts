@@ -52,7 +52,7 @@ export interface CaptureRequest extends Signalled {
  * Exact-match target for a session: `=name:` so that `gt-a` never matches `gt-ab`. The trailing colon makes the
  * same target work for commands that resolve a window or pane (set-option does; a bare `=name` fails there).
  */
-export function sessionTarget(name: string): string {
+function sessionTarget(name: string): string {
   return `=${name}:`;
 }
 
