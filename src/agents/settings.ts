@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
+import { READY_HOOK_ARGV, READY_HOOK_COMMAND } from '../tmux/hook-commands.js';
 import type { AgentPreset, HooksProvider } from './presets.js';
 
 export interface SettingsPlan {
@@ -27,9 +28,6 @@ export function settingsPlan(preset: AgentPreset, polecatsDir: string, workDir: 
   return { path: join(workDir, dir, file), args: [] };
 }
 
-/** Run by the agent's session-start hook inside its pane: tells polecat (through tmux) that the agent's hooks ran. */
-export const READY_HOOK_COMMAND = 'tmux set-environment GT_AGENT_READY 1 >/dev/null 2>&1 || true';
-
 const sessionStartHook = { matcher: '', hooks: [{ type: 'command', command: READY_HOOK_COMMAND }] };
 
 /** What polecat writes for each provider when the file is missing. */
@@ -44,7 +42,8 @@ export function settingsTemplate(provider: Exclude<HooksProvider, 'none'>): { co
       return json({ version: 1, hooks: {} });
     case 'copilot':
       return json({ version: 1, hooks: { sessionStart: [{ type: 'command', bash: READY_HOOK_COMMAND }] } });
-    case 'opencode':
+    case 'opencode': {
+      const [program, ...args] = READY_HOOK_ARGV;
       return {
         content: [
           '// Written by polecat: tells polecat (through tmux) that the agent has started.',
@@ -52,14 +51,20 @@ export function settingsTemplate(provider: Exclude<HooksProvider, 'none'>): { co
           '',
           'export const PolecatPlugin = async () => ({',
           '  event: async ({ event }) => {',
-          "    if (event.type === 'session.created') execFile('tmux', ['set-environment', 'GT_AGENT_READY', '1'], () => {});",
+          `    if (event.type === 'session.created') execFile(${jsString(program)}, [${args.map(jsString).join(', ')}], () => {});`,
           '  },',
           '});',
           '',
         ].join('\n'),
         mode: 0o644,
       };
+    }
   }
+}
+
+/** A single-quoted JavaScript string literal of the text (JSON's escapes are JavaScript's too). */
+function jsString(text: string): string {
+  return `'${JSON.stringify(text).slice(1, -1).replace(/'/g, "\\'")}'`;
 }
 
 /** Writes the settings file if it is missing; a file that exists is the user's and is kept as it is. */

@@ -3,7 +3,7 @@ import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { awaitExitStatus } from '../steps/watch.js';
 import { TmuxError } from '../tmux/errors.js';
 import type { SessionRow } from '../tmux/formats.js';
-import { readProcess } from '../tmux/process-tree.js';
+import { readProcess } from '../proc/process-tree.js';
 import type { PolecatAddress } from '../town/names.js';
 import { ForeignSessionError, ownSession, type OwnSession } from '../town/session-owner.js';
 

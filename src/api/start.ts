@@ -15,7 +15,8 @@ import { listRuns, RunFileError, RunFiles, runState, type ListedRun, type RunRec
 import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { polecatAssignee } from '../steps/hook.js';
 import { startupActors } from '../steps/index.js';
-import { killProcesses, processesWithArgs } from '../tmux/process-tree.js';
+import { killProcesses } from '../proc/kill.js';
+import { processesWithArgs } from '../proc/process-tree.js';
 
 /** Starting a polecat, and settling a start whose process died: resuming it or rolling it back. */
 

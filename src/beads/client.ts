@@ -1,5 +1,5 @@
+import { loadExeca } from '../exec/execa.js';
 import { InFlight } from '../runs/in-flight.js';
-import { loadExeca } from '../tmux/run.js';
 import { isDirectory } from '../town/town.js';
 
 export interface BeadsIssue {

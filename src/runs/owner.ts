@@ -1,4 +1,4 @@
-import { readProcess } from '../tmux/process-tree.js';
+import { readProcess } from '../proc/process-tree.js';
 
 /** A process as it can be told apart from a later one with the same pid: pid and start time (clock ticks since boot). */
 export interface ProcessIdentity {

@@ -6,20 +6,18 @@ import { programNotFoundMessage, resolveProgram } from '../agents/program.js';
 import { lastLines } from '../agents/screen.js';
 import { buildStartupCommand, credentialsScript } from '../agents/shell.js';
 import { writeFileAtomic } from '../files/atomic.js';
-import { sessionTarget } from '../tmux/client.js';
+import { readProcess } from '../proc/process-tree.js';
 import { TmuxError } from '../tmux/errors.js';
-import { describeExit, formatLiteral, formatTemplate, PANE_FIELDS, parseRow } from '../tmux/formats.js';
-import { killSessionWithProcesses } from '../tmux/kill.js';
-import { readProcess } from '../tmux/process-tree.js';
+import { describeExit, type PaneInfo } from '../tmux/formats.js';
 import { isDirectory } from '../town/town.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
+import { killSessionWithProcesses } from './session-processes.js';
 
 /**
- * The session on the town socket, in one tmux call: a detached session (environment by `-e`), `window-size latest`
- * (else tmux pins detached windows to 80x24), `remain-on-exit on` (so a dying agent leaves its exit status and
- * screen), then the agent replaces the shell with `respawn-pane -k` running `/bin/sh -c` (the startup command is
- * POSIX shell, whatever shell the user logs in with). A pane already dead fails the step at once.
+ * The session on the town socket, in one tmux call (Tmux.createAgentSession): the agent replaces the pane's shell,
+ * run by `/bin/sh -c` (the startup command is POSIX shell, whatever shell the user logs in with), and its pane stays
+ * when it dies, with its exit status and screen. A pane already dead fails the step at once.
  *
  * The caller's credentials reach the agent through a 0600 file its shell reads and deletes, never through tmux's
  * command line; variables the server's environment has and the agent should not are unset.
@@ -40,31 +38,10 @@ export const createSession = (deps: StepDeps) =>
       ...(hasCredentials ? { credentialsFile: input.credentialsFile } : {}),
     });
     const session = input.sessionName;
-    // The new session's only pane; `=name:` resolves to it whatever base-index the user's tmux.conf sets.
-    const pane = sessionTarget(session);
-    // tmux expands `-c` as a format: a `#` in the town's path must stay a `#`, and `#(...)` must not run.
-    const workDir = formatLiteral(input.workDir);
-    const envArgs = Object.keys(input.env)
-      .sort()
-      .flatMap((key) => ['-e', `${key}=${input.env[key]}`]);
-    const create = () =>
-      tmux.batch(
-        [
-          ['new-session', '-d', '-s', session, '-c', workDir, '-x', '200', '-y', '50', ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
-          ['set-option', '-w', '-t', pane, 'window-size', 'latest'],
-          ['set-option', '-w', '-t', pane, 'remain-on-exit', 'on'],
-          // Given as /bin/sh -c COMMAND, tmux runs it directly, not through the user's default-shell.
-          ['respawn-pane', '-k', '-t', pane, '-c', workDir, '/bin/sh', '-c', command],
-          // The agent's pid (respawn gave the pane a new process) and whether it is already dead, in the same call.
-          ['display-message', '-p', '-t', pane, formatTemplate(PANE_FIELDS)],
-        ],
-        // Not cancelled half way: a tmux client killed after sending this may still get the session made. It ends on
-        // its own (tmux's call timeout bounds it), and a rollback waits for it (Tmux.settled) before it looks.
-        {},
-      );
-    let created: string;
+    const create = () => tmux.createAgentSession({ name: session, workDir: input.workDir, env: input.env, command });
+    let info: PaneInfo;
     try {
-      created = await create().catch(async (error: unknown) => {
+      info = await create().catch(async (error: unknown) => {
         if (!(error instanceof TmuxError && error.code === 'session-exists')) throw error;
         // This run made it before it was interrupted (a resumed run repeats this step): make it again, from scratch.
         const env = await tmux.showEnvironment(session, { signal }).catch(() => ({}) as Record<string, string>);
@@ -79,7 +56,6 @@ export const createSession = (deps: StepDeps) =>
       throw error;
     }
     try {
-      const info = parseRow(PANE_FIELDS, created.split('\n').at(-1) ?? '');
       if (info.dead) {
         const screen = await tmux.capturePane(info.paneId, { signal }).catch(() => '');
         throw new StepError(`the agent exited with ${describeExit(info.deadStatus, info.deadSignal)} as soon as it started: ${command.slice(0, 300)}`, {

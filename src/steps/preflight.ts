@@ -2,12 +2,12 @@ import { fromPromise } from 'xstate';
 import type { StartupInput, StepResult } from '../../machines/startup.js';
 import { programNotFoundMessage, resolveProgram } from '../agents/program.js';
 import { describeExit } from '../tmux/formats.js';
-import { killSessionWithProcesses } from '../tmux/kill.js';
 import { ownSession } from '../town/session-owner.js';
 import { isDirectory } from '../town/town.js';
 import type { StepDeps } from './deps.js';
 import { awaitExitStatus } from './watch.js';
 import { StepError } from './errors.js';
+import { killSessionWithProcesses } from './session-processes.js';
 
 /**
  * Before anything is written or started: the polecat and its work directory exist, the agent program is there, and

@@ -2,11 +2,12 @@ import { rm } from 'node:fs/promises';
 import { fromPromise } from 'xstate';
 import type { RollbackInput, RollbackOutput } from '../../machines/startup.js';
 import type { Beads } from '../beads/client.js';
+import { killProcesses } from '../proc/kill.js';
+import { listProcesses, processesOwnedBy } from '../proc/process-tree.js';
 import type { Tmux } from '../tmux/client.js';
 import { TmuxError } from '../tmux/errors.js';
-import { killSessionWithProcesses } from '../tmux/kill.js';
-import { killProcesses, listProcesses, processesOwnedBy } from '../tmux/process-tree.js';
 import type { StepDeps } from './deps.js';
+import { killSessionWithProcesses } from './session-processes.js';
 
 export const ROLLBACK_KILL_GRACE_MS = 1_000;
 

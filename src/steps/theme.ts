@@ -1,7 +1,5 @@
 import { fromPromise } from 'xstate';
 import type { StartupInput, StepResult } from '../../machines/startup.js';
-import { sessionTarget } from '../tmux/client.js';
-import { formatLiteral } from '../tmux/formats.js';
 import type { StepDeps } from './deps.js';
 
 export interface Theme {
@@ -37,16 +35,6 @@ export function themeForRig(rig: string): Theme {
 export const theme = (deps: StepDeps) =>
   fromPromise<StepResult, StartupInput>(async ({ input, signal }) => {
     const { bg, fg } = themeForRig(input.rig);
-    const target = sessionTarget(input.sessionName);
-    // `#` starts a tmux format in status-left: the label is escaped so names cannot inject formats.
-    const label = formatLiteral(`😺 ${input.rig}/${input.name} `);
-    await deps.tmux(input.socket).batch(
-      [
-        ['set-option', '-t', target, 'status-style', `bg=${bg},fg=${fg}`],
-        ['set-option', '-t', target, 'status-left-length', '40'],
-        ['set-option', '-t', target, 'status-left', label],
-      ],
-      { signal },
-    );
+    await deps.tmux(input.socket).setStatusTheme(input.sessionName, { bg, fg, label: `😺 ${input.rig}/${input.name} ` }, { signal });
     return {};
   });

@@ -1,6 +1,6 @@
 import { fromPromise } from 'xstate';
 import type { SessionInfo, StartupInput, StepResult } from '../../machines/startup.js';
-import { foregroundCommand, readProcess } from '../tmux/process-tree.js';
+import { foregroundCommand, readProcess } from '../proc/process-tree.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
 import { isShell, lookAtPane } from './watch.js';

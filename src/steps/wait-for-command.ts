@@ -1,7 +1,7 @@
 import { fromPromise } from 'xstate';
 import type { StepResult, WaitInput } from '../../machines/startup.js';
 import { lastLines } from '../agents/screen.js';
-import { foregroundCommand, processAgeMs, readProcess } from '../tmux/process-tree.js';
+import { foregroundCommand, processAgeMs, readProcess } from '../proc/process-tree.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
 import { isShell, lookAtPane, sleep } from './watch.js';

@@ -1,18 +1,46 @@
 import { InFlight } from '../runs/in-flight.js';
 import { TmuxError, type TmuxCallResult } from './errors.js';
 import { formatLiteral, formatTemplate, PANE_FIELDS, parseRow, parseRows, SESSION_FIELDS, type PaneInfo, type SessionRow } from './formats.js';
-import { createTmuxRunner, type TmuxRunner, type TmuxRunnerOptions } from './run.js';
+import { createTerminalRunner, createTmuxRunner, type TerminalRunner, type TmuxRunner, type TmuxRunnerOptions } from './run.js';
 
 export interface Signalled {
   readonly signal?: AbortSignal;
 }
 
-export interface NewSessionRequest extends Signalled {
+export interface AgentSessionRequest {
   readonly name: string;
   readonly workDir: string;
+  /** The pane's environment, given to new-session by `-e`. */
   readonly env: Readonly<Record<string, string>>;
-  readonly width?: number;
-  readonly height?: number;
+  /** The agent's startup command (POSIX shell), run by `/bin/sh -c` in place of the pane's shell. */
+  readonly command: string;
+}
+
+/** What polecat records on a session it made: read back by `list` and `status` (SESSION_FIELDS) in one tmux call. */
+export interface PolecatRecord {
+  /** The session's environment table, read by later tools run in the session. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly rig: string;
+  readonly name: string;
+  readonly town: string;
+  /** The agent's pane id. */
+  readonly pane: string;
+  readonly run: string;
+  readonly agent: string;
+}
+
+export interface StatusTheme {
+  readonly bg: string;
+  readonly fg: string;
+  /** Plain text for the left of the status bar; escaped here, so no name can inject a format. */
+  readonly label: string;
+}
+
+export interface AttachOptions {
+  /** This process runs in a pane of the same server: its client switches to the session instead of attaching. */
+  readonly switchClient?: boolean;
+  /** This process runs in a pane of another tmux server, which tmux refuses to attach from while $TMUX names it. */
+  readonly insideOtherServer?: boolean;
 }
 
 export interface CaptureRequest extends Signalled {
@@ -20,13 +48,11 @@ export interface CaptureRequest extends Signalled {
   readonly scrollback?: number;
 }
 
-const SESSION_NAME = /^[A-Za-z0-9_-]+$/;
-
 /**
  * Exact-match target for a session: `=name:` so that `gt-a` never matches `gt-ab`. The trailing colon makes the
  * same target work for commands that resolve a window or pane (set-option does; a bare `=name` fails there).
  */
-export function sessionTarget(name: string): string {
+function sessionTarget(name: string): string {
   return `=${name}:`;
 }
 
@@ -37,16 +63,22 @@ function paneRow(result: TmuxCallResult, row: string, target: string): PaneInfo 
   return info;
 }
 
-/** A tmux client bound to one server socket. Every tmux command polecat runs is a method here. */
+/**
+ * A tmux client bound to one server socket. Every tmux command polecat runs is a method here, attach included: each
+ * is built on the same checked socket and counted (tmuxSpawnCount). `batch` takes raw commands, for tests that drive
+ * tmux as a user would. The one tmux call polecat does not run itself, the agents' ready hook, is in hook-commands.ts.
+ */
 export class Tmux {
   readonly socket: string;
   private readonly run: TmuxRunner;
+  private readonly runInTerminal: TerminalRunner;
   private readonly inFlight = new InFlight();
 
   constructor(options: TmuxRunnerOptions) {
     this.socket = options.socket;
     const run = createTmuxRunner(options);
     this.run = (args, call) => this.inFlight.track(run(args, call));
+    this.runInTerminal = createTerminalRunner(options);
   }
 
   /**
@@ -67,29 +99,66 @@ export class Tmux {
     }
   }
 
-  /** Creates a detached session running the default shell; its ids come back from the create call itself. */
-  async newSession(request: NewSessionRequest): Promise<PaneInfo> {
-    if (!SESSION_NAME.test(request.name)) throw new Error(`invalid tmux session name: ${JSON.stringify(request.name)}`);
+  /**
+   * The agent's session in one tmux process: a detached session (environment by `-e`), `window-size latest` (else
+   * tmux pins detached windows to 80x24), `remain-on-exit on` (so a dying agent leaves its exit status and screen),
+   * then `respawn-pane -k` replacing the shell with the agent, and the pane's row after the respawn: the agent's pid
+   * and whether it is already dead. The target `=name:` is the new session's only pane, whatever base-index the
+   * user's tmux.conf sets.
+   *
+   * It takes no abort signal: a tmux client killed after sending this may still get the session made. The call ends
+   * on its own (the runner's timeout bounds it), and a rollback waits for it (`settled`) before it looks.
+   */
+  async createAgentSession(request: AgentSessionRequest): Promise<PaneInfo> {
+    const pane = sessionTarget(request.name);
+    // tmux expands `-c` as a format: a `#` in the town's path must stay a `#`, and `#(...)` must not run.
+    const workDir = formatLiteral(request.workDir);
     const envArgs = Object.keys(request.env)
       .sort()
       .flatMap((key) => ['-e', `${key}=${request.env[key]}`]);
-    const size = [
-      ...(request.width ? ['-x', String(request.width)] : []),
-      ...(request.height ? ['-y', String(request.height)] : []),
-    ];
-    const { stdout } = await this.run(
-      ['new-session', '-d', '-s', request.name, '-c', formatLiteral(request.workDir), ...size, ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
-      { signal: request.signal },
+    const stdout = await this.batch([
+      ['new-session', '-d', '-s', request.name, '-c', workDir, '-x', '200', '-y', '50', ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
+      ['set-option', '-w', '-t', pane, 'window-size', 'latest'],
+      ['set-option', '-w', '-t', pane, 'remain-on-exit', 'on'],
+      // Given as /bin/sh -c COMMAND, tmux runs it directly, not through the user's default-shell.
+      ['respawn-pane', '-k', '-t', pane, '-c', workDir, '/bin/sh', '-c', request.command],
+      ['display-message', '-p', '-t', pane, formatTemplate(PANE_FIELDS)],
+    ]);
+    return parseRow(PANE_FIELDS, stdout.split('\n').at(-1) ?? '');
+  }
+
+  /** The session's environment table and polecat's session options (`@polecat_*`), in one tmux process. */
+  async recordPolecat(session: string, record: PolecatRecord, { signal }: Signalled = {}): Promise<void> {
+    const target = sessionTarget(session);
+    const options: Record<string, string> = {
+      '@polecat_rig': record.rig,
+      '@polecat_name': record.name,
+      '@polecat_town': record.town,
+      '@polecat_pane': record.pane,
+      '@polecat_run': record.run,
+      '@polecat_agent': record.agent,
+    };
+    await this.batch(
+      [
+        ...Object.entries(record.environment).map(([key, value]) => ['set-environment', '-t', target, key, value]),
+        ...Object.entries(options).map(([key, value]) => ['set-option', '-t', target, key, value]),
+      ],
+      { signal },
     );
-    return parseRow(PANE_FIELDS, stdout);
   }
 
-  async respawnPane(target: string, workDir: string, command: string, { signal }: Signalled = {}): Promise<void> {
-    await this.run(['respawn-pane', '-k', '-t', target, '-c', formatLiteral(workDir), command], { signal });
-  }
-
-  async setOption(target: string, option: string, value: string, { signal, window = false }: Signalled & { window?: boolean } = {}): Promise<void> {
-    await this.run(['set-option', ...(window ? ['-w'] : []), '-t', target, option, value], { signal });
+  /** The session's status bar colours and its label, in one tmux process. */
+  async setStatusTheme(session: string, theme: StatusTheme, { signal }: Signalled = {}): Promise<void> {
+    const target = sessionTarget(session);
+    await this.batch(
+      [
+        ['set-option', '-t', target, 'status-style', `bg=${theme.bg},fg=${theme.fg}`],
+        ['set-option', '-t', target, 'status-left-length', '40'],
+        // `#` starts a tmux format in status-left.
+        ['set-option', '-t', target, 'status-left', formatLiteral(theme.label)],
+      ],
+      { signal },
+    );
   }
 
   async paneInfo(target: string, { signal }: Signalled = {}): Promise<PaneInfo> {
@@ -138,13 +207,6 @@ export class Tmux {
     await this.run(['paste-buffer', '-p', '-d', '-b', bufferName, '-t', target], { signal });
   }
 
-  async setEnvironment(session: string, values: Readonly<Record<string, string>>, { signal }: Signalled = {}): Promise<void> {
-    await this.batch(
-      Object.entries(values).map(([key, value]) => ['set-environment', '-t', sessionTarget(session), key, value]),
-      { signal },
-    );
-  }
-
   async showEnvironment(session: string, { signal }: Signalled = {}): Promise<Record<string, string>> {
     const { stdout } = await this.run(['show-environment', '-t', sessionTarget(session)], { signal });
     const env: Record<string, string> = {};
@@ -162,8 +224,8 @@ export class Tmux {
   }
 
   /** The pids of every pane of a session (all windows). */
-  async panePids(target: string, { signal }: Signalled = {}): Promise<number[]> {
-    const { stdout } = await this.run(['list-panes', '-s', '-t', target, '-F', '#{pane_pid}'], { signal });
+  async sessionPanePids(session: string, { signal }: Signalled = {}): Promise<number[]> {
+    const { stdout } = await this.run(['list-panes', '-s', '-t', sessionTarget(session), '-F', '#{pane_pid}'], { signal });
     return stdout
       .split('\n')
       .filter((line) => /^\d+$/.test(line))
@@ -196,6 +258,19 @@ export class Tmux {
       if (error instanceof TmuxError && error.isGone) return [];
       throw error;
     }
+  }
+
+  /**
+   * Hands this process's terminal to tmux on the session until the user detaches; returns tmux's exit code. The
+   * client gets this process's environment (its terminal is the user's), not the clean one of the other calls.
+   */
+  attach(session: string, { switchClient = false, insideOtherServer = false }: AttachOptions = {}): number {
+    const env = { ...process.env };
+    if (insideOtherServer) {
+      delete env.TMUX;
+      delete env.TMUX_PANE;
+    }
+    return this.runInTerminal([switchClient ? 'switch-client' : 'attach-session', '-t', sessionTarget(session)], { env });
   }
 
   /** Kills a session; one that is already gone counts as killed. */

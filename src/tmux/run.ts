@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { loadExeca } from '../exec/execa.js';
 import { classifyStderr, TmuxError, type TmuxCallResult } from './errors.js';
 
 export interface TmuxRunnerOptions {
@@ -23,14 +24,11 @@ export interface TmuxCallOptions {
 
 export type TmuxRunner = (args: readonly string[], options?: TmuxCallOptions) => Promise<TmuxCallResult>;
 
+/** Runs tmux on this process's terminal until it hands the terminal back; returns tmux's exit code. */
+export type TerminalRunner = (args: readonly string[], options: { readonly env: NodeJS.ProcessEnv }) => number;
+
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** execa takes ~70 ms to load: loaded at the first call, so commands that never run tmux (--help, graph) start fast. */
-let execaModule: Promise<typeof import('execa')> | undefined;
-export function loadExeca(): Promise<typeof import('execa')> {
-  execaModule ??= import('execa');
-  return execaModule;
-}
 let spawnCount = 0;
 
 /** How many tmux processes this process has spawned (for benchmarks and tests). */
@@ -38,22 +36,36 @@ export function tmuxSpawnCount(): number {
   return spawnCount;
 }
 
-/** The only place that spawns tmux: `tmux -u -L <socket> <args>`, no shell, stdout trimmed; a non-zero exit throws TmuxError. */
-export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
+interface TmuxCommand {
+  readonly bin: string;
+  /** `-u -L <socket>` and then the given arguments. */
+  args(args: readonly string[]): string[];
+}
+
+/** `tmux -u -L <socket> ...` for both runners; a socket name that could be a path or an option is refused here. */
+function tmuxCommand(options: TmuxRunnerOptions): TmuxCommand {
   if (!/^[A-Za-z0-9_.-]+$/.test(options.socket) || /^\.+$/.test(options.socket)) {
     throw new Error(`invalid tmux socket name: ${JSON.stringify(options.socket)}`);
   }
-  const bin = options.bin ?? 'tmux';
+  return { bin: options.bin ?? 'tmux', args: (args) => ['-u', '-L', options.socket, ...args] };
+}
+
+/**
+ * Spawns `tmux -u -L <socket> <args>`, no shell, stdout trimmed; a non-zero exit throws TmuxError. This and
+ * createTerminalRunner are the only places that spawn tmux.
+ */
+export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
+  const tmux = tmuxCommand(options);
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const { TMUX: _tmux, TMUX_PANE: _pane, ...clientEnv } = options.clientEnv ?? {};
   const env = options.clientEnv ? clientEnv : { TMUX: undefined, TMUX_PANE: undefined };
   return async (args, call = {}) => {
-    const argv = [bin, '-u', '-L', options.socket, ...args];
+    const argv = [tmux.bin, ...tmux.args(args)];
     const subcommand = args[0] ?? '';
     const started = performance.now();
     spawnCount += 1;
     const { execa } = await loadExeca();
-    const child = await execa(bin, argv.slice(1), {
+    const child = await execa(tmux.bin, argv.slice(1), {
       reject: false,
       timeout,
       cancelSignal: call.signal,
@@ -79,16 +91,16 @@ export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
 }
 
 /**
- * tmux taking over the terminal (attach, switch-client): stdio inherited, so it can draw and read keys; returns
- * tmux's exit code. `insideOtherServer` unsets TMUX so tmux agrees to attach from within another server's pane.
+ * tmux taking over the terminal (attach, switch-client): stdio inherited, so it can draw and read keys, and this
+ * process waits until tmux gives the terminal back. The environment is the caller's to give: the client's own
+ * terminal (TERM and the like) is the user's, not the clean one of calls that may start a server.
  */
-export function runTmuxInteractive(socket: string, args: readonly string[], { insideOtherServer = false, bin = 'tmux' } = {}): number {
-  const env = { ...process.env };
-  if (insideOtherServer) {
-    delete env.TMUX;
-    delete env.TMUX_PANE;
-  }
-  const result = spawnSync(bin, ['-u', '-L', socket, ...args], { stdio: 'inherit', env });
-  if (result.error) throw result.error;
-  return result.status ?? 1;
+export function createTerminalRunner(options: TmuxRunnerOptions): TerminalRunner {
+  const tmux = tmuxCommand(options);
+  return (args, { env }) => {
+    spawnCount += 1;
+    const result = spawnSync(tmux.bin, tmux.args(args), { stdio: 'inherit', env });
+    if (result.error) throw result.error;
+    return result.status ?? 1;
+  };
 }

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readProcess } from '../../src/tmux/process-tree.js';
+import { readProcess } from '../../src/proc/process-tree.js';
 
 export interface LeftServer {
   readonly kind: 'server';

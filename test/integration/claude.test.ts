@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { status, start, stop } from '../../src/manager.js';
 import { planStart, planStop } from '../../src/plan.js';
 import { createStepDeps } from '../../src/steps/deps.js';
-import { sessionProcesses } from '../../src/tmux/kill.js';
+import { sessionProcesses } from '../../src/steps/session-processes.js';
 import { Tmux } from '../../src/tmux/client.js';
 import { isAlive, makeTown, retryUntil } from '../helpers/town.js';
 

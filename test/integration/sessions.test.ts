@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { start, status, stop } from '../../src/manager.js';
+import { capture, ForeignSessionError, inject, start, status, stop } from '../../src/manager.js';
 import { planStart, planStop } from '../../src/plan.js';
 import { createStepDeps } from '../../src/steps/deps.js';
 import { Tmux } from '../../src/tmux/client.js';
+import { runCli } from '../helpers/cli.js';
 import { isAlive, makeTown, readSimLog, retryUntil, simPids, type TestTown } from '../helpers/town.js';
 
 const deps = createStepDeps({ pollMs: 25 });
@@ -86,6 +87,16 @@ describe('sessions that are not, or no longer, what they seem', () => {
     const started = await start(planStart(other, { town: town.root, agent: 'sim' }), { deps });
     expect(started.failure?.step).toBe('preflight');
     expect(started.undone).toEqual([]);
+    // Every command that finds the polecat's session refuses another's the same way, saying what it will not do.
+    const foreign = `session a-b-c belongs to polecat a-b/c, not a/b-c (socket ${owner.plan.socket}); polecat will not`;
+    expect(started.failure?.message).toBe(`${foreign} touch it`);
+    expect(stopped.failure?.message).toBe(`${foreign} stop it`);
+    await expect(capture(other, 0, { town: town.root })).rejects.toThrow(new ForeignSessionError('session a-b-c belongs to polecat a-b/c, not a/b-c', owner.plan.socket, 'read it'));
+    await expect(inject(other, 'hello', { town: town.root })).rejects.toThrow(`${foreign} type into it`);
+    await expect(inject(other, 'hello', { town: town.root })).rejects.toBeInstanceOf(ForeignSessionError);
+    const attached = await runCli(['attach', 'a/b-c', '--town', town.root]);
+    expect(attached.code).toBe(1);
+    expect(attached.stderr).toBe(`polecat: ${foreign} attach to it\n`);
 
     expect((await status({ rig: 'a-b', name: 'c' }, { town: town.root })).running).toBe(true);
     expect(readSimLog(owner.log).filter((e) => e.event === 'key' && e.key === 'C-c')).toEqual([]);

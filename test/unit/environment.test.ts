@@ -114,6 +114,17 @@ describe('settings files', () => {
     expect(readFileSync(path, 'utf8')).toBe('{"mine": true}\n');
   });
 
+  it("runs the same ready call from every provider's hook, as the files always had it", () => {
+    const command = 'tmux set-environment GT_AGENT_READY 1 >/dev/null 2>&1 || true';
+    for (const provider of ['claude', 'gemini'] as const) {
+      expect(JSON.parse(settingsTemplate(provider).content).hooks.SessionStart).toEqual([{ matcher: '', hooks: [{ type: 'command', command }] }]);
+    }
+    expect(JSON.parse(settingsTemplate('copilot').content).hooks.sessionStart).toEqual([{ type: 'command', bash: command }]);
+    expect(settingsTemplate('opencode').content).toContain(
+      "    if (event.type === 'session.created') execFile('tmux', ['set-environment', 'GT_AGENT_READY', '1'], () => {});\n",
+    );
+  });
+
   it('writes nothing for agents without hooks', () => {
     for (const agent of ['codex', 'amp', 'auggie', 'sim']) expect(settingsPlan(BUILTIN_PRESETS[agent]!, '/p', '/w')).toEqual({ path: undefined, args: [] });
   });

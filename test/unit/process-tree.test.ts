@@ -8,16 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  isSameProcessAlive,
-  killProcesses,
-  listProcesses,
-  processAgeMs,
-  processesOwnedBy,
-  readProcess,
-  signalProcesses,
-  type ProcessEntry,
-} from '../../src/tmux/process-tree.js';
+import { killProcesses, signalProcesses } from '../../src/proc/kill.js';
+import { isSameProcessAlive, listProcesses, processAgeMs, processesOwnedBy, readProcess, type ProcessEntry } from '../../src/proc/process-tree.js';
 
 const started: { pid: number; group: boolean }[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'process-tree-'));

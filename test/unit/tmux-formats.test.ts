@@ -1,7 +1,12 @@
 /** tmux -F templates and their parsers (one field table for both), and tmux error classification and display. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyStderr, formatCommand, TmuxError, type TmuxCallResult } from '../../src/tmux/errors.js';
 import { FIELD_SEPARATOR, formatLiteral, formatTemplate, PANE_FIELDS, parseRow, parseRows, SESSION_FIELDS, type FieldTable } from '../../src/tmux/formats.js';
+import { checkName, InvalidInputError } from '../../src/town/names.js';
+import { sessionName } from '../../src/town/town.js';
+import { makeTown } from '../helpers/town.js';
 
 const US = FIELD_SEPARATOR;
 const TABLE = {
@@ -32,8 +37,37 @@ describe('formatTemplate', () => {
     expect(formatTemplate(table)).toBe(template);
   });
 
-  it('uses a separator that is a control character, so it cannot appear in names tmux accepts from polecat', () => {
-    expect(FIELD_SEPARATOR).toBe('\x1f');
+  // Names polecat accepts cannot hold the separator; paths and program names hold spaces, tabs and punctuation, never
+  // (outside a hostile path) a unit separator. A separator such values can contain fails the round trips below.
+  describe('the separator: none of the characters the values read back hold', () => {
+    /** What tmux prints for a template: each `#{variable}` replaced by its value, the separators between kept. */
+    const expand = (table: FieldTable, values: Record<string, string>) => formatTemplate(table).replace(/#\{([^}]+)\}/g, (_, variable: string) => values[variable]!);
+    const STRINGS = { a: ['session_name', 'string'], b: ['pane_current_command', 'string'], c: ['@polecat_town', 'string'] } as const satisfies FieldTable;
+
+    it.each([
+      ['spaces and tabs', { session_name: 'gt-Toast', pane_current_command: 'my agent', '@polecat_town': '/srv/my town\there' }],
+      ["'|', ':' and ','", { session_name: 'gt-a:b', pane_current_command: 'a|b', '@polecat_town': '/srv/a,b:c|d' }],
+      ["tmux's own punctuation", { session_name: '$3', pane_current_command: '%7', '@polecat_town': '/srv/#{x}/@y=z;' }],
+      ['empty values', { session_name: '', pane_current_command: '', '@polecat_town': '' }],
+    ])('a row whose values hold %s parses back to those values', (_name, values) => {
+      expect(parseRow(STRINGS, expand(STRINGS, values))).toEqual({ a: values.session_name, b: values.pane_current_command, c: values['@polecat_town'] });
+    });
+
+    it('is what parseRow splits on', () => {
+      expect(parseRow(STRINGS, ['x', 'y', 'z'].join(FIELD_SEPARATOR))).toEqual({ a: 'x', b: 'y', c: 'z' });
+    });
+
+    it('is refused in rig and polecat names, which session names are made of', () => {
+      for (const name of [`Toast${FIELD_SEPARATOR}`, `a${FIELD_SEPARATOR}b`, FIELD_SEPARATOR]) {
+        expect(() => checkName('polecat', name)).toThrow(InvalidInputError);
+      }
+    });
+
+    it("is kept out of a session name by the rig's beads prefix too", () => {
+      const town = makeTown({ gastown: ['Toast'] });
+      writeFileSync(join(town.root, 'mayor', 'rigs.json'), JSON.stringify({ rigs: { gastown: { beads: { prefix: `g${FIELD_SEPARATOR}t` } } } }));
+      expect(sessionName(town.root, { rig: 'gastown', name: 'Toast' })).toBe('gastown-Toast');
+    });
   });
 
   it.each([

@@ -2,10 +2,8 @@ import { basename } from 'node:path';
 import { Command } from 'commander';
 import { locate } from '../../plan.js';
 import { createStepDeps } from '../../steps/deps.js';
-import { sessionTarget } from '../../tmux/client.js';
-import { runTmuxInteractive } from '../../tmux/run.js';
 import { parseAddress } from '../../town/names.js';
-import { agentPane, ownershipProblem } from '../../town/session-owner.js';
+import { ownSession } from '../../town/session-owner.js';
 import { CliError, EXIT, processOutput, type Output } from '../output.js';
 import { socketOption, townOption } from '../options.js';
 
@@ -19,14 +17,12 @@ export function attachCommand(_output: Output = processOutput): Command {
     .action(async (target: string, flags: { town?: string; socket?: string }) => {
       const address = parseAddress(target);
       const location = locate(address, flags);
-      const rows = await createStepDeps().tmux(location.socket).sessionPanes(location.sessionName);
-      const problem = ownershipProblem(rows, { ...address, townRoot: location.townRoot });
-      if (problem) throw new CliError(`${problem}; polecat will not attach to it`, EXIT.failed);
-      if (!agentPane(rows)) throw new CliError(`${address.rig}/${address.name} is not running (no session ${location.sessionName} on socket ${location.socket})`, EXIT.failed);
+      const tmux = createStepDeps().tmux(location.socket);
+      const own = await ownSession(tmux, { ...address, ...location }, 'attach to it');
+      if (!own?.agent) throw new CliError(`${address.rig}/${address.name} is not running (no session ${location.sessionName} on socket ${location.socket})`, EXIT.failed);
       const insideTmux = process.env.TMUX;
       const sameServer = insideTmux !== undefined && basename(insideTmux.split(',')[0] ?? '') === location.socket;
-      const args = sameServer ? ['switch-client', '-t', sessionTarget(location.sessionName)] : ['attach-session', '-t', sessionTarget(location.sessionName)];
       if (!sameServer && !process.stdin.isTTY) throw new CliError('attach needs a terminal (standard input is not one)', EXIT.usage);
-      process.exitCode = runTmuxInteractive(location.socket, args, { insideOtherServer: insideTmux !== undefined && !sameServer });
+      process.exitCode = tmux.attach(location.sessionName, { switchClient: sameServer, insideOtherServer: insideTmux !== undefined && !sameServer });
     });
 }

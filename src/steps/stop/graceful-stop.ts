@@ -1,7 +1,7 @@
 import { fromPromise } from 'xstate';
 import type { StopStepInput } from '../../../machines/stop.js';
 import { TmuxError } from '../../tmux/errors.js';
-import { isSameProcessAlive } from '../../tmux/process-tree.js';
+import { isSameProcessAlive } from '../../proc/process-tree.js';
 import type { StepDeps } from '../deps.js';
 import { sleep } from '../watch.js';
 import { asEntries } from './snapshot.js';

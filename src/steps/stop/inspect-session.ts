@@ -1,8 +1,8 @@
 import { fromPromise } from 'xstate';
 import type { InspectOutput, StopInput } from '../../../machines/stop.js';
-import { sessionProcesses } from '../../tmux/kill.js';
 import { ownSession } from '../../town/session-owner.js';
 import type { StepDeps } from '../deps.js';
+import { sessionProcesses } from '../session-processes.js';
 
 /**
  * Find the session and snapshot every process its panes own. A session of that name that is not this polecat's is

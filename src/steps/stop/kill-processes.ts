@@ -1,6 +1,6 @@
 import { fromPromise } from 'xstate';
 import type { KillOutput, StopStepInput } from '../../../machines/stop.js';
-import { killProcesses as killProcessTree } from '../../tmux/process-tree.js';
+import { killProcesses as killProcessTree } from '../../proc/kill.js';
 import { StepError } from '../errors.js';
 import { asEntries } from './snapshot.js';
 

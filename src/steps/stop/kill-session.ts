@@ -1,8 +1,8 @@
 import { fromPromise } from 'xstate';
 import type { StopStepInput } from '../../../machines/stop.js';
-import { sessionProcesses } from '../../tmux/kill.js';
-import { killProcesses as killProcessTree } from '../../tmux/process-tree.js';
+import { killProcesses as killProcessTree } from '../../proc/kill.js';
 import type { StepDeps } from '../deps.js';
+import { sessionProcesses } from '../session-processes.js';
 
 export const killSession = (deps: StepDeps) =>
   fromPromise<void, StopStepInput>(async ({ input, signal }) => {

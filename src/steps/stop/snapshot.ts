@@ -1,5 +1,5 @@
 import type { StopStepInput } from '../../../machines/stop.js';
-import type { ProcessEntry } from '../../tmux/process-tree.js';
+import type { ProcessEntry } from '../../proc/process-tree.js';
 
 /** The snapshot keeps pid and start time, so a pid reused by an unrelated process is never signalled. */
 export function asEntries(processes: StopStepInput['processes']): ProcessEntry[] {

@@ -1,6 +1,6 @@
 import { fromPromise } from 'xstate';
 import type { StopStepInput } from '../../../machines/stop.js';
-import { isSameProcessAlive } from '../../tmux/process-tree.js';
+import { isSameProcessAlive } from '../../proc/process-tree.js';
 import type { StepDeps } from '../deps.js';
 import { StepError } from '../errors.js';
 import { asEntries } from './snapshot.js';

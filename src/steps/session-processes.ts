@@ -1,13 +1,15 @@
-import type { Signalled, Tmux } from './client.js';
-import { sessionTarget } from './client.js';
-import { TmuxError } from './errors.js';
-import { killProcesses, listProcesses, processesOwnedBy, type ProcessEntry } from './process-tree.js';
+import { killProcesses } from '../proc/kill.js';
+import { listProcesses, processesOwnedBy, type ProcessEntry } from '../proc/process-tree.js';
+import type { Signalled, Tmux } from '../tmux/client.js';
+import { TmuxError } from '../tmux/errors.js';
+
+// A session's processes, for the steps that start and stop polecats: tmux says which panes, /proc what they own.
 
 /** Every process owned by any pane of the session; an absent session owns nothing. */
 export async function sessionProcesses(tmux: Tmux, session: string, { signal }: Signalled = {}): Promise<ProcessEntry[]> {
   let pids: number[];
   try {
-    pids = await tmux.panePids(sessionTarget(session), { signal });
+    pids = await tmux.sessionPanePids(session, { signal });
   } catch (error) {
     if (error instanceof TmuxError && error.isGone) return [];
     throw error;

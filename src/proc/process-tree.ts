@@ -113,55 +113,6 @@ export function isSameProcessAlive(entry: ProcessEntry): boolean {
   return now !== undefined && now.startTime === entry.startTime;
 }
 
-export function signalProcesses(entries: readonly ProcessEntry[], signal: NodeJS.Signals): void {
-  for (const entry of entries) {
-    if (!isSameProcessAlive(entry)) continue;
-    try {
-      process.kill(entry.pid, signal);
-    } catch {
-      // Gone between the check and the signal: that is the outcome we wanted.
-    }
-  }
-}
-
-export interface KillTreeResult {
-  readonly terminated: number[];
-  readonly killed: number[];
-  readonly survivors: number[];
-}
-
-/**
- * SIGTERM every snapshotted process still alive, wait up to the grace period for them to go, then SIGKILL the rest.
- * Polls instead of sleeping the whole grace period.
- */
-export async function killProcesses(
-  entries: readonly ProcessEntry[],
-  { graceMs, pollMs = 25, signal }: { graceMs: number; pollMs?: number; signal?: AbortSignal },
-): Promise<KillTreeResult> {
-  const alive = () => entries.filter(isSameProcessAlive);
-  const initially = alive();
-  signalProcesses(initially, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (alive().length > 0 && Date.now() < deadline) {
-    signal?.throwIfAborted();
-    await sleep(pollMs);
-  }
-  const stubborn = alive();
-  signalProcesses(stubborn, 'SIGKILL');
-  const killDeadline = Date.now() + 2_000;
-  while (alive().length > 0 && Date.now() < killDeadline) await sleep(pollMs);
-  const survivors = alive().map((p) => p.pid);
-  return {
-    terminated: initially.filter((p) => !stubborn.includes(p)).map((p) => p.pid),
-    killed: stubborn.map((p) => p.pid),
-    survivors,
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Processes whose argv contains `args` as a contiguous run (read from /proc/<pid>/cmdline). */
 export function processesWithArgs(args: readonly string[], all: readonly ProcessEntry[] = listProcesses()): ProcessEntry[] {
   return all.filter((entry) => {
