@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readProcess } from '../../src/proc/process-tree.js';
 
@@ -103,8 +103,18 @@ export async function killLeftovers(leftovers: Leftovers, realTmux: string): Pro
       // already gone
     }
   }
+  // kill-server returns once the server has the command: the server itself (and its socket) goes a moment later.
   const deadline = Date.now() + 1_000;
-  while (leftovers.processes.some((p) => isLive(p)) && Date.now() < deadline) await sleep(10);
+  while ((leftovers.processes.some((p) => isLive(p)) || leftovers.servers.some(isBound)) && Date.now() < deadline) await sleep(10);
+}
+
+/** The server's socket is still bound by a live process (see liveServers). */
+function isBound(server: LeftServer): boolean {
+  try {
+    return boundUnixSockets().has(join(realpathSync(dirname(server.path)), basename(server.path)));
+  } catch {
+    return false;
+  }
 }
 
 /** One line per leftover: the server's socket, or the process's pid, command line and working directory. */
