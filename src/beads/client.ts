@@ -1,3 +1,5 @@
+import type { FailedCommand } from '../../machines/shared.js';
+import { formatCommand } from '../exec/command-line.js';
 import { loadExeca } from '../exec/execa.js';
 import { InFlight } from '../runs/in-flight.js';
 import { isDirectory } from '../town/town.js';
@@ -22,7 +24,8 @@ export class BeadsError extends Error {
     readonly code: BeadsErrorCode,
     readonly issueId: string,
     message: string,
-    readonly stderr = '',
+    /** The bd call, when it ran and failed: its command line, exit code and stderr, for the run's failure record. */
+    readonly failedCommand?: FailedCommand,
   ) {
     super(message);
   }
@@ -95,11 +98,16 @@ export class Beads {
     if (spawnError === 'EACCES' || spawnError === 'EISDIR') {
       throw new BeadsError('bd-missing', id, `bd at ${JSON.stringify(this.bin)} cannot be run (${spawnError}), needed for issue ${id}`);
     }
-    if (result.timedOut) throw new BeadsError('timeout', id, `${command} timed out after ${this.timeoutMs} ms`);
-    if (result.isCanceled) throw new BeadsError('cancelled', id, `${command} was cancelled`);
     const stderr = typeof result.stderr === 'string' ? result.stderr.trim() : '';
+    const failed: FailedCommand = {
+      line: formatCommand([this.bin, ...args]),
+      ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+      ...(stderr !== '' ? { stderr } : {}),
+    };
+    if (result.timedOut) throw new BeadsError('timeout', id, `${command} timed out after ${this.timeoutMs} ms`, failed);
+    if (result.isCanceled) throw new BeadsError('cancelled', id, `${command} was cancelled`, failed);
     if (result.failed) {
-      throw new BeadsError('failed', id, `${command} failed (exit ${result.exitCode ?? result.signal}): ${stderr || 'no error output'}`, stderr);
+      throw new BeadsError('failed', id, `${command} failed (exit ${result.exitCode ?? result.signal}): ${stderr || 'no error output'}`, failed);
     }
     return typeof result.stdout === 'string' ? result.stdout : '';
   }

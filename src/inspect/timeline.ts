@@ -1,3 +1,4 @@
+import type { StepFailure } from '../../machines/shared.js';
 import type { JournalEntry, RunRecord, RunState } from '../runs/store.js';
 
 export interface TimelineStep {
@@ -18,7 +19,7 @@ export interface RunView {
   readonly durationMs: number;
   readonly path: TimelineStep[];
   readonly warnings: string[];
-  readonly failure?: { readonly step: string; readonly message: string; readonly screen?: string; readonly exitStatus?: number };
+  readonly failure?: StepFailure;
   readonly resumed: number;
   /** The state the run's first CANCEL arrived in (Ctrl-C or SIGTERM to its process, or a stop's request). */
   readonly cancelledIn?: string;
@@ -42,7 +43,8 @@ export function runView(record: RunRecord, state: RunState, journal: readonly Jo
     } else if (entry.type === 'warning') {
       warnings.push(String(entry.message));
     } else if (entry.type === 'failure') {
-      failure = entry as unknown as RunView['failure'];
+      const { ts: _ts, type: _type, ...recorded } = entry;
+      failure = recorded;
     } else if (entry.type === 'run.resumed') {
       resumed += 1;
     }
@@ -62,7 +64,7 @@ export function runView(record: RunRecord, state: RunState, journal: readonly Jo
     durationMs: Math.max(0, end - started),
     path,
     warnings,
-    ...(failure ? { failure: { step: failure.step, message: failure.message, ...(failure.screen ? { screen: failure.screen } : {}), ...(failure.exitStatus !== undefined ? { exitStatus: failure.exitStatus } : {}) } } : {}),
+    ...(failure ? { failure } : {}),
     resumed,
     ...(cancelledIn !== undefined ? { cancelledIn } : {}),
   };

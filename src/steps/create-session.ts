@@ -44,7 +44,14 @@ export const createSession = (deps: StepDeps) =>
       info = await create().catch(async (error: unknown) => {
         if (!(error instanceof TmuxError && error.code === 'session-exists')) throw error;
         // This run made it before it was interrupted (a resumed run repeats this step): make it again, from scratch.
-        const env = await tmux.showEnvironment(session, { signal }).catch(() => ({}) as Record<string, string>);
+        let env: Record<string, string>;
+        try {
+          env = await tmux.showEnvironment(session, { signal });
+        } catch (lookError) {
+          throw new StepError(`session ${session} already exists on socket ${input.socket}, and which run made it cannot be read: ${(lookError as Error).message}`, {
+            cause: lookError,
+          });
+        }
         if (env.GT_RUN !== input.runId) {
           throw new StepError(`session ${session} already exists on socket ${input.socket}: another start of this polecat got there first`);
         }

@@ -32,7 +32,9 @@ export const rollback = (deps: StepDeps) =>
       await killOwnSession(tmux, input, outcome);
     }
     // Normally read and deleted by the agent's shell at once; an agent that never got that far leaves it here.
-    await rm(input.credentialsFile, { force: true }).catch(() => undefined);
+    await rm(input.credentialsFile, { force: true }).catch((error: unknown) => {
+      outcome.warnings.push(`could not remove the credentials file ${input.credentialsFile}: ${(error as Error).message}`);
+    });
     if (input.issue !== undefined && input.restoreIssue !== undefined) {
       // A cancelled hook's `bd update` may still be writing: the restore must come after it.
       await deps.beads.settled();

@@ -1,3 +1,8 @@
+import type { FailedCommand } from '../../machines/shared.js';
+import { formatCommand } from '../exec/command-line.js';
+
+export { formatCommand } from '../exec/command-line.js';
+
 /** Why a tmux call failed, classified once from its stderr so callers route on a code, never on message text. */
 export type TmuxErrorCode =
   | 'no-server'
@@ -27,6 +32,15 @@ export class TmuxError extends Error {
     this.code = code;
     this.subcommand = subcommand;
     this.result = result;
+  }
+
+  /** The call as a failure record keeps it: command line, exit code, stderr. */
+  get failedCommand(): FailedCommand {
+    return {
+      line: formatCommand(this.result.argv),
+      ...(this.result.exitCode !== undefined ? { exitCode: this.result.exitCode } : {}),
+      ...(this.result.stderr !== '' ? { stderr: this.result.stderr } : {}),
+    };
   }
 
   /** The session (or the whole server) is not there: during a stop or a kill that counts as done. */
@@ -61,16 +75,4 @@ function describe(code: TmuxErrorCode, result: TmuxCallResult): string {
     default:
       return `${command}: ${reason}`;
   }
-}
-
-/** Shows an argv the way a user could paste it into a shell; control characters are escaped so they cannot forge lines. */
-export function formatCommand(argv: readonly string[], maxLength = 400): string {
-  const text = argv.map(quoteForDisplay).join(' ');
-  return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
-}
-
-function quoteForDisplay(arg: string): string {
-  const visible = arg.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  const shortened = visible.length > 200 ? `${visible.slice(0, 200)}…` : visible;
-  return /^[\w@%+=:,./#{}^-]+$/.test(shortened) ? shortened : `'${shortened.replace(/'/g, `'\\''`)}'`;
 }

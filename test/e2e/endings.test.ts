@@ -28,7 +28,15 @@ interface Ending {
   readonly setup?: (town: TestTown) => void;
   /** Hold the run after this step's work (POLECAT_TEST_HOLD), then do this to it. */
   readonly hold?: { readonly step: Step; readonly then: Action };
-  readonly expect: { readonly failAt?: Step; readonly cancelAt?: Step; readonly themeFails?: boolean; readonly exit: number; readonly says: RegExp };
+  readonly expect: {
+    readonly failAt?: Step;
+    readonly cancelAt?: Step;
+    readonly themeFails?: boolean;
+    readonly exit: number;
+    readonly says: RegExp;
+    /** The failed external command the failure record keeps, and `polecat inspect` shows. */
+    readonly command?: { readonly line: RegExp; readonly exitCode: number; readonly stderr: string };
+  };
 }
 
 /** Custom agents: a shell that never becomes an agent, and one that dies while still a shell. */
@@ -83,20 +91,35 @@ const endings: Ending[] = [
     name: 'createSession: tmux refuses the new session',
     agent: '',
     env: { POLECAT_TEST_TMUX_FAIL: 'new-session' },
-    expect: { exit: 1, failAt: 'createSession', says: /failed at createSession: .*injected failure/ },
+    expect: {
+      exit: 1,
+      failAt: 'createSession',
+      says: /failed at createSession: .*injected failure/,
+      command: { line: /^tmux -u -L \S+ new-session -d -s gastown-Toast -c \S+ -x 200 -y 50 -e /, exitCode: 1, stderr: 'injected failure: new-session refused' },
+    },
   },
   {
     name: "setEnv: tmux refuses the session's environment",
     agent: '',
     env: { POLECAT_TEST_TMUX_FAIL: 'set-environment' },
-    expect: { exit: 1, failAt: 'setEnv', says: /failed at setEnv: .*injected failure/ },
+    expect: {
+      exit: 1,
+      failAt: 'setEnv',
+      says: /failed at setEnv: .*injected failure/,
+      command: { line: /^tmux -u -L \S+ set-environment -t =gastown-Toast: GT_ROLE gastown\/polecats\/Toast ';' set-environment /, exitCode: 1, stderr: 'injected failure: set-environment refused' },
+    },
   },
   {
     name: 'hook: bd fails to update the issue (and to restore it)',
     agent: '',
     issue: true,
     env: { BD_STANDIN_FAIL: 'exit:3', BD_STANDIN_FAIL_ON: 'update' },
-    expect: { exit: 1, failAt: 'hook', says: /failed at hook: .*gt-1/ },
+    expect: {
+      exit: 1,
+      failAt: 'hook',
+      says: /failed at hook: .*gt-1/,
+      command: { line: /^\S*bd update gt-1 --status=hooked --assignee=gastown\/polecats\/Toast$/, exitCode: 3, stderr: 'Error: injected failure' },
+    },
   },
   {
     name: 'waitForCommand: the agent never comes up (timeout)',
@@ -124,25 +147,26 @@ const endings: Ending[] = [
     name: 'waitForReady: the agent dies once its prompt showed',
     agent: '',
     hold: { step: 'acceptBypass', then: 'kill agent' },
-    expect: { exit: 1, failAt: 'waitForReady', says: /failed at waitForReady: / },
+    expect: { exit: 1, failAt: 'waitForReady', says: /failed at waitForReady: the agent exited with status 143 before its prompt was ready/ },
   },
   {
     name: 'nudges: the agent dies at its prompt before the startup text',
     agent: '',
     hold: { step: 'waitForReady', then: 'kill agent' },
-    expect: { exit: 1, failAt: 'nudges', says: /failed at nudges: / },
+    expect: { exit: 1, failAt: 'nudges', says: /failed at nudges: the agent exited with status 143 while receiving its startup text/ },
   },
   {
     name: 'nudges: the agent takes no input (timeout)',
     agent: '--ignore-input',
     timeout: 'nudge=1',
-    expect: { exit: 1, failAt: 'nudges', says: /failed at nudges: / },
+    expect: { exit: 1, failAt: 'nudges', says: /failed at nudges: the text did not arrive in the agent's input before the deadline/ },
   },
   {
     name: 'verifyAlive: the agent dies right after the startup text',
     agent: '',
     hold: { step: 'nudges', then: 'kill agent' },
-    expect: { exit: 1, failAt: 'verifyAlive', says: /failed at verifyAlive: .*not alive|failed at verifyAlive: / },
+    // The sim exits 143 on SIGTERM; tmux may not yet show its pane dead when verifyAlive reads /proc.
+    expect: { exit: 1, failAt: 'verifyAlive', says: /failed at verifyAlive: (the agent exited with status 143 right after startup|the agent process \d+ is not alive)\n/ },
   },
   ...STEP_ORDER.flatMap((step): Ending[] =>
     (['SIGINT', 'SIGTERM'] as const).map((signal) => ({
@@ -223,6 +247,13 @@ describe('every way a start ends, on real tmux, journal against the generated pa
     expect(journal.filter((e) => e.type === 'state.entered').map((e) => e.state)).toEqual(path.states);
     expect(record.result).toBe(path.finalValue);
     if (ending.expect.failAt) expect(journal.find((e) => e.type === 'failure')).toMatchObject({ step: ending.expect.failAt });
+    if (ending.expect.command) {
+      const { line, exitCode, stderr } = ending.expect.command;
+      const failure = journal.find((e) => e.type === 'failure');
+      expect(failure?.type === 'failure' && failure.command).toMatchObject({ line: expect.stringMatching(line), exitCode, stderr });
+      const shown = (await runCli(['inspect', record.runId, '--town', town.root])).stdout;
+      expect(shown).toContain(`  command: ${failure?.type === 'failure' && failure.command?.line}\n    exit code ${exitCode}, stderr: ${stderr}\n`);
+    }
 
     const socket = (record.input as { socket: string }).socket;
     if (path.finalValue === 'running') expect((await runCli(['stop', 'gastown/Toast', '--town', town.root])).code).toBe(0);

@@ -18,7 +18,13 @@ describe('per-polecat lock', () => {
     const town = makeTown({});
     const one = acquireLock(town.root, 'a--b', 'c', 'run-1', 'start');
     const two = acquireLock(town.root, 'a', 'b--c', 'run-2', 'start');
+    expect(one.path).not.toBe(two.path);
+    // Each is held on its own: a second run of either polecat is refused, naming that polecat's run.
+    expect(() => acquireLock(town.root, 'a--b', 'c', 'run-3', 'start')).toThrow(/a--b\/c is busy: run run-1 /);
+    expect(() => acquireLock(town.root, 'a', 'b--c', 'run-3', 'start')).toThrow(/a\/b--c is busy: run run-2 /);
     one.release();
+    expect(() => acquireLock(town.root, 'a', 'b--c', 'run-3', 'start')).toThrow(LockHeldError);
+    acquireLock(town.root, 'a--b', 'c', 'run-3', 'start').release();
     two.release();
   });
 

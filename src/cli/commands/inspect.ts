@@ -21,8 +21,14 @@ function printView(output: Output, view: RunView): void {
     ...view.warnings.map((w) => `  warning: ${w}`),
   ];
   if (view.failure) {
-    lines.push(`  failed at ${view.failure.step}: ${view.failure.message}`);
-    if (view.failure.screen) lines.push('  last screen:', quoteScreen(view.failure.screen));
+    const { step, message, command, exitStatus, screen } = view.failure;
+    lines.push(`  failed at ${step}: ${message}`);
+    if (command) {
+      lines.push(`  command: ${command.line}`);
+      lines.push(`    exit code ${command.exitCode ?? 'none'}${command.stderr ? `, stderr: ${command.stderr.replace(/\n/g, '\n      ')}` : ''}`);
+    }
+    if (exitStatus !== undefined) lines.push(`  the agent exited with status ${exitStatus}`);
+    if (screen) lines.push('  last screen:', quoteScreen(screen));
   }
   if (view.state === 'interrupted') {
     lines.push(
