@@ -21,7 +21,7 @@ function readJsonFile(path: string): Json | undefined {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new InvalidInputError(`${path}: not valid JSON (${(error as Error).message})`);
+    throw new InvalidInputError(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidInputError(`${path}: expected a JSON object`);
   return parsed as Json;

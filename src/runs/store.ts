@@ -55,7 +55,7 @@ function readJson(path: string, what: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new RunFileError(`${what} ${path} cannot be read: ${(error as Error).message}`);
+    throw new RunFileError(`${what} ${path} cannot be read: ${(error as Error).message}`, { cause: error });
   }
   try {
     return JSON.parse(text);

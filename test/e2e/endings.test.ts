@@ -47,6 +47,21 @@ const AGENTS = {
   'sim-with-settings': { provider: 'sim', hooks: { provider: 'gemini', dir: '.gemini', settings_file: 'settings.json' } },
 };
 
+/** A step whose tmux call the guard fails (POLECAT_TEST_TMUX_FAIL): its failure record keeps that call. */
+function tmuxRefuses(name: string, step: Step, word: string, line: RegExp): Ending {
+  return {
+    name,
+    agent: '',
+    env: { POLECAT_TEST_TMUX_FAIL: word },
+    expect: {
+      exit: 1,
+      failAt: step,
+      says: new RegExp(`failed at ${step}: .*injected failure`),
+      command: { line, exitCode: 1, stderr: `injected failure: ${word} refused` },
+    },
+  };
+}
+
 const ok = /^gastown\/Toast running in [\d.]+ m?s: session gastown-Toast/m;
 
 const endings: Ending[] = [
@@ -87,28 +102,13 @@ const endings: Ending[] = [
     setup: (town) => writeFileSync(join(town.root, 'gastown', 'polecats', 'Toast', '.gemini'), 'not a directory\n'),
     expect: { exit: 1, failAt: 'ensureSettings', says: /failed at ensureSettings: .*\.gemini/ },
   },
-  {
-    name: 'createSession: tmux refuses the new session',
-    agent: '',
-    env: { POLECAT_TEST_TMUX_FAIL: 'new-session' },
-    expect: {
-      exit: 1,
-      failAt: 'createSession',
-      says: /failed at createSession: .*injected failure/,
-      command: { line: /^tmux -u -L \S+ new-session -d -s gastown-Toast -c \S+ -x 200 -y 50 -e /, exitCode: 1, stderr: 'injected failure: new-session refused' },
-    },
-  },
-  {
-    name: "setEnv: tmux refuses the session's environment",
-    agent: '',
-    env: { POLECAT_TEST_TMUX_FAIL: 'set-environment' },
-    expect: {
-      exit: 1,
-      failAt: 'setEnv',
-      says: /failed at setEnv: .*injected failure/,
-      command: { line: /^tmux -u -L \S+ set-environment -t =gastown-Toast: GT_ROLE gastown\/polecats\/Toast ';' set-environment /, exitCode: 1, stderr: 'injected failure: set-environment refused' },
-    },
-  },
+  tmuxRefuses('createSession: tmux refuses the new session', 'createSession', 'new-session', /^tmux -u -L \S+ new-session -d -s gastown-Toast -c \S+ -x 200 -y 50 -e /),
+  tmuxRefuses(
+    "setEnv: tmux refuses the session's environment",
+    'setEnv',
+    'set-environment',
+    /^tmux -u -L \S+ set-environment -t =gastown-Toast: GT_ROLE gastown\/polecats\/Toast ';' set-environment /,
+  ),
   {
     name: 'hook: bd fails to update the issue (and to restore it)',
     agent: '',

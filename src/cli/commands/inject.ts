@@ -11,7 +11,7 @@ function readText(words: readonly string[], file: string | undefined): string {
     try {
       return readFileSync(file, 'utf8');
     } catch (error) {
-      throw new InvalidInputError(`--file ${JSON.stringify(file)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new InvalidInputError(`--file ${JSON.stringify(file)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
     }
   }
   if (words.length > 0) return words.join(' ');
