@@ -1,12 +1,10 @@
 /**
  * The startup statechart: one state per step, in the design card's order, each step an invoked actor that src/
  * supplies with machine.provide(). A fatal failure or a CANCEL goes to rollingBack, which undoes what the run did.
- * Pure data: no I/O, no imports beyond xstate.
+ * Pure data: no I/O; it imports xstate and machines/shared.ts (the step slot and the failure record), nothing of src/.
  */
 import { assign, setup } from 'xstate';
 import { failureOf, stepSlot, type RunTarget, type StepFailure } from './shared.js';
-
-export type { FailedCommand, StepFailure } from './shared.js';
 
 /**
  * 2: every state written out; a start without an issue never enters validateIssue or hook (so hookStarted stays
@@ -457,8 +455,3 @@ export type StartupMachine = typeof startupMachine;
 
 /** The steps in the order a start takes them: the machine's step states, as written. */
 export const STEP_ORDER: readonly StepName[] = Object.keys(startupMachine.root.states).filter((key): key is StepName => Object.hasOwn(stepSlots, key));
-
-/** What a step makes sure of, as its state describes it. */
-export function stepDescription(step: StepName): string {
-  return startupMachine.root.states[step]?.description ?? '';
-}

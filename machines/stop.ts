@@ -3,7 +3,7 @@
  * first, so children reparented to init are not missed), kill the session, verify nothing is left.
  * CANCEL (Ctrl-C or SIGTERM to the CLI) is accepted in every state and never un-stops: it makes the stop finish at
  * once by force, so that an interrupted stop still leaves no session and no process behind.
- * Pure data: no I/O, no imports beyond xstate.
+ * Pure data: no I/O; it imports xstate and machines/shared.ts (the step slot and the failure record), nothing of src/.
  */
 import { assign, setup } from 'xstate';
 import { failureOf, stepSlot, type RunTarget, type StepFailure } from './shared.js';
@@ -98,7 +98,7 @@ export const stopMachine = setup({
     verifyGone: stepSlot<void, StopStepInput>(),
   },
   guards: {
-    notRunning: ({ event }) => (event as { output?: InspectOutput }).output?.running === false,
+    notRunning: (_, params: { found: InspectOutput }) => !params.found.running,
     forced: ({ context }) => context.plan.force,
     interrupted: ({ context }) => context.interruptedIn !== undefined,
   },
@@ -121,13 +121,13 @@ export const stopMachine = setup({
         src: 'inspectSession',
         input: ({ context }) => context.plan,
         onDone: [
-          { guard: 'notRunning', target: 'notRunning' },
+          { guard: { type: 'notRunning', params: ({ event }) => ({ found: event.output }) }, target: 'notRunning' },
           {
             target: 'choosingHowToStop',
             actions: assign(({ event }) => ({
-              processes: [...(event.output?.processes ?? [])],
-              ...(event.output?.paneId !== undefined ? { paneId: event.output.paneId } : {}),
-              ...(event.output?.panePid !== undefined ? { panePid: event.output.panePid } : {}),
+              processes: [...event.output.processes],
+              ...(event.output.paneId !== undefined ? { paneId: event.output.paneId } : {}),
+              ...(event.output.panePid !== undefined ? { panePid: event.output.panePid } : {}),
             })),
           },
         ],
@@ -147,7 +147,7 @@ export const stopMachine = setup({
         id: 'gracefulStop',
         src: 'gracefulStop',
         input: ({ context }) => stepInput(context),
-        onDone: { target: 'killProcesses', actions: assign({ exitedGracefully: ({ event }) => event.output?.exited === true }) },
+        onDone: { target: 'killProcesses', actions: assign({ exitedGracefully: ({ event }) => event.output.exited }) },
         // Asking nicely is best effort: whatever happened, the kill steps make sure.
         onError: { target: 'killProcesses' },
       },
@@ -162,8 +162,8 @@ export const stopMachine = setup({
         onDone: {
           target: 'killSession',
           actions: assign(({ event }) => ({
-            terminated: [...(event.output?.terminated ?? [])],
-            killed: [...(event.output?.killed ?? [])],
+            terminated: [...event.output.terminated],
+            killed: [...event.output.killed],
           })),
         },
         onError: { target: 'failed', actions: assign({ failure: ({ event }) => failureOf('killProcesses', event.error) }) },

@@ -30,7 +30,8 @@ function interruptedStarts(townRoot: string, rig: string, name: string): ListedR
 
 /**
  * Starts a polecat: holds the polecat's lock for the whole run, refuses while an interrupted start of it waits to
- * be resumed or rolled back, records the run (snapshot after every step, journal) and runs the startup machine.
+ * be resumed or rolled back, records the run (its snapshot after every change, its journal) and runs the startup
+ * machine.
  */
 export async function start(plan: StartupInput, options: RunOptions = {}): Promise<StartupOutput> {
   const lock = lockForRun(plan.townRoot, plan.rig, plan.name, plan.runId, 'start');
@@ -72,8 +73,7 @@ export async function resume(townRoot: string, runId: string, options: RunOption
   const lock = lockForRun(townRoot, record.rig, record.name, runId, 'start');
   try {
     options.onResuming?.();
-    const recorder = RunRecorder.takeOver(files);
-    recorder.resumed();
+    const recorder = RunRecorder.takeOver(files, 'resume');
     const actor = createActor(createStartupMachine({ ...(options.deps ?? createStepDeps()), repeating: true }), {
       snapshot: files.snapshot() as never,
       input: record.input as StartupInput,
@@ -121,9 +121,8 @@ export async function rollbackRun(townRoot: string, runId: string, options: RunO
   const { files, record } = interruptedRun(townRoot, runId, 'rollback');
   const lock = lockForRun(townRoot, record.rig, record.name, runId, 'start');
   try {
-    const recorder = RunRecorder.takeOver(files);
     const { context, warnings } = rollbackContextOf(files, record);
-    recorder.stateEntered('rollingBack');
+    const recorder = RunRecorder.takeOver(files, 'rollBack');
     const began = Date.now();
     await reapStrayHook(context.plan);
     const logic = startupActors(options.deps ?? createStepDeps()).rollback;

@@ -87,7 +87,7 @@ export class Beads {
   }
 
   private async run(id: string, args: string[], cwd: string, signal: AbortSignal | undefined): Promise<string> {
-    const command = `bd ${args.join(' ')}`;
+    const command = formatCommand(['bd', ...args]);
     if (!isDirectory(cwd)) throw new BeadsError('failed', id, `issue ${id} is looked up in ${cwd}, which is not a directory (check <town>/.beads/routes.jsonl)`);
     const { execa } = await loadExeca();
     const result = await this.inFlight.track(execa(this.bin, args, { cwd, reject: false, timeout: this.timeoutMs, cancelSignal: signal, stdin: 'ignore' }));

@@ -27,7 +27,7 @@ export function signalName(signal: NodeJS.Signals): string {
 }
 
 /**
- * Ctrl-C (or SIGTERM, as `polecat stop` sends to a start in progress) cancels the run instead of killing the
+ * Ctrl-C (or SIGTERM, as `polecat stop` sends a start in progress that does not take its request to cancel) cancels the run instead of killing the
  * process: a start rolls back what it did, a stop finishes at once by force. Further signals are acknowledged
  * while it does.
  */

@@ -40,8 +40,9 @@ export function renderRunSvg(machine: AnyStateMachine, view: RunView): string {
 
   const visited = new Map(view.path.map((step) => [step.state, step]));
   const allEdges = new Set(machineEdges(machine).map((e) => `${e.from}->${e.to}`));
-  // A state left by an eventless transition in the same instant (validateIssue without an issue) is not in the
-  // journal: the path went through it, so its two edges are drawn taken and the state as passed through.
+  // A state left by an eventless transition in the same instant (the startup machine's rolledBack, the stop
+  // machine's choosingHowToStop) is not in the journal: the path went through it, so its two edges are drawn taken
+  // and the state as passed through.
   const taken = new Set<string>();
   const passedThrough = new Set<string>();
   view.path.slice(1).forEach((step, i) => {

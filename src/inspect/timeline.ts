@@ -32,6 +32,7 @@ export function runView(record: RunRecord, state: RunState, journal: readonly Jo
   let failure: RunView['failure'];
   let resumed = 0;
   let cancelledIn: string | undefined;
+  // The journal comes from disk, where only each line's type and time were checked: fields are read as what they show.
   for (const entry of journal) {
     if (entry.type === 'event' && entry.event === 'CANCEL' && cancelledIn === undefined) cancelledIn = path[path.length - 1]?.state;
     if (entry.type === 'state.entered') {

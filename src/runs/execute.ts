@@ -15,9 +15,10 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /**
    * Where the run is recorded: its snapshot after every change, and its journal. A write that fails cancels the run
-   * at once, so that what it did is rolled back rather than left behind unrecorded.
+   * at once (or as it starts, for a write that failed before), so that what it did is rolled back rather than left
+   * behind unrecorded.
    */
-  readonly recorder?: RunRecorder;
+  readonly recorder: RunRecorder;
 }
 
 interface ObservedContext {
@@ -36,11 +37,10 @@ interface ObservedContext {
  */
 export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): Promise<TOutput> {
   const recorder = options.recorder;
-  if (recorder) {
-    recorder.onFailure = () => {
-      if (actor.getSnapshot().status === 'active') actor.send({ type: 'CANCEL' });
-    };
-  }
+  const cancel = () => {
+    if (actor.getSnapshot().status === 'active') actor.send({ type: 'CANCEL' });
+  };
+  recorder.onFailure = cancel;
   return new Promise<TOutput>((resolve, reject) => {
     let current: string | undefined;
     let enteredAt = Date.now();
@@ -48,7 +48,7 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
     let failureJournaled = false;
     const onAbort = () => actor.send({ type: 'CANCEL' });
     const progress = (event: ProgressEvent) => {
-      if (event.type === 'step.finished') recorder?.stepFinished(event.step, event.ms, event.outcome);
+      if (event.type === 'step.finished') recorder.stepFinished(event.step, event.ms, event.outcome);
       options.onProgress?.(event);
     };
     actor.subscribe({
@@ -57,12 +57,12 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
         const context = snapshot.context;
         const seen = context.warnings?.length ?? 0;
         // Warnings carried in from a restored snapshot or the plan are journaled once, as they first appear here.
-        for (const warning of context.warnings?.slice(warnings ?? 0) ?? []) recorder?.warning(warning);
+        for (const warning of context.warnings?.slice(warnings ?? 0) ?? []) recorder.warning(warning);
         const warned = warnings !== undefined && seen > warnings;
         warnings = seen;
         if (context.failure && !failureJournaled) {
           failureJournaled = true;
-          recorder?.failed(context.failure);
+          recorder.failed(context.failure);
         }
         if (value !== current) {
           if (current !== undefined) {
@@ -78,10 +78,10 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
           }
           current = value;
           enteredAt = Date.now();
-          recorder?.stateEntered(value);
+          recorder.stateEntered(value);
           if (snapshot.status === 'active') progress({ type: 'step.started', step: value, at: enteredAt });
         }
-        recorder?.snapshot(actor.getPersistedSnapshot());
+        recorder.snapshot(actor.getPersistedSnapshot());
         if (snapshot.status === 'done') {
           options.signal?.removeEventListener('abort', onAbort);
           resolve(snapshot.output as TOutput);
@@ -93,6 +93,8 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
       },
     });
     actor.start();
+    // A write that failed before onFailure was set (while the actor was made: the inspector journals) cancels now.
+    if (recorder.writeError()) cancel();
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
   });

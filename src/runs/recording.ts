@@ -45,7 +45,7 @@ export class RunRecordError extends Error {
 }
 
 /** A run polecat cannot record (its directory read-only, the disk full) is refused before it does anything. */
-export function recordable<T>(townRoot: string, action: () => T): T {
+function recordable<T>(townRoot: string, action: () => T): T {
   try {
     return action();
   } catch (error) {
@@ -62,8 +62,9 @@ export function lockForRun(townRoot: string, rig: string, name: string, runId: s
 
 /**
  * Writes one run's record. A write that fails is not retried and the writes after it are skipped: the first failure
- * is kept (`error`) and passed to `onFailure` (the executor cancels the run, so that what it did is rolled back rather
- * than left behind unrecorded).
+ * is kept (`writeError()`) and passed to `onFailure` (the executor cancels the run, so that what it did is rolled back
+ * rather than left behind unrecorded). The writes that open a run (`begin`, `takeOver`) are not of that kind: they
+ * throw, so a run that cannot be recorded is refused before it does anything.
  */
 export class RunRecorder {
   private failure: Error | undefined;
@@ -93,9 +94,16 @@ export class RunRecorder {
     return new RunRecorder(files);
   }
 
-  /** An interrupted run this process takes over (to resume it or roll it back): it becomes the run's owner. */
-  static takeOver(files: RunFiles): RunRecorder {
-    files.update({ owner: currentProcess() });
+  /**
+   * An interrupted run this process takes over: it becomes the run's owner, and the journal says what comes next (the
+   * run resumed, or its rollback begun), or a one-line refusal when the store cannot take that.
+   */
+  static takeOver(files: RunFiles, to: 'resume' | 'rollBack'): RunRecorder {
+    const next: Unstamped<JournalEntry> = to === 'resume' ? { type: 'run.resumed' } : { type: 'state.entered', state: 'rollingBack' };
+    recordable(files.townRoot, () => {
+      files.update({ owner: currentProcess() });
+      files.append(next);
+    });
     return new RunRecorder(files);
   }
 
@@ -106,10 +114,6 @@ export class RunRecorder {
 
   get runId(): string {
     return this.files.runId;
-  }
-
-  resumed(): void {
-    this.journal({ type: 'run.resumed' });
   }
 
   stateEntered(state: string): void {

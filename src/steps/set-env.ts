@@ -1,5 +1,5 @@
 import { fromPromise } from 'xstate';
-import type { SessionInfo, StartupInput, StepResult } from '../../machines/startup.js';
+import type { SessionStepInput, StepResult } from '../../machines/startup.js';
 import type { StepDeps } from './deps.js';
 
 /**
@@ -7,7 +7,7 @@ import type { StepDeps } from './deps.js';
  * which let `list` and `status` find polecats with one tmux call.
  */
 export const setEnv = (deps: StepDeps) =>
-  fromPromise<StepResult, { plan: StartupInput; session: SessionInfo }>(async ({ input: { plan, session }, signal }) => {
+  fromPromise<StepResult, SessionStepInput>(async ({ input: { plan, session }, signal }) => {
     await deps.tmux(plan.socket).recordPolecat(
       plan.sessionName,
       {

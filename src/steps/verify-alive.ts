@@ -1,5 +1,5 @@
 import { fromPromise } from 'xstate';
-import type { SessionInfo, StartupInput, StepResult } from '../../machines/startup.js';
+import type { SessionStepInput, StepResult } from '../../machines/startup.js';
 import { foregroundCommand, readProcess } from '../proc/process-tree.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
@@ -15,7 +15,7 @@ import { isShell, lookAtPane } from './watch.js';
  * `status` to show, and any children it left behind stay findable for `stop` to reap.
  */
 export const verifyAlive = (deps: StepDeps) =>
-  fromPromise<StepResult, { plan: StartupInput; session: SessionInfo }>(async ({ input: { plan, session }, signal }) => {
+  fromPromise<StepResult, SessionStepInput>(async ({ input: { plan, session }, signal }) => {
     const tmux = deps.tmux(plan.socket);
     const agent = readProcess(session.panePid);
     if (!agent || agent.tty === 0) {

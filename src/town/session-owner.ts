@@ -18,7 +18,7 @@ export interface SessionPlace extends PolecatIdentity {
  * (rig `a-b` polecat `c` and rig `a` polecat `b-c` are both `a-b-c`; a user's own session on a shared socket), so
  * polecat only touches a session whose own options name this polecat of this town.
  */
-export function ownershipProblem(rows: readonly SessionRow[], who: PolecatIdentity): string | undefined {
+function ownershipProblem(rows: readonly SessionRow[], who: PolecatIdentity): string | undefined {
   const first = rows[0];
   if (!first) return undefined;
   if (first.rig === '' && first.polecat === '') return `session ${first.name} exists but was not started by polecat`;
@@ -30,7 +30,7 @@ export function ownershipProblem(rows: readonly SessionRow[], who: PolecatIdenti
 }
 
 /** The pane polecat started the agent in (recorded at start), if it is still there. */
-export function agentPane(rows: readonly SessionRow[]): SessionRow | undefined {
+function agentPane(rows: readonly SessionRow[]): SessionRow | undefined {
   return rows.find((row) => row.agentPane !== '' && row.paneId === row.agentPane);
 }
 

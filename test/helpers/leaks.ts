@@ -86,7 +86,7 @@ export async function settledLeftovers(dir: string, before: Leftovers, graceMs =
   }
 }
 
-/** Kills leftovers: `kill-server` for servers, SIGKILL for processes; waits (briefly) for the processes to be gone. */
+/** Kills leftovers: `kill-server` for servers, SIGKILL for processes; waits (briefly) for both to be gone. */
 export async function killLeftovers(leftovers: Leftovers, realTmux: string): Promise<void> {
   for (const server of leftovers.servers) {
     try {
@@ -105,16 +105,20 @@ export async function killLeftovers(leftovers: Leftovers, realTmux: string): Pro
   }
   // kill-server returns once the server has the command: the server itself (and its socket) goes a moment later.
   const deadline = Date.now() + 1_000;
-  while ((leftovers.processes.some((p) => isLive(p)) || leftovers.servers.some(isBound)) && Date.now() < deadline) await sleep(10);
+  while ((leftovers.processes.some((p) => isLive(p)) || anyBound(leftovers.servers)) && Date.now() < deadline) await sleep(10);
 }
 
-/** The server's socket is still bound by a live process (see liveServers). */
-function isBound(server: LeftServer): boolean {
-  try {
-    return boundUnixSockets().has(join(realpathSync(dirname(server.path)), basename(server.path)));
-  } catch {
-    return false;
-  }
+/** A server's socket is still bound by a live process (see liveServers). */
+function anyBound(servers: readonly LeftServer[]): boolean {
+  if (servers.length === 0) return false;
+  const bound = boundUnixSockets();
+  return servers.some((server) => {
+    try {
+      return bound.has(join(realpathSync(dirname(server.path)), basename(server.path)));
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** One line per leftover: the server's socket, or the process's pid, command line and working directory. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, type AnyStateNode } from 'xstate';
-import { STEP_ORDER, startupMachine, stepDescription, type StartupContext, type StartupInput } from '../../machines/startup.js';
+import { STEP_ORDER, startupMachine, type StartupContext, type StartupInput } from '../../machines/startup.js';
 import { STARTUP_ACTORS, startupPlan } from '../helpers/startup-paths.js';
 
 const OUTPUTS: Record<string, unknown> = {
@@ -60,7 +60,7 @@ describe('startup machine', () => {
     expect(entered.filter((state) => (STEP_ORDER as readonly string[]).includes(state))).toEqual(STEP_ORDER);
     expect(entered.at(-1)).toBe('running');
     expect(STEP_ORDER).toHaveLength(12);
-    for (const step of STEP_ORDER) expect(stepDescription(step), step).toMatch(/\w{3,}/);
+    for (const step of STEP_ORDER) expect(startupMachine.root.states[step]?.description, step).toMatch(/\w{3,}/);
   });
 
   it('invokes, in every step state, the slot of the same name', () => {

@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createActor, toPromise } from 'xstate';
 import type { StartupInput } from '../../machines/startup.js';
-import { RunRecorder } from '../../src/runs/recording.js';
+import { RunRecordError, RunRecorder, runRecorded } from '../../src/runs/recording.js';
+import { RunFiles } from '../../src/runs/store.js';
+import { startupMachine, type StartupOutput } from '../../machines/startup.js';
+import { fromPromise } from 'xstate';
+import { STARTUP_ACTORS } from '../helpers/startup-paths.js';
 import { Beads } from '../../src/beads/client.js';
 import type { StepDeps } from '../../src/steps/deps.js';
 import { createSession } from '../../src/steps/create-session.js';
@@ -37,7 +41,7 @@ describe('errors that are not swallowed', () => {
   });
 
   it('createSession: when who made the session in the way cannot be read, it says so instead of blaming another start', async () => {
-    const plan: StartupInput = { ...startupPlan, workDir: testTmpDir, agent: { ...startupPlan.agent, argv: [process.execPath] } };
+    const plan: StartupInput = { ...startupPlan, workDir: testTmpDir, credentialsFile: join(testTmpDir, 'credentials.env'), agent: { ...startupPlan.agent, argv: [process.execPath] } };
     const deps = fakeDeps({
       createAgentSession: async () => {
         throw tmuxFailure('session-exists', 'new-session', 'duplicate session: gastown-Toast');
@@ -52,7 +56,7 @@ describe('errors that are not swallowed', () => {
   });
 
   it('createSession: a session another run made is that run’s, said as before', async () => {
-    const plan: StartupInput = { ...startupPlan, workDir: testTmpDir, agent: { ...startupPlan.agent, argv: [process.execPath] } };
+    const plan: StartupInput = { ...startupPlan, workDir: testTmpDir, credentialsFile: join(testTmpDir, 'credentials.env'), agent: { ...startupPlan.agent, argv: [process.execPath] } };
     const deps = fakeDeps({
       createAgentSession: async () => {
         throw tmuxFailure('session-exists', 'new-session', 'duplicate session: gastown-Toast');
@@ -78,5 +82,41 @@ describe('errors that are not swallowed', () => {
     expect(told).toHaveLength(1);
     expect(recorder.writeError()).toBe(told[0]);
     expect(told[0]!.message).toMatch(/ENOENT/);
+  });
+
+  it('run recording: a run whose record stops being writable is cancelled (rolled back) and the failure reported', async () => {
+    const town = mkdtempSync(join(testTmpDir, 'town-'));
+    const plan = { ...startupPlan, townRoot: town, runId: 'run-2' };
+    const recorder = RunRecorder.begin('start', plan, 2);
+    const undone: string[] = [];
+    const actors = Object.fromEntries(
+      STARTUP_ACTORS.map((id) => [
+        id,
+        fromPromise(async () => {
+          if (id === 'rollback') {
+            undone.push('rolled back');
+            return { undone: [] };
+          }
+          // The store goes away while preflight runs: the next write fails.
+          if (id === 'preflight') rmSync(recorder.files.dir, { recursive: true });
+          return {};
+        }),
+      ]),
+    );
+    const actor = createActor(startupMachine.provide({ actors }), { input: plan, inspect: recorder.inspector() });
+    const ran = runRecorded<StartupOutput>(actor, recorder, {}, 'start');
+    await expect(ran).rejects.toThrow(RunRecordError);
+    await expect(ran).rejects.toThrow(/^could not record run run-2 \(.*ENOENT.*\); it was cancelled and rolled back, ending cancelled$/);
+    expect(undone).toEqual(['rolled back']);
+  });
+
+  it('run recording: taking over a run whose journal cannot be written is refused before anything', () => {
+    const town = mkdtempSync(join(testTmpDir, 'town-'));
+    const recorder = RunRecorder.begin('start', { runId: 'run-3', rig: 'gastown', name: 'Toast', townRoot: town }, 2);
+    const journal = join(recorder.files.dir, 'journal.jsonl');
+    rmSync(journal);
+    mkdirSync(journal);
+    const files = new RunFiles(town, 'run-3');
+    expect(() => RunRecorder.takeOver(files, 'resume')).toThrow(new RegExp(`^cannot record the run under ${join(town, '.runtime', 'polecat')}: .*; nothing was done$`));
   });
 });
