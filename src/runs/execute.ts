@@ -46,7 +46,6 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
     let enteredAt = Date.now();
     let warnings: number | undefined;
     let failureJournaled = false;
-    const onAbort = () => actor.send({ type: 'CANCEL' });
     const progress = (event: ProgressEvent) => {
       if (event.type === 'step.finished') recorder.stepFinished(event.step, event.ms, event.outcome);
       options.onProgress?.(event);
@@ -83,19 +82,19 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
         }
         recorder.snapshot(actor.getPersistedSnapshot());
         if (snapshot.status === 'done') {
-          options.signal?.removeEventListener('abort', onAbort);
+          options.signal?.removeEventListener('abort', cancel);
           resolve(snapshot.output as TOutput);
         }
       },
       error: (error) => {
-        options.signal?.removeEventListener('abort', onAbort);
+        options.signal?.removeEventListener('abort', cancel);
         reject(error);
       },
     });
     actor.start();
     // A write that failed before onFailure was set (while the actor was made: the inspector journals) cancels now.
     if (recorder.writeError()) cancel();
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) cancel();
+    else options.signal?.addEventListener('abort', cancel, { once: true });
   });
 }
