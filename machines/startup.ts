@@ -39,6 +39,10 @@ export interface StartupInput extends RunTarget {
     /** The input prompt that shows readiness; empty for agents with none to see (then readyDelayMs is waited). */
     readonly readyPromptPrefix: string;
     readonly readyDelayMs: number;
+    /** Texts the agent shows only while it works; absent in runs planned before they were recorded (then Claude's). */
+    readonly busyMarkers?: readonly string[];
+    /** false: the agent never shows its startup text, so nudges cannot see it arrive (absent means it does). */
+    readonly showsStartupText?: boolean;
     readonly settings?: { readonly path: string; readonly provider: 'claude' | 'gemini' | 'cursor' | 'opencode' | 'copilot' };
   };
   readonly env: Readonly<Record<string, string>>;

@@ -128,6 +128,8 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
       promptMode: onCommandLine.length > 0 ? 'arg' : 'none',
       readyPromptPrefix: preset.readyPromptPrefix,
       readyDelayMs: preset.readyDelayMs,
+      busyMarkers: [...preset.busyMarkers],
+      showsStartupText: preset.showsStartupText,
       ...(settings.path !== undefined && preset.hooks.provider !== 'none' ? { settings: { path: settings.path, provider: preset.hooks.provider } } : {}),
     },
     env,

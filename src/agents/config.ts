@@ -45,6 +45,13 @@ function optionalStrings(entry: Json, key: string, path: string, where: string):
   return value as string[];
 }
 
+function optionalBoolean(entry: Json, key: string, path: string, where: string): boolean | undefined {
+  const value = entry[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw fieldError(path, `${where}.${key}`, 'true or false');
+  return value;
+}
+
 /** One agent entry of agents.json (or a `runtime` block) applied over the preset it builds on. */
 function applyEntry(base: AgentPreset, name: string, entry: Json, path: string, where: string): AgentPreset {
   const env = entry.env;
@@ -76,6 +83,8 @@ function applyEntry(base: AgentPreset, name: string, entry: Json, path: string, 
     prompt: promptStyle(entry, path, where) ?? base.prompt,
     readyPromptPrefix: optionalString(entry, 'ready_prompt_prefix', path, where) ?? base.readyPromptPrefix,
     readyDelayMs: (delay as number | undefined) ?? base.readyDelayMs,
+    busyMarkers: optionalStrings(entry, 'busy_markers', path, where) ?? base.busyMarkers,
+    showsStartupText: optionalBoolean(entry, 'shows_startup_text', path, where) ?? base.showsStartupText,
     hooks: {
       provider: (provider as HooksProvider | undefined) ?? base.hooks.provider,
       dir: optionalString(hooksEntry, 'dir', path, `${where}.hooks`) ?? base.hooks.dir,

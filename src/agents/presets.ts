@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUSY_MARKER } from './screen.js';
 
 /** How an agent takes its first prompt on the command line: as the last word, after a flag, or not at all. */
 export type PromptStyle = { readonly kind: 'positional' } | { readonly kind: 'flag'; readonly flag: string } | { readonly kind: 'none' };
@@ -26,6 +27,10 @@ export interface AgentPreset {
   readonly readyPromptPrefix: string;
   /** For agents without a prompt to see: how long to give them before typing. */
   readonly readyDelayMs: number;
+  /** Texts shown only while the agent works on a prompt (matched without regard to case). */
+  readonly busyMarkers: readonly string[];
+  /** false for an agent that never shows the startup text it took on its command line. */
+  readonly showsStartupText: boolean;
   readonly hooks: HooksSpec;
   readonly env: Readonly<Record<string, string>>;
 }
@@ -48,8 +53,10 @@ export function simAgentScript(): string {
 const NO_HOOKS: HooksSpec = { provider: 'none', dir: '', file: '' };
 const positional: PromptStyle = { kind: 'positional' };
 
-function preset(name: string, fields: Omit<AgentPreset, 'name' | 'env' | 'hooks' | 'readyPromptPrefix' | 'readyDelayMs'> & Partial<AgentPreset>): AgentPreset {
-  return { name, env: {}, hooks: NO_HOOKS, readyPromptPrefix: '', readyDelayMs: 0, ...fields };
+type PresetDefaults = 'name' | 'env' | 'hooks' | 'readyPromptPrefix' | 'readyDelayMs' | 'busyMarkers' | 'showsStartupText';
+
+function preset(name: string, fields: Omit<AgentPreset, PresetDefaults> & Partial<AgentPreset>): AgentPreset {
+  return { name, env: {}, hooks: NO_HOOKS, readyPromptPrefix: '', readyDelayMs: 0, busyMarkers: [BUSY_MARKER], showsStartupText: true, ...fields };
 }
 
 /** The agents polecat knows, as Gas Town configures them (reference section 5.1). */

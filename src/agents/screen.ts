@@ -102,18 +102,98 @@ const OPTION_CURSOR = /^\S\s*\d+\.\s/u;
  * A menu cursor starts the same way and never counts, so an unknown dialog is not taken for readiness.
  */
 export function showsPrompt(screen: string, prefix: string): boolean {
-  if (prefix.trim() === '') return false;
-  const wanted = normalizeScreen(prefix);
   return normalizeScreen(screen)
     .split('\n')
-    .map((line) => line.replace(/^[\s│]+/u, '').trimEnd())
-    .some((line) => (line.startsWith(wanted) || line === wanted.trim()) && !OPTION_CURSOR.test(line));
+    .some((line) => isPromptLine(line, prefix));
 }
 
+function isPromptLine(line: string, prefix: string): boolean {
+  if (prefix.trim() === '') return false;
+  const wanted = normalizeScreen(prefix);
+  const text = normalizeScreen(line).replace(/^[\s│]+/u, '').trimEnd();
+  return (text.startsWith(wanted) || text === wanted.trim()) && !OPTION_CURSOR.test(text);
+}
+
+/** Claude's and Codex's busy line; other agents name theirs in their preset. */
 export const BUSY_MARKER = 'esc to interrupt';
 
-export function showsBusy(screen: string): boolean {
-  return screen.toLowerCase().includes(BUSY_MARKER);
+export function showsBusy(screen: string, markers: readonly string[] = [BUSY_MARKER]): boolean {
+  const text = screen.toLowerCase();
+  return markers.some((marker) => text.includes(marker.toLowerCase()));
+}
+
+/**
+ * A screen no start gets past without the user: a sign-in screen, a "not authenticated" line, an update that must be
+ * installed. Seen, it fails the start at once with what to do, instead of at the deadline as an unknown screen.
+ */
+export interface DeadEnd {
+  readonly id: string;
+  /** Any of these texts on screen identifies it. */
+  readonly markers: readonly string[];
+  /** One line: what the user must do, as a command where there is one. */
+  readonly advice: string;
+}
+
+export const DEAD_ENDS: readonly DeadEnd[] = [
+  {
+    id: 'claude-login',
+    markers: ['Not logged in · Please run /login', 'Not logged in · Run /login', 'Select login method:'],
+    advice: 'Claude Code is not logged in: run `claude` as this user and /login, or export ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN for polecat to pass on',
+  },
+  {
+    id: 'claude-offline',
+    markers: ['Unable to connect to Anthropic services'],
+    advice: 'Claude Code cannot reach Anthropic: check the network (or the proxy in HTTPS_PROXY), then start again',
+  },
+];
+
+export function recognizeDeadEnd(screen: string, deadEnds: readonly DeadEnd[] = DEAD_ENDS): DeadEnd | undefined {
+  const text = normalizeScreen(screen);
+  return deadEnds.find((deadEnd) => deadEnd.markers.some((marker) => text.includes(marker)));
+}
+
+/** How to tell an agent's own screen: its input prompt and its busy line. */
+export interface ScreenSpec {
+  /** Start of the input line when the agent waits for input; empty when there is none to see. */
+  readonly promptPrefix: string;
+  /** Texts shown only while the agent works (matched without regard to case). */
+  readonly busyMarkers: readonly string[];
+}
+
+/**
+ * What an agent's screen shows, read from the bottom: the lowest of its input prompt, its busy line and a dialog is
+ * what is live. A dialog's words above the input box or busy line are an old screen (scrollback, an echo of the
+ * answer), not a dialog; numbered options below them, or a cursor on an option, are a dialog, known or not, and never
+ * readiness. A dead end (sign-in, update required) anywhere on screen wins over everything.
+ */
+export type ScreenReading =
+  | { readonly kind: 'dead-end'; readonly deadEnd: DeadEnd }
+  | { readonly kind: 'dialog'; readonly dialog: DialogDefinition; readonly options: readonly DialogOption[] }
+  | { readonly kind: 'menu'; readonly options: readonly DialogOption[] }
+  | { readonly kind: 'busy' }
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'other' };
+
+export function readScreen(screen: string, spec: ScreenSpec, dialogs: readonly DialogDefinition[] = DIALOGS, deadEnds: readonly DeadEnd[] = DEAD_ENDS): ScreenReading {
+  const deadEnd = recognizeDeadEnd(screen, deadEnds);
+  if (deadEnd) return { kind: 'dead-end', deadEnd };
+  const lines = normalizeScreen(screen).split('\n');
+  const promptAt = findLastIndex(lines, (line) => isPromptLine(line, spec.promptPrefix));
+  const busyAt = findLastIndex(lines, (line) => showsBusy(line, spec.busyMarkers));
+  const liveFrom = Math.max(promptAt, busyAt) + 1;
+  const live = lines.slice(liveFrom).join('\n');
+  const options = parseOptions(live).map((option) => ({ ...option, line: option.line + liveFrom }));
+  const dialog = recognizeDialog(live, dialogs);
+  if (dialog) return { kind: 'dialog', dialog, options };
+  if (options.some((option) => option.selected) || options.length >= 2) return { kind: 'menu', options };
+  if (busyAt >= 0) return { kind: 'busy' };
+  if (promptAt >= 0) return { kind: 'ready' };
+  return { kind: 'other' };
+}
+
+function findLastIndex(lines: readonly string[], test: (line: string) => boolean): number {
+  for (let i = lines.length - 1; i >= 0; i -= 1) if (test(lines[i]!)) return i;
+  return -1;
 }
 
 /** The text currently in the agent's input line (after the prompt prefix), or undefined when there is no prompt. */

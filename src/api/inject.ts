@@ -31,7 +31,7 @@ export async function inject(address: PolecatAddress, text: string, options: Loc
   const lock = await waitForLock(location.townRoot, address.rig, `${address.name}.inject`, deadline);
   try {
     const look = async () => (await lookAtPane(tmux, agent.paneId, undefined, 'while receiving injected text')).screen;
-    const check = deliveryCheck(clean, preset?.readyPromptPrefix ?? '');
+    const check = deliveryCheck(clean, preset?.readyPromptPrefix ?? '', preset?.busyMarkers);
     await typeText(tmux, agent.paneId, clean, 'polecat-inject');
     const watching = { look, deadline, pollMs: deps.pollMs };
     const screen = await awaitArrival(check, await look(), watching);

@@ -3,11 +3,15 @@
  * It draws Claude Code 2.1's trust and bypass dialogs and its ready prompt, reads keys in raw mode,
  * and records what it saw and did as JSON lines (see --log).
  *
- *   node dist/src/sim/agent.js [--dialogs trust,bypass] [--startup-ms N] [--prompt-nbsp] [--busy-ms N]
- *     [--exit-at start|trust|bypass|prompt] [--exit-code N] [--hang] [--ignore-input] [--ignore-term] [--ignore-ctrl-c]
- *     [--spawn-child] [--log FILE] [-- ARGS...]
+ *   node dist/src/sim/agent.js [--dialogs trust,bypass,login] [--startup-ms N] [--prompt-nbsp] [--busy-ms N]
+ *     [--exit-at start|trust|bypass|login|prompt] [--exit-code N] [--hang] [--ignore-input] [--ignore-term]
+ *     [--ignore-ctrl-c] [--ignore-answers] [--dialogs-again] [--echo-answers] [--spawn-child] [--log FILE] [-- ARGS...]
  *
  * --ignore-input: at the prompt, keys are read and logged but nothing is typed or submitted (an agent that has hung).
+ * --ignore-answers: Enter on a dialog is logged but the dialog stays as it was (an agent that does not take answers).
+ * --dialogs-again: once every dialog is answered, the first one shows again, unchanged, and is then taken.
+ * --echo-answers: each answered dialog stays printed above the prompt, as a transcript line would.
+ * The login dialog is Claude Code's sign-in screen: none of its options gets past it.
  * Everything after `--` is accepted as it is (never read as a flag) and logged in the `start` event as `extra`, so
  * tests can check exactly which arguments reached the agent.
  */
@@ -18,7 +22,7 @@ import { StringDecoder } from 'node:string_decoder';
 // ---------------------------------------------------------------------------------------------------------------
 // Options
 
-type DialogName = 'trust' | 'bypass';
+type DialogName = 'trust' | 'bypass' | 'login';
 type ExitPoint = 'start' | DialogName | 'prompt';
 
 interface Options {
@@ -33,6 +37,9 @@ interface Options {
   ignoreTerm: boolean;
   /** At the prompt, Ctrl-C is read (and logged) but never exits: an agent that does not leave when asked. */
   ignoreCtrlC: boolean;
+  ignoreAnswers: boolean;
+  dialogsAgain: boolean;
+  echoAnswers: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
   /** The arguments after `--`, taken as they are. */
@@ -41,8 +48,8 @@ interface Options {
 
 class UsageError extends Error {}
 
-const DIALOG_NAMES: readonly DialogName[] = ['trust', 'bypass'];
-const EXIT_POINTS: readonly ExitPoint[] = ['start', 'trust', 'bypass', 'prompt'];
+const DIALOG_NAMES: readonly DialogName[] = ['trust', 'bypass', 'login'];
+const EXIT_POINTS: readonly ExitPoint[] = ['start', 'trust', 'bypass', 'login', 'prompt'];
 
 interface FlagSpec {
   /** Present for flags that take a value. */
@@ -63,6 +70,9 @@ const FLAGS: Record<string, FlagSpec> = {
   '--ignore-input': { enable: (o) => (o.ignoreInput = true) },
   '--ignore-term': { enable: (o) => (o.ignoreTerm = true) },
   '--ignore-ctrl-c': { enable: (o) => (o.ignoreCtrlC = true) },
+  '--ignore-answers': { enable: (o) => (o.ignoreAnswers = true) },
+  '--dialogs-again': { enable: (o) => (o.dialogsAgain = true) },
+  '--echo-answers': { enable: (o) => (o.echoAnswers = true) },
   '--spawn-child': { enable: (o) => (o.spawnChild = true) },
 };
 
@@ -78,6 +88,9 @@ function parseArgs(argv: readonly string[]): Options {
     ignoreInput: false,
     ignoreTerm: false,
     ignoreCtrlC: false,
+    ignoreAnswers: false,
+    dialogsAgain: false,
+    echoAnswers: false,
     spawnChild: false,
     logFile: undefined,
     extra: [],
@@ -283,6 +296,8 @@ interface DialogOption {
   label: string;
   /** Choosing it quits, as Claude Code does. */
   exits: boolean;
+  /** Choosing it leads nowhere offline: the dialog stays (a sign-in that needs a browser). */
+  stays?: boolean;
 }
 
 interface DialogScreen {
@@ -318,6 +333,13 @@ const DIALOGS: Record<DialogName, DialogScreen> = {
     options: [
       { label: 'No, exit', exits: true },
       { label: 'Yes, I accept', exits: false },
+    ],
+  },
+  login: {
+    body: () => [' Claude Code can be used with your Claude subscription or billed based on API usage through your Console account.', '', ' Select login method:'],
+    options: [
+      { label: 'Claude account with subscription · Pro, Max, Team, or Enterprise', exits: false, stays: true },
+      { label: 'Anthropic Console account · API usage billing', exits: false, stays: true },
     ],
   },
 };
@@ -606,7 +628,18 @@ class Sim {
     const option = DIALOGS[name].options[this.cursor]!;
     this.log('answer', { dialog: name, option: option.label });
     if (option.exits) return this.exit(0);
+    if (this.options.ignoreAnswers || option.stays) return this.render();
+    if (this.options.echoAnswers) this.ready.transcript.push(...dialogLines(DIALOGS[name], process.cwd(), this.cursor), '');
     this.dialogIndex++;
+    if (this.options.dialogsAgain && this.dialogIndex === this.options.dialogs.length) {
+      // Gone for a moment, then back as it was.
+      this.options.dialogsAgain = false;
+      this.dialogIndex = 0;
+      this.phase = 'starting';
+      this.render();
+      setTimeout(() => this.showDialogOrContinue(), 300);
+      return;
+    }
     this.showDialogOrContinue();
   }
 

@@ -1,56 +1,121 @@
 import { fromPromise } from 'xstate';
 import type { DialogsResult, WaitInput } from '../../machines/startup.js';
-import { keysToReach, lastLines, parseOptions, pickAnswer, recognizeDialog, showsPrompt } from '../agents/screen.js';
+import { keysToReach, lastLines, pickAnswer, type DialogDefinition, type DialogOption, type ScreenReading } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
-import { lookAtPane, sleep } from './watch.js';
+import { ScreenWatch, screenSpecOf } from './screen-watch.js';
+import { lookAtPane, secondsUntil, sleep } from './watch.js';
+
+/** How long an answered dialog may stay on screen before the agent is taken not to have taken the answer. */
+export const ANSWER_TAKEN_MS = 10_000;
+
+/** A dialog answered with Enter, until it is seen to leave the screen. */
+interface Answer {
+  readonly dialog: DialogDefinition;
+  readonly label: string;
+  readonly labels: string;
+  readonly at: number;
+}
+
+const optionLabels = (options: readonly DialogOption[]) => options.map((option) => option.label).join('\n');
 
 /**
- * Startup dialogs, answered by label: the cursor is moved to the wanted option and seen there before Enter.
- * Done when the ready prompt shows (for agents with no prompt to see: after their ready delay, with no dialog up). A screen that is neither a known dialog nor the prompt fails at the deadline,
- * with that screen; nothing is pressed blindly.
+ * Startup dialogs, answered by label: the cursor is moved to the wanted option and seen there before Enter. Each
+ * dialog is answered once: after Enter nothing is pressed until it has left the screen, and one that stays, or comes
+ * back unchanged, fails the step (an agent that does not take the answer), never a loop of Enters. Done when the
+ * agent shows its ready prompt or is at work (for agents with no prompt to see: after their ready delay, with no
+ * dialog up). A sign-in or update screen fails at once with what to do; a screen that is neither a known dialog nor
+ * the prompt fails at the deadline, with that screen. Nothing is pressed blindly.
  */
 export const acceptBypass = (deps: StepDeps) =>
   fromPromise<DialogsResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
+    const watch = new ScreenWatch(screenSpecOf(plan.agent));
     const answered: string[] = [];
     const prefix = plan.agent.readyPromptPrefix;
     // Agents with no prompt to see are given their ready delay, answering any dialog that shows meanwhile.
     const settledAt = Date.now() + (prefix === '' ? plan.agent.readyDelayMs : 0);
-    // After Enter the old dialog can still be on screen for a moment: never act twice on the screen just answered.
-    let answeredScreen: string | undefined;
+    let pending: Answer | undefined;
+    const done = new Map<string, Answer>();
     for (;;) {
       const lookedAt = Date.now();
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'while answering startup dialogs');
-      const dialog = recognizeDialog(screen);
-      if (dialog && screen !== answeredScreen) {
-        if (dialog.hotkey !== undefined) {
-          await tmux.sendKeys(session.paneId, ['-l', dialog.hotkey], { signal });
-          answered.push(`${dialog.id}: ${dialog.answers[0]}`);
-          answeredScreen = screen;
+      const reading = watch.read(screen, lookedAt);
+      if (reading.kind === 'dialog') {
+        const { dialog, options } = reading;
+        const labels = optionLabels(options);
+        if (pending?.dialog.id === dialog.id) {
+          if (lookedAt - pending.at >= ANSWER_TAKEN_MS) {
+            throw new StepError(`the agent did not take the answer to its ${dialog.id} dialog (${pending.label}): still on screen ${secondsUntil(lookedAt, pending.at)} after Enter`, {
+              screen: lastLines(screen),
+            });
+          }
         } else {
-          const options = parseOptions(screen);
-          const label = pickAnswer(options, dialog);
-          const keys = label !== undefined ? keysToReach(options, label) : undefined;
-          if (keys && keys.length > 0) {
-            await tmux.sendKeys(session.paneId, keys, { signal });
-          } else if (keys) {
-            await tmux.sendKeys(session.paneId, ['Enter'], { signal });
-            answered.push(`${dialog.id}: ${label}`);
-            answeredScreen = screen;
+          if (pending) done.set(pending.dialog.id, pending);
+          pending = undefined;
+          const before = done.get(dialog.id);
+          if (before && before.labels === labels) {
+            throw new StepError(`the ${dialog.id} dialog came back unchanged after it was answered (${before.label}): the agent does not take the answer`, {
+              screen: lastLines(screen),
+            });
+          }
+          const answer = await answerDialog(deps, plan.socket, session.paneId, dialog, options, signal);
+          if (answer !== undefined) {
+            answered.push(`${dialog.id}: ${answer}`);
+            pending = { dialog, label: answer, labels, at: Date.now() };
           }
         }
-      } else if (!dialog && prefix === '' && Date.now() >= settledAt && screen.trim() !== '') {
-        return { answered };
-      } else if (!dialog && prefix !== '' && showsPrompt(screen, prefix)) {
-        return { answered, promptSeenAt: lookedAt };
+      } else {
+        if (pending && reading.kind !== 'dead-end') done.set(pending.dialog.id, pending);
+        if (reading.kind !== 'dead-end') pending = undefined;
+        if (prefix !== '' && (reading.kind === 'ready' || reading.kind === 'busy')) return { answered, promptSeenAt: lookedAt };
+        if (prefix === '' && reading.kind !== 'menu' && reading.kind !== 'dead-end' && lookedAt >= settledAt && screen.trim() !== '') return { answered };
       }
       if (Date.now() >= deadline) {
-        const seen = dialog ? `the ${dialog.id} dialog, still unanswered` : 'a screen that is neither a known dialog nor the ready prompt';
-        throw new StepError(`startup did not reach the ready prompt before the deadline: the agent shows ${seen}`, {
+        throw new StepError(`startup did not reach the ready prompt before the deadline: the agent shows ${describeStuck(reading)}`, {
           screen: lastLines(screen),
         });
       }
       await sleep(deps.pollMs, signal);
     }
   });
+
+/**
+ * One move toward the dialog's answer: the cursor keys when it is elsewhere (the next look sees where it went),
+ * Enter when it is on the answer (or the hotkey of a dialog without numbered options). Returns the label chosen,
+ * once Enter or the hotkey is sent.
+ */
+async function answerDialog(
+  deps: StepDeps,
+  socket: string,
+  paneId: string,
+  dialog: DialogDefinition,
+  options: readonly DialogOption[],
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const tmux = deps.tmux(socket);
+  if (dialog.hotkey !== undefined) {
+    await tmux.sendKeys(paneId, ['-l', dialog.hotkey], { signal });
+    return dialog.answers[0];
+  }
+  const label = pickAnswer(options, dialog);
+  const keys = label !== undefined ? keysToReach(options, label) : undefined;
+  if (keys === undefined) return undefined;
+  if (keys.length > 0) {
+    await tmux.sendKeys(paneId, keys, { signal });
+    return undefined;
+  }
+  await tmux.sendKeys(paneId, ['Enter'], { signal });
+  return label;
+}
+
+function describeStuck(reading: ScreenReading): string {
+  switch (reading.kind) {
+    case 'dialog':
+      return `the ${reading.dialog.id} dialog, still unanswered`;
+    case 'menu':
+      return 'a dialog polecat does not know (numbered options it has no answer for)';
+    default:
+      return 'a screen that is neither a known dialog nor the ready prompt';
+  }
+}

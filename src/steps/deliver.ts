@@ -1,4 +1,4 @@
-import { inputLine, lastLines, showsBusy } from '../agents/screen.js';
+import { BUSY_MARKER, inputLine, lastLines, showsBusy } from '../agents/screen.js';
 import type { Tmux } from '../tmux/client.js';
 import { StepError } from './errors.js';
 import { sleep } from './watch.js';
@@ -53,7 +53,7 @@ export interface DeliveryCheck {
 /** Longer than this, typed text may fill the screen. */
 const LONG_TEXT_CHARS = 2_000;
 
-export function deliveryCheck(text: string, prefix: string): DeliveryCheck {
+export function deliveryCheck(text: string, prefix: string, busyMarkers: readonly string[] = [BUSY_MARKER]): DeliveryCheck {
   const tail = tailOf(text);
   const multiline = text.includes('\n');
   // No prompt to read, or text none of which is sure to be drawn: Enter is seen to be taken when the screen moves on.
@@ -71,7 +71,7 @@ export function deliveryCheck(text: string, prefix: string): DeliveryCheck {
   const long = text.length > LONG_TEXT_CHARS;
   return {
     arrived: (screen) => inInput(screen) || (long && collapse(screen.split('\n').slice(-12).join(' ')).includes(tail)),
-    submitted: (screen) => !inInput(screen) || showsBusy(screen),
+    submitted: (screen) => !inInput(screen) || showsBusy(screen, busyMarkers),
   };
 }
 

@@ -1,16 +1,18 @@
 import { fromPromise } from 'xstate';
 import type { StepResult, WaitInput } from '../../machines/startup.js';
-import { inputLine, showsBusy } from '../agents/screen.js';
+import { inputLine, lastLines } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
 import { awaitArrival, collapse, deliveryCheck, isBlank, sanitizeText, submit, tailOf, typeText } from './deliver.js';
-import { lookAtPane, sleep } from './watch.js';
+import { StepError } from './errors.js';
+import { ScreenWatch, screenSpecOf } from './screen-watch.js';
+import { lookAtPane, secondsUntil, sleep } from './watch.js';
 
 /** How long an agent that took the startup text on its command line gets to show it. */
 export const ARG_PROMPT_GRACE_MS = 5_000;
 
 /**
- * The startup text reaches the agent. Agents that take it on their command line already have it: the step only
- * checks that it shows (a warning if not). Otherwise it is typed (single line) or pasted (several lines), seen to
+ * The startup text reaches the agent. Agents that take it on their command line already have it: the step checks
+ * that it shows, and fails with the screen when it does not (an agent that never shows it says so in its preset). Otherwise it is typed (single line) or pasted (several lines), seen to
  * arrive, then submitted with Enter and seen to be taken, once: repeating the step does not deliver it twice.
  */
 export const nudges = (deps: StepDeps) =>
@@ -22,17 +24,26 @@ export const nudges = (deps: StepDeps) =>
 
     if (plan.agent.promptMode === 'arg') {
       // The agent submits it by itself once its dialogs are answered; give it a moment to show.
+      if (plan.agent.showsStartupText === false) return {};
+      const watch = new ScreenWatch(screenSpecOf(plan.agent));
       const head = collapse(text).slice(0, 24);
-      const until = Math.min(deadline, Date.now() + ARG_PROMPT_GRACE_MS);
+      const startedAt = Date.now();
+      const until = Math.min(deadline, startedAt + ARG_PROMPT_GRACE_MS);
       for (;;) {
+        const lookedAt = Date.now();
         const screen = await look();
-        if (collapse(screen).includes(head) || showsBusy(screen)) return {};
-        if (Date.now() >= until) return { warnings: ['the startup text was passed on the command line but does not show on screen'] };
+        const reading = watch.read(screen, lookedAt);
+        if (reading.kind !== 'dead-end' && collapse(screen).includes(head)) return {};
+        if (lookedAt >= until) {
+          throw new StepError(`the startup text was passed on the command line but the agent does not show it (${secondsUntil(lookedAt, startedAt)} after its dialogs)`, {
+            screen: lastLines(screen),
+          });
+        }
         await sleep(deps.pollMs, signal);
       }
     }
 
-    const check = deliveryCheck(text, plan.agent.readyPromptPrefix);
+    const check = deliveryCheck(text, plan.agent.readyPromptPrefix, screenSpecOf(plan.agent).busyMarkers);
     const prefix = plan.agent.readyPromptPrefix;
     let screen: string;
     if (!deps.repeating) {

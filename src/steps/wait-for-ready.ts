@@ -1,8 +1,9 @@
 import { fromPromise } from 'xstate';
 import type { StepResult, WaitInput } from '../../machines/startup.js';
-import { lastLines, recognizeDialog, showsPrompt } from '../agents/screen.js';
+import { lastLines } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
+import { ScreenWatch, screenSpecOf } from './screen-watch.js';
 import { lookAtPane, sleep } from './watch.js';
 
 /** How recent acceptBypass's sighting of the prompt must be to count as the first look here. */
@@ -11,8 +12,8 @@ export const RECENT_SIGHTING_MS = 1_000;
 export const CONFIRM_AFTER_MS = 20;
 
 /**
- * The ready prompt on two looks in a row, with no dialog over it: a prompt flashing past a redraw is not readiness.
- * acceptBypass's sighting, when it was just now, is the first of the two.
+ * The ready prompt (or the agent at work on its startup text) on two looks in a row, with no dialog under it: a prompt
+ * flashing past a redraw is not readiness. acceptBypass's sighting, when it was just now, is the first of the two.
  */
 export const waitForReady = (deps: StepDeps) =>
   fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline, promptSeenAt }, signal }) => {
@@ -25,9 +26,12 @@ export const waitForReady = (deps: StepDeps) =>
     // A restored run comes back here long after that sighting: then it takes two looks of its own.
     let seen = promptSeenAt !== undefined && Date.now() - promptSeenAt < RECENT_SIGHTING_MS ? 1 : 0;
     if (seen > 0) await sleep(CONFIRM_AFTER_MS, signal);
+    const watch = new ScreenWatch(screenSpecOf(plan.agent));
     for (;;) {
+      const lookedAt = Date.now();
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'before its prompt was ready');
-      seen = !recognizeDialog(screen) && showsPrompt(screen, plan.agent.readyPromptPrefix) ? seen + 1 : 0;
+      const reading = watch.read(screen, lookedAt);
+      seen = reading.kind === 'ready' || reading.kind === 'busy' ? seen + 1 : 0;
       if (seen >= 2) return {};
       if (Date.now() >= deadline) {
         throw new StepError(`the agent's ready prompt (${JSON.stringify(plan.agent.readyPromptPrefix.trim())}) did not show before the deadline`, {

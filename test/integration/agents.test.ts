@@ -30,6 +30,8 @@ function dumpingAgent(town: TestTown, promptMode: string) {
           prompt_mode: promptMode,
           ready_prompt_prefix: '❯ ',
           process_names: ['node'],
+          // The sim agent does not draw arguments it was given: nothing of the startup text can be seen.
+          shows_startup_text: false,
           env: { ARGV_DUMP: argvDump, ENV_DUMP: envDump },
         },
       },

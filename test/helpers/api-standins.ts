@@ -1,0 +1,103 @@
+/**
+ * Scripted stand-ins for the model APIs the real agent CLIs talk to, on 127.0.0.1: each answers every turn with one
+ * fixed text, streamed the way the real API streams it, and keeps every request it was sent, so a test sees the agent
+ * send its startup text and show the reply. Only what the CLIs were seen to need is answered; anything else is a 404
+ * that the test can see in `requests`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SeenRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: string;
+}
+
+export interface StandIn {
+  /** http://127.0.0.1:PORT */
+  readonly url: string;
+  readonly requests: SeenRequest[];
+  close(): Promise<void>;
+}
+
+type Route = (request: SeenRequest, response: ServerResponse) => boolean;
+
+function sse(response: ServerResponse, events: ReadonlyArray<{ event?: string; data: unknown }>): void {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const { event, data } of events) {
+    response.write(`${event !== undefined ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+  }
+  response.end();
+}
+
+function json(response: ServerResponse, value: unknown): void {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(value));
+}
+
+async function serve(routes: readonly Route[]): Promise<StandIn> {
+  const requests: SeenRequest[] = [];
+  const server = createServer((message: IncomingMessage, response) => {
+    const chunks: Buffer[] = [];
+    message.on('data', (chunk: Buffer) => chunks.push(chunk));
+    message.on('end', () => {
+      const request = { method: message.method ?? '', path: message.url ?? '', body: Buffer.concat(chunks).toString('utf8') };
+      requests.push(request);
+      if (!routes.some((route) => route(request, response))) {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        response.end('{"error":{"message":"not part of the stand-in"}}');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Anthropic's Messages API as Claude Code uses it (field-notes section 5): `POST /v1/messages` streamed, a short
+ * title request answered with a JSON title, every other request with the reply.
+ */
+export function anthropicStandIn(reply: string): Promise<StandIn> {
+  return serve([
+    (request, response) => {
+      if (request.method === 'HEAD') {
+        response.writeHead(200).end();
+        return true;
+      }
+      if (request.method !== 'POST' || !request.path.startsWith('/v1/messages')) return false;
+      const body = JSON.parse(request.body) as { stream?: boolean; system?: unknown };
+      const titling = JSON.stringify(body.system ?? '').includes('title');
+      const text = titling ? JSON.stringify({ title: 'Polecat check' }) : reply;
+      const message = { id: 'msg_standin', type: 'message', role: 'assistant', model: 'claude-standin', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } };
+      if (body.stream !== true) {
+        json(response, { ...message, content: [{ type: 'text', text }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } });
+        return true;
+      }
+      sse(response, [
+        { event: 'message_start', data: { type: 'message_start', message } },
+        { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
+        { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } } },
+        { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
+        { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } } },
+        { event: 'message_stop', data: { type: 'message_stop' } },
+      ]);
+      return true;
+    },
+  ]);
+}
+
+/** The requests that carried a text: to see the agent send its startup text. */
+export function sentText(standIn: StandIn, text: string): boolean {
+  return standIn.requests.some((request) => request.body.includes(text));
+}
+
+export { serve as serveStandIn, sse as writeEvents, json as writeJson, type Route };
