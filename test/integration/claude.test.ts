@@ -1,108 +1,111 @@
 /**
- * The real Claude Code CLI from npm, started by polecat as a user would: `--agent claude`. It runs without network
- * here, so it never answers, but everything up to that point is real: the trust dialog, the bypass-permissions
- * warning, the ready prompt, the startup prompt submitted, and the children Claude starts (its auto-updater).
- * The package is installed by this test into a cache directory; without the npm registry the test is skipped.
+ * The real Claude Code CLI from npm, started by polecat as a user would: `--agent claude`. Logged in with a throwaway
+ * token and pointed (through its settings' env, as a user would configure it) at a scripted Messages API on
+ * 127.0.0.1, it goes through the trust dialog and the bypass-permissions warning, shows its ready prompt, takes the
+ * startup prompt, sends it and shows the stand-in's reply. Not logged in, the start fails at once with what to do.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { status, start, stop } from '../../src/manager.js';
-import { planStart, planStop } from '../../src/plan.js';
-import { createStepDeps } from '../../src/steps/deps.js';
-import { sessionProcesses } from '../../src/steps/session-processes.js';
-import { Tmux } from '../../src/tmux/client.js';
-import { isAlive, makeTown, retryUntil } from '../helpers/town.js';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { status } from '../../src/manager.js';
+import { anthropicStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
+import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+import { address, awaitScreen, configureAgents, expectRolledBack, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { makeTown, type TestTown } from '../helpers/town.js';
 
-const CACHE = resolve(import.meta.dirname, '../../node_modules/.cache/polecat-test-claude-code');
+export const CLAUDE_VERSION = '2.1.197';
+const installed = installCli('@anthropic-ai/claude-code', CLAUDE_VERSION, 'claude');
+if (installed.reason) console.warn(`skipping the real Claude Code tests: ${installed.reason}`);
 
-function installClaude(): { bin?: string; reason?: string } {
-  const bin = join(CACHE, 'node_modules', '.bin', 'claude');
-  if (!existsSync(bin)) {
-    mkdirSync(CACHE, { recursive: true });
-    const result = spawnSync('npm', ['install', '--prefix', CACHE, '--no-audit', '--no-fund', '--no-save', '@anthropic-ai/claude-code@2'], {
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    if (result.status !== 0 || !existsSync(bin)) {
-      return { reason: `npm could not install @anthropic-ai/claude-code: ${(result.stderr || result.error?.message || '').trim().split('\n').pop()}` };
-    }
-  }
-  const version = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 30_000 });
-  if (version.status !== 0) return { reason: `claude --version failed: ${version.stderr.trim()}` };
-  return { bin };
+/** A home where Claude has been set up before (onboarding done), as on a polecat host. */
+function claudeHome(name: string): string {
+  const home = freshHome(name);
+  writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true }));
+  return home;
 }
 
-const claude = installClaude();
-if (claude.reason) console.warn(`skipping the real Claude Code test: ${claude.reason}`);
+/** What a user puts in Claude's env: the endpoint, no outside traffic, and npm's prefix kept inside the test. */
+function claudeEnv(standIn: StandIn | undefined): Record<string, string> {
+  return {
+    ...(standIn ? { ANTHROPIC_BASE_URL: standIn.url } : {}),
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
+    CLAUDE_CODE_MAX_RETRIES: '0',
+    npm_config_prefix: mkdtempSync(join(tmpdir(), 'polecat-claude-npm-')),
+  };
+}
 
-describe.skipIf(claude.bin === undefined)('the real Claude Code CLI', () => {
-  process.env.PATH = `${join(CACHE, 'node_modules', '.bin')}${delimiter}${process.env.PATH}`;
-  // A home where Claude has been set up before (onboarding done), as on a polecat host; offline it cannot log in.
-  writeFileSync(join(process.env.HOME!, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true }));
+describe.skipIf(installed.cli === undefined)(`the real Claude Code CLI ${CLAUDE_VERSION}`, () => {
+  putOnPath(installed.cli!);
+  const reply = 'ready, standing by';
+  let standIn: StandIn | undefined;
+  afterAll(async () => standIn?.close());
 
-  it('gets through trust and bypass, takes the startup prompt, and leaves no process after stop', { timeout: 150_000 }, async () => {
+  it('logged in: trust and bypass answered once each, the prompt taken, sent and answered; stop leaves nothing', { timeout: 150_000 }, async () => {
+    claudeHome('claude-in');
+    standIn = await anthropicStandIn(reply);
     const town = makeTown({ gastown: ['Toast'] });
-    const home = process.env.HOME!;
     // The user's own settings file, without the key that skips the bypass warning: polecat keeps it, Claude asks.
     const settings = join(town.root, 'gastown', 'polecats', '.claude', 'settings.json');
     mkdirSync(join(settings, '..'), { recursive: true });
     writeFileSync(settings, '{"editorMode": "normal"}\n');
-    // Claude's auto-updater runs `npm install -g`: keep it inside this test.
-    const npmPrefix = mkdtempSync(join(tmpdir(), 'polecat-claude-npm-'));
-    mkdirSync(join(town.root, 'settings'));
-    writeFileSync(join(town.root, 'settings', 'agents.json'), JSON.stringify({ agents: { claude: { env: { npm_config_prefix: npmPrefix } } } }));
-
-    const deps = createStepDeps({ pollMs: 100 });
-    const address = { rig: 'gastown', name: 'Toast' };
+    configureAgents(town, { claude: { env: claudeEnv(standIn) } });
+    process.env.ANTHROPIC_AUTH_TOKEN = 'sk-ant-throwaway-polecat-test';
     const prompt = 'polecat startup check: reply with the word ready';
-    const plan = planStart(address, { town: town.root, agent: 'claude', prompt, timeouts: { dialogsMs: 90_000, readyMs: 30_000 } });
-    expect(plan.env.IS_SANDBOX).toBe(process.getuid?.() === 0 ? '1' : undefined);
-    const result = await start(plan, { deps });
+    let run;
+    try {
+      run = await startReal('claude', town, { prompt });
+    } finally {
+      delete process.env.ANTHROPIC_AUTH_TOKEN;
+    }
+    const { result, screens } = run;
     expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
     expect(result.result).toBe('running');
     expect(result.dialogsAnswered).toEqual(['trust: Yes, I trust this folder', 'bypass: Yes, I accept']);
     expect(result.warnings).toEqual([]);
     expect(readFileSync(settings, 'utf8')).toBe('{"editorMode": "normal"}\n');
+    expect(screens.sequence()).toEqual(expect.arrayContaining(['trust', 'bypass']));
 
-    const tmux = new Tmux({ socket: plan.socket });
-    const screen = await tmux.capturePane(result.session!.paneId);
-    expect(screen).toContain(`❯ ${prompt}`);
-    // Claude records each submitted prompt in its project transcript (written shortly after submission).
-    const projects = join(home, '.claude', 'projects');
-    const submitted = () => {
-      if (!existsSync(projects)) return undefined;
-      const transcripts = readdirSync(projects, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.jsonl'));
-      const lines = transcripts.flatMap((f) => readFileSync(join(projects, f), 'utf8').split('\n').filter(Boolean));
-      return lines.some((line) => line.includes('"type":"user"') && line.includes(prompt)) || undefined;
-    };
-    await retryUntil('Claude to record the startup prompt in its transcript', submitted, 20_000);
+    const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(reply));
+    expect(answered).toContain(`❯ ${prompt}`);
+    expect(sentText(standIn, prompt)).toBe(true);
     expect((await status(address, { town: town.root })).running).toBe(true);
-
-    const before = await sessionProcesses(tmux, plan.sessionName);
-    expect(before.length).toBeGreaterThan(0);
-    const stopped = await stop(planStop(address, { town: town.root }), { deps });
-    expect(stopped.result).toBe('stopped');
-    for (const p of before) expect(isAlive(p.pid), `${p.pid} ${p.command}`).toBe(false);
-    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(town.root);
+    screens.keep('claude', CLAUDE_VERSION, ['trust', 'bypass', 'ready', 'busy']);
+    if (process.env.POLECAT_CAPTURE_SCREENS === '1') writeFileSync(join(import.meta.dirname, `../fixtures/screens/claude-${CLAUDE_VERSION}-reply.txt`), answered);
+    await stopAndExpectNothingLeft(run);
   });
 
   it("with polecat's own settings file: no bypass warning to answer, the prompt seen without a warning", { timeout: 150_000 }, async () => {
+    claudeHome('claude-own');
     const town = makeTown({ gastown: ['Toast'] });
-    const npmPrefix = mkdtempSync(join(tmpdir(), 'polecat-claude-npm-'));
-    mkdirSync(join(town.root, 'settings'));
-    writeFileSync(join(town.root, 'settings', 'agents.json'), JSON.stringify({ agents: { claude: { env: { npm_config_prefix: npmPrefix } } } }));
-    const deps = createStepDeps({ pollMs: 100 });
-    const address = { rig: 'gastown', name: 'Toast' };
-    const plan = planStart(address, { town: town.root, agent: 'claude', timeouts: { dialogsMs: 90_000, readyMs: 30_000 } });
-    const result = await start(plan, { deps });
-    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-    expect(result.dialogsAnswered).toEqual(['trust: Yes, I trust this folder']);
-    expect(result.warnings).toEqual([]);
+    configureAgents(town, { claude: { env: claudeEnv(undefined) } });
+    process.env.ANTHROPIC_AUTH_TOKEN = 'sk-ant-throwaway-polecat-test';
+    let run;
+    try {
+      run = await startReal('claude', town);
+    } finally {
+      delete process.env.ANTHROPIC_AUTH_TOKEN;
+    }
+    expect(run.result.failure, JSON.stringify(run.result.failure)).toBeUndefined();
+    expect(run.result.dialogsAnswered).toEqual(['trust: Yes, I trust this folder']);
+    expect(run.result.warnings).toEqual([]);
     const settings = JSON.parse(readFileSync(join(town.root, 'gastown', 'polecats', '.claude', 'settings.json'), 'utf8'));
     expect(settings.skipDangerousModePermissionPrompt).toBe(true);
-    expect((await stop(planStop(address, { town: town.root }), { deps })).result).toBe('stopped');
+    await stopAndExpectNothingLeft(run);
+  });
+
+  it('not logged in: the start fails at once with what to do, and leaves nothing', { timeout: 150_000 }, async () => {
+    claudeHome('claude-out');
+    const town: TestTown = makeTown({ gastown: ['Toast'] });
+    configureAgents(town, { claude: { env: claudeEnv(undefined) } });
+    const run = await startReal('claude', town);
+    expect(run.result.result).toBe('failed');
+    expect(run.result.failure?.message).toBe(
+      'Claude Code is not logged in: run `claude` as this user and /login, or export ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN for polecat to pass on',
+    );
+    expect(run.result.failure?.screen).toContain('Not logged in');
+    run.screens.keep('claude', CLAUDE_VERSION, ['claude-login']);
+    await expectRolledBack(run);
   });
 });
