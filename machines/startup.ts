@@ -36,9 +36,11 @@ export interface StartupInput extends RunTarget {
     readonly processNames: readonly string[];
     /** `arg`: the startup text is on the command line; `none`: the nudges step types it once the agent is ready. */
     readonly promptMode: 'arg' | 'none';
-    /** The input prompt that shows readiness; empty for agents with none to see (then readyDelayMs is waited). */
+    /** The input prompt that shows readiness; empty for agents with none to see (then readyMarkers, else readyDelayMs). */
     readonly readyPromptPrefix: string;
     readonly readyDelayMs: number;
+    /** For an input without a prompt character: texts that show it is up (absent in runs planned before them). */
+    readonly readyMarkers?: readonly string[];
     /** Texts the agent shows only while it works; absent in runs planned before they were recorded (then Claude's). */
     readonly busyMarkers?: readonly string[];
     /** false: the agent never shows its startup text, so nudges cannot see it arrive (absent means it does). */

@@ -127,6 +127,7 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
       processNames: [...preset.processNames],
       promptMode: onCommandLine.length > 0 ? 'arg' : 'none',
       readyPromptPrefix: preset.readyPromptPrefix,
+      readyMarkers: [...preset.readyMarkers],
       readyDelayMs: preset.readyDelayMs,
       busyMarkers: [...preset.busyMarkers],
       showsStartupText: preset.showsStartupText,

@@ -83,6 +83,7 @@ function applyEntry(base: AgentPreset, name: string, entry: Json, path: string, 
     prompt: promptStyle(entry, path, where) ?? base.prompt,
     readyPromptPrefix: optionalString(entry, 'ready_prompt_prefix', path, where) ?? base.readyPromptPrefix,
     readyDelayMs: (delay as number | undefined) ?? base.readyDelayMs,
+    readyMarkers: optionalStrings(entry, 'ready_markers', path, where) ?? base.readyMarkers,
     busyMarkers: optionalStrings(entry, 'busy_markers', path, where) ?? base.busyMarkers,
     showsStartupText: optionalBoolean(entry, 'shows_startup_text', path, where) ?? base.showsStartupText,
     hooks: {

@@ -27,6 +27,8 @@ export interface AgentPreset {
   readonly readyPromptPrefix: string;
   /** For agents without a prompt to see: how long to give them before typing. */
   readonly readyDelayMs: number;
+  /** For an input without a prompt character: texts on a line that show the input is up. */
+  readonly readyMarkers: readonly string[];
   /** Texts shown only while the agent works on a prompt (matched without regard to case). */
   readonly busyMarkers: readonly string[];
   /** false for an agent that never shows the startup text it took on its command line. */
@@ -53,10 +55,10 @@ export function simAgentScript(): string {
 const NO_HOOKS: HooksSpec = { provider: 'none', dir: '', file: '' };
 const positional: PromptStyle = { kind: 'positional' };
 
-type PresetDefaults = 'name' | 'env' | 'hooks' | 'readyPromptPrefix' | 'readyDelayMs' | 'busyMarkers' | 'showsStartupText';
+type PresetDefaults = 'name' | 'env' | 'hooks' | 'readyPromptPrefix' | 'readyMarkers' | 'readyDelayMs' | 'busyMarkers' | 'showsStartupText';
 
 function preset(name: string, fields: Omit<AgentPreset, PresetDefaults> & Partial<AgentPreset>): AgentPreset {
-  return { name, env: {}, hooks: NO_HOOKS, readyPromptPrefix: '', readyDelayMs: 0, busyMarkers: [BUSY_MARKER], showsStartupText: true, ...fields };
+  return { name, env: {}, hooks: NO_HOOKS, readyPromptPrefix: '', readyMarkers: [], readyDelayMs: 0, busyMarkers: [BUSY_MARKER], showsStartupText: true, ...fields };
 }
 
 /** The agents polecat knows, as Gas Town configures them (reference section 5.1). */
@@ -72,9 +74,12 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
   }),
   codex: preset('codex', {
     command: 'codex',
-    args: ['--dangerously-bypass-approvals-and-sandbox'],
-    processNames: ['codex', 'node'],
-    prompt: { kind: 'none' },
+    // Without --no-daemon Codex copies itself into ~/.codex and starts a shared server that outlives the session.
+    // Its update offer drops the prompt given on the command line (0.171), and updating is the user's to do.
+    args: ['--dangerously-bypass-approvals-and-sandbox', '--no-daemon', '-c', 'check_for_update_on_startup=false'],
+    processNames: ['node', 'codex'],
+    // Held back until its dialogs are answered, then submitted by Codex itself.
+    prompt: positional,
     readyPromptPrefix: '› ',
     readyDelayMs: 3_000,
   }),
@@ -100,8 +105,12 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
     processNames: ['opencode', 'node', 'bun'],
     prompt: { kind: 'flag', flag: '--prompt' },
     readyDelayMs: 8_000,
+    // No prompt character: its input box's footer shows the input is up.
+    readyMarkers: ['ctrl+p commands'],
+    busyMarkers: ['esc interrupt'],
     hooks: { provider: 'opencode', dir: '.opencode/plugins', file: 'gastown.js' },
-    env: { OPENCODE_PERMISSION: '{"*":"allow"}' },
+    // An update would replace the agent under the running polecats: as for Codex, it is the user's to run.
+    env: { OPENCODE_PERMISSION: '{"*":"allow"}', OPENCODE_DISABLE_AUTOUPDATE: '1' },
   }),
   copilot: preset('copilot', {
     command: 'copilot',

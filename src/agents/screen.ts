@@ -26,13 +26,10 @@ export const DIALOGS: readonly DialogDefinition[] = [
   // The caller exported the key for its agents (it is on the credential allow-list): use it.
   { id: 'api-key', markers: ['Detected a custom API key'], answers: ['Yes'] },
   { id: 'cursor-trust', markers: ['Workspace Trust Required'], answers: ['Trust this workspace'], hotkey: 'a' },
-  {
-    id: 'codex-trust',
-    markers: ['Do you trust the contents of this directory?', 'allow Codex to work in this folder'],
-    answers: ['Yes, continue', 'Yes, allow Codex to work in this folder without asking for approval'],
-  },
-  // An update would replace the agent under a starting session: skip it.
-  { id: 'codex-update', markers: ['Update available!'], answers: ['Skip'] },
+  { id: 'codex-trust', markers: ['Trust this folder? Codex can'], answers: ['Trust and continue'] },
+  // An update would replace the agent under a starting session: skip it. ("Update available!" is the banner left
+  // above the prompt after Skip, not the dialog.)
+  { id: 'codex-update', markers: ['Update available · '], answers: ['Skip'] },
   { id: 'folder-trust', markers: ['Do you trust the files in this folder?', 'Confirm folder trust'], answers: ['Trust folder', 'Yes, proceed', 'Yes'] },
 ];
 
@@ -107,7 +104,8 @@ export function showsPrompt(screen: string, prefix: string): boolean {
     .some((line) => isPromptLine(line, prefix));
 }
 
-function isPromptLine(line: string, prefix: string): boolean {
+/** One line of the screen is the agent's input line: it starts with the prompt prefix and is no option. */
+export function isPromptLine(line: string, prefix: string): boolean {
   if (prefix.trim() === '') return false;
   const wanted = normalizeScreen(prefix);
   const text = normalizeScreen(line).replace(/^[\s│]+/u, '').trimEnd();
@@ -141,6 +139,11 @@ export const DEAD_ENDS: readonly DeadEnd[] = [
     advice: 'Claude Code is not logged in: run `claude` as this user and /login, or export ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN for polecat to pass on',
   },
   {
+    id: 'codex-login',
+    markers: ['Sign in with ChatGPT', 'Sign in with Device Code'],
+    advice: 'Codex is not signed in: run `codex login` as this user (with an API key: `printenv OPENAI_API_KEY | codex login --with-api-key`), then start again',
+  },
+  {
     id: 'claude-offline',
     markers: ['Unable to connect to Anthropic services'],
     advice: 'Claude Code cannot reach Anthropic: check the network (or the proxy in HTTPS_PROXY), then start again',
@@ -156,6 +159,8 @@ export function recognizeDeadEnd(screen: string, deadEnds: readonly DeadEnd[] = 
 export interface ScreenSpec {
   /** Start of the input line when the agent waits for input; empty when there is none to see. */
   readonly promptPrefix: string;
+  /** For an input without a prompt character: texts on a line that show the input is up (opencode's footer). */
+  readonly readyMarkers?: readonly string[];
   /** Texts shown only while the agent works (matched without regard to case). */
   readonly busyMarkers: readonly string[];
 }
@@ -178,7 +183,8 @@ export function readScreen(screen: string, spec: ScreenSpec, dialogs: readonly D
   const deadEnd = recognizeDeadEnd(screen, deadEnds);
   if (deadEnd) return { kind: 'dead-end', deadEnd };
   const lines = normalizeScreen(screen).split('\n');
-  const promptAt = findLastIndex(lines, (line) => isPromptLine(line, spec.promptPrefix));
+  const readyMarkers = spec.readyMarkers ?? [];
+  const promptAt = findLastIndex(lines, (line) => isPromptLine(line, spec.promptPrefix) || readyMarkers.some((marker) => line.includes(marker)));
   const busyAt = findLastIndex(lines, (line) => showsBusy(line, spec.busyMarkers));
   const liveFrom = Math.max(promptAt, busyAt) + 1;
   const live = lines.slice(liveFrom).join('\n');
@@ -189,6 +195,11 @@ export function readScreen(screen: string, spec: ScreenSpec, dialogs: readonly D
   if (busyAt >= 0) return { kind: 'busy' };
   if (promptAt >= 0) return { kind: 'ready' };
   return { kind: 'other' };
+}
+
+/** The screen can show readiness: the agent has an input prompt or ready markers to look for. */
+export function showsReadiness(spec: ScreenSpec): boolean {
+  return spec.promptPrefix.trim() !== '' || (spec.readyMarkers ?? []).length > 0;
 }
 
 function findLastIndex(lines: readonly string[], test: (line: string) => boolean): number {

@@ -1,9 +1,9 @@
 import { fromPromise } from 'xstate';
 import type { DialogsResult, WaitInput } from '../../machines/startup.js';
-import { keysToReach, lastLines, pickAnswer, type DialogDefinition, type DialogOption, type ScreenReading } from '../agents/screen.js';
+import { keysToReach, lastLines, pickAnswer, showsReadiness, type DialogDefinition, type DialogOption, type ScreenReading } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
-import { ScreenWatch, screenSpecOf } from './screen-watch.js';
+import { ARG_PROMPT_GRACE_MS, ScreenWatch, screenSpecOf, startupTextCheck } from './screen-watch.js';
 import { lookAtPane, secondsUntil, sleep } from './watch.js';
 
 /** How long an answered dialog may stay on screen before the agent is taken not to have taken the answer. */
@@ -30,11 +30,14 @@ const optionLabels = (options: readonly DialogOption[]) => options.map((option) 
 export const acceptBypass = (deps: StepDeps) =>
   fromPromise<DialogsResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
-    const watch = new ScreenWatch(screenSpecOf(plan.agent));
     const answered: string[] = [];
-    const prefix = plan.agent.readyPromptPrefix;
+    const spec = screenSpecOf(plan.agent);
+    const seesReady = showsReadiness(spec);
+    const watch = new ScreenWatch(spec);
     // Agents with no prompt to see are given their ready delay, answering any dialog that shows meanwhile.
-    const settledAt = Date.now() + (prefix === '' ? plan.agent.readyDelayMs : 0);
+    const settledAt = Date.now() + (seesReady ? 0 : plan.agent.readyDelayMs);
+    const startupTextShown = startupTextCheck(plan);
+    let readySince: number | undefined;
     let pending: Answer | undefined;
     const done = new Map<string, Answer>();
     for (;;) {
@@ -42,6 +45,7 @@ export const acceptBypass = (deps: StepDeps) =>
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'while answering startup dialogs');
       const reading = watch.read(screen, lookedAt);
       if (reading.kind === 'dialog') {
+        readySince = undefined;
         const { dialog, options } = reading;
         const labels = optionLabels(options);
         if (pending?.dialog.id === dialog.id) {
@@ -68,8 +72,15 @@ export const acceptBypass = (deps: StepDeps) =>
       } else {
         if (pending && reading.kind !== 'dead-end') done.set(pending.dialog.id, pending);
         if (reading.kind !== 'dead-end') pending = undefined;
-        if (prefix !== '' && (reading.kind === 'ready' || reading.kind === 'busy')) return { answered, promptSeenAt: lookedAt };
-        if (prefix === '' && reading.kind !== 'menu' && reading.kind !== 'dead-end' && lookedAt >= settledAt && screen.trim() !== '') return { answered };
+        if (seesReady && (reading.kind === 'ready' || reading.kind === 'busy')) {
+          // An agent given its startup text submits it once past its dialogs; a prompt drawn before them (Codex draws
+          // its input, then its folder dialog) is not past them. Without the text in sight it gets a grace to show it.
+          readySince ??= lookedAt;
+          if (startupTextShown(screen, reading) || lookedAt - readySince >= ARG_PROMPT_GRACE_MS) return { answered, promptSeenAt: lookedAt };
+        } else {
+          readySince = undefined;
+        }
+        if (!seesReady && reading.kind !== 'menu' && reading.kind !== 'dead-end' && lookedAt >= settledAt && screen.trim() !== '') return { answered };
       }
       if (Date.now() >= deadline) {
         throw new StepError(`startup did not reach the ready prompt before the deadline: the agent shows ${describeStuck(reading)}`, {

@@ -4,11 +4,9 @@ import { inputLine, lastLines } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
 import { awaitArrival, collapse, deliveryCheck, isBlank, sanitizeText, submit, tailOf, typeText } from './deliver.js';
 import { StepError } from './errors.js';
-import { ScreenWatch, screenSpecOf } from './screen-watch.js';
+import { ARG_PROMPT_GRACE_MS, ScreenWatch, screenSpecOf, startupTextCheck } from './screen-watch.js';
 import { lookAtPane, secondsUntil, sleep } from './watch.js';
 
-/** How long an agent that took the startup text on its command line gets to show it. */
-export const ARG_PROMPT_GRACE_MS = 5_000;
 
 /**
  * The startup text reaches the agent. Agents that take it on their command line already have it: the step checks
@@ -26,14 +24,14 @@ export const nudges = (deps: StepDeps) =>
       // The agent submits it by itself once its dialogs are answered; give it a moment to show.
       if (plan.agent.showsStartupText === false) return {};
       const watch = new ScreenWatch(screenSpecOf(plan.agent));
-      const head = collapse(text).slice(0, 24);
+      const shown = startupTextCheck(plan);
       const startedAt = Date.now();
       const until = Math.min(deadline, startedAt + ARG_PROMPT_GRACE_MS);
       for (;;) {
         const lookedAt = Date.now();
         const screen = await look();
         const reading = watch.read(screen, lookedAt);
-        if (reading.kind !== 'dead-end' && collapse(screen).includes(head)) return {};
+        if (shown(screen, reading)) return {};
         if (lookedAt >= until) {
           throw new StepError(`the startup text was passed on the command line but the agent does not show it (${secondsUntil(lookedAt, startedAt)} after its dialogs)`, {
             screen: lastLines(screen),

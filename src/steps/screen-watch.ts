@@ -1,12 +1,16 @@
-import { BUSY_MARKER, lastLines, readScreen, type ScreenReading, type ScreenSpec } from '../agents/screen.js';
+import { BUSY_MARKER, isPromptLine, lastLines, readScreen, type ScreenReading, type ScreenSpec } from '../agents/screen.js';
 import type { StartupInput } from '../../machines/startup.js';
+import { collapse, isBlank, sanitizeText } from './deliver.js';
 import { StepError } from './errors.js';
+
+/** How long an agent that took its startup text on its command line gets to show it. */
+export const ARG_PROMPT_GRACE_MS = 5_000;
 
 /** A dead end is acted on once it has stayed this long: a screen flashing past a redraw is not one. */
 export const DEAD_END_CONFIRM_MS = 1_000;
 
 export function screenSpecOf(agent: StartupInput['agent']): ScreenSpec {
-  return { promptPrefix: agent.readyPromptPrefix, busyMarkers: agent.busyMarkers ?? [BUSY_MARKER] };
+  return { promptPrefix: agent.readyPromptPrefix, readyMarkers: agent.readyMarkers ?? [], busyMarkers: agent.busyMarkers ?? [BUSY_MARKER] };
 }
 
 /**
@@ -29,4 +33,23 @@ export class ScreenWatch {
     if (at - this.deadEndSince.at >= DEAD_END_CONFIRM_MS) throw new StepError(deadEnd.advice, { screen: lastLines(screen) });
     return reading;
   }
+}
+
+/**
+ * For an agent given its startup text on its command line: has it taken it? It is at work, or the text shows outside
+ * its input line (in its transcript): text still waiting in the input (Codex and opencode draw it there first) is not
+ * taken yet. Always true for other agents, and for one that never shows the text.
+ */
+export function startupTextCheck(plan: StartupInput): (screen: string, reading: ScreenReading) => boolean {
+  const text = sanitizeText(plan.startupText);
+  if (plan.agent.promptMode !== 'arg' || plan.agent.showsStartupText === false || isBlank(text)) return () => true;
+  const head = collapse(text).slice(0, 24);
+  const prefix = plan.agent.readyPromptPrefix;
+  return (screen, reading) => {
+    if (reading.kind === 'busy') return true;
+    if (reading.kind !== 'ready') return false;
+    const lines = screen.split('\n');
+    const input = prefix.trim() === '' ? -1 : lines.findLastIndex((line) => isPromptLine(line, prefix));
+    return lines.some((line, at) => at !== input && collapse(line).includes(head));
+  };
 }

@@ -1,6 +1,6 @@
 import { fromPromise } from 'xstate';
 import type { StepResult, WaitInput } from '../../machines/startup.js';
-import { lastLines } from '../agents/screen.js';
+import { lastLines, showsReadiness } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
 import { ScreenWatch, screenSpecOf } from './screen-watch.js';
@@ -18,7 +18,8 @@ export const CONFIRM_AFTER_MS = 20;
 export const waitForReady = (deps: StepDeps) =>
   fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline, promptSeenAt }, signal }) => {
     const tmux = deps.tmux(plan.socket);
-    if (plan.agent.readyPromptPrefix === '') {
+    const spec = screenSpecOf(plan.agent);
+    if (!showsReadiness(spec)) {
       // Nothing on screen tells readiness: acceptBypass already gave the agent its ready delay. Still alive?
       await lookAtPane(tmux, session.paneId, signal, 'before it was ready');
       return {};
@@ -26,7 +27,7 @@ export const waitForReady = (deps: StepDeps) =>
     // A restored run comes back here long after that sighting: then it takes two looks of its own.
     let seen = promptSeenAt !== undefined && Date.now() - promptSeenAt < RECENT_SIGHTING_MS ? 1 : 0;
     if (seen > 0) await sleep(CONFIRM_AFTER_MS, signal);
-    const watch = new ScreenWatch(screenSpecOf(plan.agent));
+    const watch = new ScreenWatch(spec);
     for (;;) {
       const lookedAt = Date.now();
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'before its prompt was ready');
@@ -34,7 +35,8 @@ export const waitForReady = (deps: StepDeps) =>
       seen = reading.kind === 'ready' || reading.kind === 'busy' ? seen + 1 : 0;
       if (seen >= 2) return {};
       if (Date.now() >= deadline) {
-        throw new StepError(`the agent's ready prompt (${JSON.stringify(plan.agent.readyPromptPrefix.trim())}) did not show before the deadline`, {
+        const prompt = spec.promptPrefix.trim() !== '' ? JSON.stringify(spec.promptPrefix.trim()) : (spec.readyMarkers ?? []).map((m) => JSON.stringify(m)).join(' or ');
+        throw new StepError(`the agent's ready prompt (${prompt}) did not show before the deadline`, {
           screen: lastLines(screen),
         });
       }

@@ -95,6 +95,66 @@ export function anthropicStandIn(reply: string): Promise<StandIn> {
   ]);
 }
 
+/**
+ * OpenAI's Responses API (`POST …/responses`, streamed) as Codex uses it, and Chat Completions
+ * (`POST …/chat/completions`, streamed) as opencode's OpenAI-compatible provider uses it. Each turn is answered
+ * with the reply, the title requests both send as well.
+ */
+export function openAiStandIn(reply: string): Promise<StandIn> {
+  let turn = 0;
+  return serve([
+    (request, response) => {
+      const path = request.path.split('?')[0]!;
+      if (request.method !== 'POST' || !path.endsWith('/responses')) return false;
+      turn += 1;
+      const body = JSON.parse(request.body) as { model?: string; stream?: boolean };
+      const id = `resp_standin_${turn}`;
+      const itemId = `msg_standin_${turn}`;
+      const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model: body.model ?? 'standin-model' };
+      const part = { type: 'output_text', text: reply, annotations: [] };
+      const item = { id: itemId, type: 'message', status: 'completed', role: 'assistant', content: [part] };
+      const usage = { input_tokens: 1, input_tokens_details: { cached_tokens: 0 }, output_tokens: 1, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 2 };
+      if (body.stream === false) {
+        json(response, { ...base, status: 'completed', output: [item], usage });
+        return true;
+      }
+      const where = { item_id: itemId, output_index: 0, content_index: 0 };
+      const events: Array<{ type: string; [key: string]: unknown }> = [
+        { type: 'response.created', response: { ...base, status: 'in_progress', output: [] } },
+        { type: 'response.in_progress', response: { ...base, status: 'in_progress', output: [] } },
+        { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', content: [] } },
+        { type: 'response.content_part.added', ...where, part: { ...part, text: '' } },
+        { type: 'response.output_text.delta', ...where, delta: reply },
+        { type: 'response.output_text.done', ...where, text: reply },
+        { type: 'response.content_part.done', ...where, part },
+        { type: 'response.output_item.done', output_index: 0, item },
+        { type: 'response.completed', response: { ...base, status: 'completed', output: [item], usage } },
+      ];
+      sse(response, events.map((event, sequence) => ({ event: event.type, data: { ...event, sequence_number: sequence } })));
+      return true;
+    },
+    (request, response) => {
+      const path = request.path.split('?')[0]!;
+      if (request.method !== 'POST' || !path.endsWith('/chat/completions')) return false;
+      turn += 1;
+      const body = JSON.parse(request.body) as { model?: string; stream?: boolean };
+      const head = { id: `chatcmpl-standin-${turn}`, created: Math.floor(Date.now() / 1000), model: body.model ?? 'standin-model' };
+      const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
+      if (body.stream !== true) {
+        json(response, { ...head, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }], usage });
+        return true;
+      }
+      const chunk = (delta: unknown, finish: string | null) => ({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      for (const data of [chunk({ role: 'assistant', content: '' }, null), chunk({ content: reply }, null), chunk({}, 'stop'), { ...head, object: 'chat.completion.chunk', choices: [], usage }]) {
+        response.write(`data: ${JSON.stringify(data)}\n\n`);
+      }
+      response.end('data: [DONE]\n\n');
+      return true;
+    },
+  ]);
+}
+
 /** The requests that carried a text: to see the agent send its startup text. */
 export function sentText(standIn: StandIn, text: string): boolean {
   return standIn.requests.some((request) => request.body.includes(text));

@@ -33,7 +33,17 @@ export function configureAgents(town: TestTown, agents: Record<string, unknown>)
   writeFileSync(join(town.root, 'settings', 'agents.json'), JSON.stringify({ agents }));
 }
 
-export async function startReal(agent: string, town: TestTown = makeTown({ gastown: ['Toast'] }), options: Partial<StartOptions> = {}): Promise<RealStart> {
+/** A town whose polecat Toast works in a git repository of its own, as a polecat's worktree is one. */
+export function gitTown(): TestTown {
+  const town = makeTown({ gastown: ['Toast'] });
+  const workDir = join(town.root, 'gastown', 'polecats', 'Toast');
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: workDir, stdio: 'ignore' });
+  git('init', '-q');
+  git('-c', 'user.name=polecat', '-c', 'user.email=polecat@example.invalid', 'commit', '-q', '--allow-empty', '-m', 'start');
+  return town;
+}
+
+export async function startReal(agent: string, town: TestTown = gitTown(), options: Partial<StartOptions> = {}): Promise<RealStart> {
   const plan = planStart(address, { town: town.root, agent, timeouts: { dialogsMs: 90_000, readyMs: 60_000, nudgeMs: 60_000 }, ...options });
   const screens = new ScreenRecorder(plan.socket, plan.sessionName, screenSpecOf(plan.agent)).start();
   try {
