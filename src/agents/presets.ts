@@ -115,9 +115,11 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
   copilot: preset('copilot', {
     command: 'copilot',
     args: ['--yolo'],
-    processNames: ['copilot', 'node'],
+    processNames: ['node', 'copilot'],
     prompt: { kind: 'flag', flag: '-i' },
+    readyPromptPrefix: '❯ ',
     readyDelayMs: 5_000,
+    busyMarkers: ['esc interrupt'],
     hooks: { provider: 'copilot', dir: '.github/hooks', file: 'gastown.json' },
   }),
   amp: preset('amp', {
@@ -129,8 +131,12 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
   auggie: preset('auggie', {
     command: 'auggie',
     args: ['--allow-indexing'],
-    processNames: ['auggie', 'node'],
+    processNames: ['node', 'auggie'],
     prompt: positional,
+    readyPromptPrefix: '› ',
+    busyMarkers: ['esc to interrupt', 'Preparing your workspace'],
+    // Auggie upgrades itself in place when npm has a newer version: under running polecats, that is the user's call.
+    env: { AUGMENT_DISABLE_AUTO_UPDATE: '1' },
   }),
   sim: preset('sim', {
     command: process.execPath,

@@ -12,7 +12,10 @@ export interface DialogDefinition {
    * matches an option that adds a parenthesised detail: `Trust folder` matches `Trust folder (/work/x)`.
    */
   readonly answers: readonly string[];
-  /** For dialogs without numbered options: the key that chooses the answer (shown on screen as `[a]`). */
+  /**
+   * For dialogs without numbered options: the key that chooses the answer, as tmux names keys (`a`, `Enter`,
+   * `Escape`); answers[0] then says what it chooses.
+   */
   readonly hotkey?: string;
 }
 
@@ -31,6 +34,8 @@ export const DIALOGS: readonly DialogDefinition[] = [
   // above the prompt after Skip, not the dialog.)
   { id: 'codex-update', markers: ['Update available · '], answers: ['Skip'] },
   { id: 'folder-trust', markers: ['Do you trust the files in this folder?', 'Confirm folder trust'], answers: ['Trust folder', 'Yes, proceed', 'Yes'] },
+  // Auggie's introduction, once per home: Esc skips it with its tips (Enter would page through four screens).
+  { id: 'auggie-welcome', markers: ['Welcome to Augment Code!', 'Tips for using Auggie'], answers: ['esc to skip'], hotkey: 'Escape' },
 ];
 
 function labelMatches(label: string, answer: string): boolean {
@@ -144,6 +149,16 @@ export const DEAD_ENDS: readonly DeadEnd[] = [
     advice: 'Codex is not signed in: run `codex login` as this user (with an API key: `printenv OPENAI_API_KEY | codex login --with-api-key`), then start again',
   },
   {
+    id: 'copilot-login',
+    markers: ['Please use /login to sign in to use Copilot', 'Authentication token found but could not be validated'],
+    advice: 'GitHub Copilot CLI is not signed in: run `copilot` as this user and /login, or export COPILOT_GITHUB_TOKEN (or GH_TOKEN) for polecat to pass on',
+  },
+  {
+    id: 'auggie-login',
+    markers: ['Press return to open your browser', 'Paste your login code'],
+    advice: 'Auggie is not signed in: run `auggie login` as this user, or export AUGMENT_SESSION_AUTH for polecat to pass on',
+  },
+  {
     id: 'claude-offline',
     markers: ['Unable to connect to Anthropic services'],
     advice: 'Claude Code cannot reach Anthropic: check the network (or the proxy in HTTPS_PROXY), then start again',
@@ -173,7 +188,7 @@ export interface ScreenSpec {
  */
 export type ScreenReading =
   | { readonly kind: 'dead-end'; readonly deadEnd: DeadEnd }
-  | { readonly kind: 'dialog'; readonly dialog: DialogDefinition; readonly options: readonly DialogOption[] }
+  | { readonly kind: 'dialog'; readonly dialog: DialogDefinition; readonly options: readonly DialogOption[]; readonly text: string }
   | { readonly kind: 'menu'; readonly options: readonly DialogOption[] }
   | { readonly kind: 'busy' }
   | { readonly kind: 'ready' }
@@ -190,11 +205,21 @@ export function readScreen(screen: string, spec: ScreenSpec, dialogs: readonly D
   const live = lines.slice(liveFrom).join('\n');
   const options = parseOptions(live).map((option) => ({ ...option, line: option.line + liveFrom }));
   const dialog = recognizeDialog(live, dialogs);
-  if (dialog) return { kind: 'dialog', dialog, options };
+  if (dialog) return { kind: 'dialog', dialog, options, text: dialogText(live) };
   if (options.some((option) => option.selected) || options.length >= 2) return { kind: 'menu', options };
   if (busyAt >= 0) return { kind: 'busy' };
   if (promptAt >= 0) return { kind: 'ready' };
   return { kind: 'other' };
+}
+
+/** A dialog's words without where its cursor is and without layout: the same dialog reads the same. */
+function dialogText(live: string): string {
+  return live
+    .split('\n')
+    .map((line) => line.replace(/^([\s│]*)[❯>›▶●→](\s*\d+\.\s)/u, '$1$2'))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The screen can show readiness: the agent has an input prompt or ready markers to look for. */

@@ -13,11 +13,10 @@ export const ANSWER_TAKEN_MS = 10_000;
 interface Answer {
   readonly dialog: DialogDefinition;
   readonly label: string;
-  readonly labels: string;
+  /** The dialog as it was on screen when answered. */
+  readonly text: string;
   readonly at: number;
 }
-
-const optionLabels = (options: readonly DialogOption[]) => options.map((option) => option.label).join('\n');
 
 /**
  * Startup dialogs, answered by label: the cursor is moved to the wanted option and seen there before Enter. Each
@@ -46,9 +45,9 @@ export const acceptBypass = (deps: StepDeps) =>
       const reading = watch.read(screen, lookedAt);
       if (reading.kind === 'dialog') {
         readySince = undefined;
-        const { dialog, options } = reading;
-        const labels = optionLabels(options);
-        if (pending?.dialog.id === dialog.id) {
+        const { dialog, options, text } = reading;
+        // The same dialog, as it was: the answer is not taken yet. Changed (the next page of it), it took the answer.
+        if (pending?.dialog.id === dialog.id && pending.text === text) {
           if (lookedAt - pending.at >= ANSWER_TAKEN_MS) {
             throw new StepError(`the agent did not take the answer to its ${dialog.id} dialog (${pending.label}): still on screen ${secondsUntil(lookedAt, pending.at)} after Enter`, {
               screen: lastLines(screen),
@@ -58,7 +57,7 @@ export const acceptBypass = (deps: StepDeps) =>
           if (pending) done.set(pending.dialog.id, pending);
           pending = undefined;
           const before = done.get(dialog.id);
-          if (before && before.labels === labels) {
+          if (before && before.text === text) {
             throw new StepError(`the ${dialog.id} dialog came back unchanged after it was answered (${before.label}): the agent does not take the answer`, {
               screen: lastLines(screen),
             });
@@ -66,7 +65,7 @@ export const acceptBypass = (deps: StepDeps) =>
           const answer = await answerDialog(deps, plan.socket, session.paneId, dialog, options, signal);
           if (answer !== undefined) {
             answered.push(`${dialog.id}: ${answer}`);
-            pending = { dialog, label: answer, labels, at: Date.now() };
+            pending = { dialog, label: answer, text, at: Date.now() };
           }
         }
       } else {
@@ -106,7 +105,7 @@ async function answerDialog(
 ): Promise<string | undefined> {
   const tmux = deps.tmux(socket);
   if (dialog.hotkey !== undefined) {
-    await tmux.sendKeys(paneId, ['-l', dialog.hotkey], { signal });
+    await tmux.sendKeys(paneId, [dialog.hotkey], { signal });
     return dialog.answers[0];
   }
   const label = pickAnswer(options, dialog);

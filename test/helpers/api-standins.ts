@@ -155,6 +155,38 @@ export function openAiStandIn(reply: string): Promise<StandIn> {
   ]);
 }
 
+/**
+ * Augment's API as Auggie uses it, at the tenant URL of its session: `get-models` names one model, `chat-stream`
+ * streams the reply as JSON lines, and every other call (settings, telemetry, indexing) gets an empty object.
+ */
+/** The calls whose empty answer must still have its lists (the indexing Auggie does at start). */
+const AUGMENT_EMPTY: Record<string, unknown> = {
+  'find-missing': { unknown_memory_names: [], nonindexed_blob_names: [] },
+  'batch-upload': { blob_names: [] },
+  'checkpoint-blobs': { new_checkpoint_id: 'standin-checkpoint' },
+  'settings/get-mcp-tenant-configs': { configs: [] },
+  'settings/get-mcp-user-configs': { configs: [] },
+  'agents/list-remote-tools': { tools: [] },
+};
+
+export function augmentStandIn(reply: string): Promise<StandIn> {
+  return serve([
+    (request, response) => {
+      const path = request.path.split('?')[0]!.replace(/^\/+/, '');
+      if (path === 'get-models') {
+        json(response, { default_model: 'standin-model', models: [{ name: 'standin-model', suggested_prefix_char_count: 0, suggested_suffix_char_count: 0 }], languages: [], feature_flags: {}, user_tier: 'PROFESSIONAL_TIER', user: { id: 'standin', email: 'standin@example.invalid' } });
+      } else if (path === 'chat-stream') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write(`${JSON.stringify({ text: reply, nodes: [{ id: 0, type: 0, content: reply }] })}\n`);
+        response.end(`${JSON.stringify({ text: '', nodes: [{ id: 1, type: 2, content: '' }], stop_reason: 1 })}\n`);
+      } else {
+        json(response, AUGMENT_EMPTY[path] ?? {});
+      }
+      return true;
+    },
+  ]);
+}
+
 /** The requests that carried a text: to see the agent send its startup text. */
 export function sentText(standIn: StandIn, text: string): boolean {
   return standIn.requests.some((request) => request.body.includes(text));
