@@ -59,7 +59,7 @@ export interface DialogOption {
 }
 
 const NBSP = /\u00a0/g;
-const CURSOR = /^[❯>›▶●]$/u;
+const CURSOR = /^[❯>›▶●→]$/u;
 
 export function normalizeScreen(screen: string): string {
   return screen.replace(NBSP, ' ');

@@ -71,11 +71,20 @@ export class ScreenRecorder {
     return this.seen.findLast((screen) => readingName(screen.reading) === name)?.text;
   }
 
-  /** With POLECAT_CAPTURE_SCREENS=1: the last screen of each of these kinds, as fixtures. */
+  /** The first screen read as this kind (or dialog/dead-end id). */
+  first(name: string): string | undefined {
+    return this.seen.find((screen) => readingName(screen.reading) === name)?.text;
+  }
+
+  /**
+   * With POLECAT_CAPTURE_SCREENS=1: these kinds of screen as fixtures, a dialog as it first showed (its cursor where
+   * the agent put it), anything else as it last was.
+   */
   keep(agent: string, version: string, names: readonly string[]): void {
     if (process.env.POLECAT_CAPTURE_SCREENS !== '1') return;
     for (const name of names) {
-      const text = this.last(name);
+      const firstKind = this.seen.find((screen) => readingName(screen.reading) === name)?.reading.kind;
+      const text = firstKind === 'dialog' ? this.first(name) : this.last(name);
       if (text !== undefined) writeFileSync(join(SCREENS_DIR, `${agent}-${version}-${name}.txt`), text);
     }
   }

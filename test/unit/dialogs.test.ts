@@ -1,6 +1,7 @@
 /**
- * The other agents' startup dialogs. These screens are transcribed from the agents' source (Codex, Gemini CLI) or
- * from screens other projects recorded (Copilot, Cursor): the real CLIs need accounts and network to get there.
+ * The agents' startup dialogs answered by label. The versioned screens were captured from the real CLIs (see
+ * real-screens.test.ts); cursor-trust.txt and claude-api-key.txt are transcribed (Cursor's CLI is not on npm, and the
+ * real-Claude tests sign in with a token, which raises no API-key dialog).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,10 +12,10 @@ const screen = (name: string) => readFileSync(join(import.meta.dirname, '../fixt
 
 describe('other agents’ startup dialogs', () => {
   it.each<[string, string, string | undefined, string[] | undefined]>([
-    ['codex-trust', 'codex-trust', 'Yes, continue', []],
-    ['codex-update', 'codex-update', 'Skip', ['Down']],
+    ['codex-0.171.0-codex-trust', 'codex-trust', 'Trust and continue', []],
+    ['codex-0.171.0-codex-update', 'codex-update', 'Skip', ['Down']],
     ['gemini-trust', 'folder-trust', 'Trust folder (Toast)', []],
-    ['copilot-trust', 'folder-trust', 'Yes', []],
+    ['copilot-1.0.102-folder-trust', 'folder-trust', 'Yes', []],
     ['cursor-trust', 'cursor-trust', undefined, undefined],
     ['claude-api-key', 'api-key', 'Yes', ['Up']],
   ])('%s is recognised as %s and answered with %j', (name, id, label, keys) => {
@@ -34,6 +35,8 @@ describe('other agents’ startup dialogs', () => {
 
   it('never picks "Trust parent folder" for "Trust folder", nor "Yes, and remember…" for "Yes"', () => {
     expect(pickAnswer(parseOptions(screen('gemini-trust')), recognizeDialog(screen('gemini-trust'))!)).not.toContain('parent');
-    expect(pickAnswer(parseOptions(screen('copilot-trust')), recognizeDialog(screen('copilot-trust'))!)).toBe('Yes');
+    const copilot = screen('copilot-1.0.102-folder-trust');
+    expect(parseOptions(copilot).map((o) => o.label)).toContain('Yes, and remember this folder for future sessions');
+    expect(pickAnswer(parseOptions(copilot), recognizeDialog(copilot)!)).toBe('Yes');
   });
 });

@@ -4,9 +4,9 @@
  * test/fixtures/screens/sim-*.txt were CAPTURED from the sim agent (dist/src/sim/agent.js) in a real tmux pane,
  * 200x50, with `capture-pane -p -J` (sim-ready-nbsp.txt keeps the NBSP byte after `❯`).
  *
- * test/fixtures/screens/claude-*.txt are TRANSCRIBED, not captured: hand-written from the description of the real
- * Claude Code 2.1 screens in /work/shared/reference/field-notes.md section 2 (trust dialog, bypass warning, custom API
- * key dialog, ready screen with the "Welcome back!" box, busy screen with `esc to interrupt`).
+ * test/fixtures/screens/claude-2.1.197-*.txt were CAPTURED from the real Claude Code CLI by test/integration/claude.test.ts.
+ * claude-api-key.txt is TRANSCRIBED (from field-notes.md section 2): the real-Claude tests sign in with a token, which
+ * raises no API-key dialog.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -61,11 +61,11 @@ const TABLE: Record<string, Expectation> = {
   'sim-typed': { dialog: undefined, prompt: true, busy: false, input: 'fix the flaky test in src/town' },
   'sim-busy': { dialog: undefined, prompt: true, busy: true, input: '' },
   'sim-hang': { dialog: undefined, prompt: false, busy: false, input: undefined },
-  'claude-trust': { dialog: 'trust', prompt: false, busy: false, input: `1. ${TRUST}` },
-  'claude-bypass': { dialog: 'bypass', prompt: false, busy: false, input: '1. No, exit' },
-  'claude-ready': { dialog: undefined, prompt: true, busy: false, input: '' },
+  'claude-2.1.197-trust': { dialog: 'trust', prompt: false, busy: false, input: `1. ${TRUST}` },
+  'claude-2.1.197-bypass': { dialog: 'bypass', prompt: false, busy: false, input: '1. No, exit' },
+  'claude-2.1.197-ready': { dialog: undefined, prompt: true, busy: false, input: '' },
   // The transcript shows the submitted prompt after `❯ `; the input line below it is empty and wins (last line).
-  'claude-busy': { dialog: undefined, prompt: true, busy: true, input: '' },
+  'claude-2.1.197-busy': { dialog: undefined, prompt: true, busy: true, input: '' },
   'claude-api-key': { dialog: 'api-key', prompt: false, busy: false, input: '2. No (recommended)' },
 };
 
@@ -102,13 +102,13 @@ describe('parseOptions on real screens', () => {
     ['sim-trust-down', opts([TRUST, TRUST_NO], 1)],
     ['sim-bypass', opts(['No, exit', ACCEPT], 0)],
     ['sim-bypass-down', opts(['No, exit', ACCEPT], 1)],
-    ['claude-trust', opts([TRUST, TRUST_NO], 0)],
-    ['claude-bypass', opts(['No, exit', ACCEPT], 0)],
+    ['claude-2.1.197-trust', opts([TRUST, TRUST_NO], 0)],
+    ['claude-2.1.197-bypass', opts(['No, exit', ACCEPT], 0)],
     ['claude-api-key', opts(['Yes', 'No (recommended)'], 1)],
     ['sim-ready', []],
     ['sim-busy', []],
-    ['claude-ready', []],
-    ['claude-busy', []],
+    ['claude-2.1.197-ready', []],
+    ['claude-2.1.197-busy', []],
     ['sim-hang', []],
   ])('%s', (name, expected) => {
     const options = parseOptions(screen(name));
@@ -132,14 +132,14 @@ describe('keysToReach on real screens', () => {
     ['sim-bypass', 'No, exit', []],
     ['sim-bypass-down', ACCEPT, []],
     ['sim-bypass-down', 'No, exit', ['Up']],
-    ['claude-trust', TRUST, []],
-    ['claude-bypass', ACCEPT, ['Down']],
+    ['claude-2.1.197-trust', TRUST, []],
+    ['claude-2.1.197-bypass', ACCEPT, ['Down']],
     ['claude-api-key', 'Yes', ['Up']],
     // Missing label, or no options at all: undefined, never a guess.
     ['sim-bypass', 'Yes, I trust this folder', undefined],
     ['sim-bypass', 'Yes', undefined],
     ['sim-ready', ACCEPT, undefined],
-    ['claude-ready', TRUST, undefined],
+    ['claude-2.1.197-ready', TRUST, undefined],
   ])('%s: to %j -> %j', (name, label, keys) => {
     expect(keysToReach(parseOptions(screen(name)), label)).toEqual(keys);
   });
@@ -150,8 +150,8 @@ describe('keysToReach on real screens', () => {
       ['sim-trust-down', ['Up']],
       ['sim-bypass', ['Down']],
       ['sim-bypass-down', []],
-      ['claude-trust', []],
-      ['claude-bypass', ['Down']],
+      ['claude-2.1.197-trust', []],
+      ['claude-2.1.197-bypass', ['Down']],
     ] as const) {
       const text = screen(name);
       const dialog = recognizeDialog(text)!;
@@ -234,8 +234,8 @@ describe('recognizeDialog (synthetic screens)', () => {
   it('takes the first matching definition and accepts custom definitions', () => {
     const custom = [{ id: 'api-key-no', markers: ['Detected a custom API key'], answers: ['No (recommended)'] }];
     expect(recognizeDialog(screen('claude-api-key'), custom)?.id).toBe('api-key-no');
-    expect(recognizeDialog(screen('claude-trust'), custom)).toBeUndefined();
-    expect(recognizeDialog(screen('claude-trust'), [...custom, ...DIALOGS])?.id).toBe('trust');
+    expect(recognizeDialog(screen('claude-2.1.197-trust'), custom)).toBeUndefined();
+    expect(recognizeDialog(screen('claude-2.1.197-trust'), [...custom, ...DIALOGS])?.id).toBe('trust');
   });
 });
 
