@@ -86,10 +86,15 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
   gemini: preset('gemini', {
     command: 'gemini',
     args: ['--approval-mode', 'yolo'],
-    processNames: ['gemini', 'node'],
+    processNames: ['node', 'gemini'],
     prompt: { kind: 'flag', flag: '-i' },
+    readyPromptPrefix: '* ',
     readyDelayMs: 5_000,
+    busyMarkers: ['(esc to cancel'],
     hooks: { provider: 'gemini', dir: '.gemini', file: 'settings.json' },
+    // The polecat's own worktree, trusted as Claude's and Codex's are. Answered in its dialog instead, Gemini (0.61)
+    // restarts itself, and the untrusted first instance has already sent the startup text: it would run twice.
+    env: { GEMINI_CLI_TRUST_WORKSPACE: 'true' },
   }),
   cursor: preset('cursor', {
     command: 'cursor-agent',
@@ -126,7 +131,11 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
     command: 'amp',
     args: ['--dangerously-allow-all', '--no-ide'],
     processNames: ['amp', 'node'],
-    prompt: positional,
+    // Amp ignores a prompt on its command line: the startup text is typed into its input box.
+    prompt: { kind: 'none' },
+    readyMarkers: ['ctrl+o for commands'],
+    // Its animation redraws the screen every frame (nothing would look settled); its update check runs npm.
+    env: { NO_ANIMATION: '1', AMP_SKIP_UPDATE_CHECK: '1' },
   }),
   auggie: preset('auggie', {
     command: 'auggie',

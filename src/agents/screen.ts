@@ -34,6 +34,9 @@ export const DIALOGS: readonly DialogDefinition[] = [
   // above the prompt after Skip, not the dialog.)
   { id: 'codex-update', markers: ['Update available · '], answers: ['Skip'] },
   { id: 'folder-trust', markers: ['Do you trust the files in this folder?', 'Confirm folder trust'], answers: ['Trust folder', 'Yes, proceed', 'Yes'] },
+  // Amp's introduction, once per home: a page at a time.
+  { id: 'amp-intro', markers: ['Space to continue'], answers: ['Space to continue'], hotkey: 'Space' },
+  { id: 'amp-get-started', markers: ['Enter to get started'], answers: ['Enter to get started'], hotkey: 'Enter' },
   // Auggie's introduction, once per home: Esc skips it with its tips (Enter would page through four screens).
   { id: 'auggie-welcome', markers: ['Welcome to Augment Code!', 'Tips for using Auggie'], answers: ['esc to skip'], hotkey: 'Escape' },
 ];
@@ -149,6 +152,17 @@ export const DEAD_ENDS: readonly DeadEnd[] = [
     advice: 'Codex is not signed in: run `codex login` as this user (with an API key: `printenv OPENAI_API_KEY | codex login --with-api-key`), then start again',
   },
   {
+    id: 'gemini-auth',
+    markers: ['How would you like to authenticate for this project?', 'No authentication method selected.'],
+    advice:
+      'Gemini CLI has no sign-in method chosen: run `gemini` as this user and sign in, or export GEMINI_API_KEY and set {"security": {"auth": {"selectedType": "gemini-api-key"}}} in ~/.gemini/settings.json',
+  },
+  {
+    id: 'amp-login',
+    markers: ['Would you like to log in to Amp?', 'No API key found. Starting login flow'],
+    advice: 'Amp is not signed in: run `amp login` as this user, or export AMP_API_KEY for polecat to pass on',
+  },
+  {
     id: 'copilot-login',
     markers: ['Please use /login to sign in to use Copilot', 'Authentication token found but could not be validated'],
     advice: 'GitHub Copilot CLI is not signed in: run `copilot` as this user and /login, or export COPILOT_GITHUB_TOKEN (or GH_TOKEN) for polecat to pass on',
@@ -205,11 +219,32 @@ export function readScreen(screen: string, spec: ScreenSpec, dialogs: readonly D
   const live = lines.slice(liveFrom).join('\n');
   const options = parseOptions(live).map((option) => ({ ...option, line: option.line + liveFrom }));
   const dialog = recognizeDialog(live, dialogs);
-  if (dialog) return { kind: 'dialog', dialog, options, text: dialogText(live) };
+  if (dialog) return { kind: 'dialog', dialog, options: dialogOptions(optionGroups(options), dialog), text: dialogText(live) };
   if (options.some((option) => option.selected) || options.length >= 2) return { kind: 'menu', options };
   if (busyAt >= 0) return { kind: 'busy' };
   if (promptAt >= 0) return { kind: 'ready' };
   return { kind: 'other' };
+}
+
+/** Numbered options in runs: a number not above the one before starts another list (Gemini's tips under its dialog). */
+function optionGroups(options: readonly DialogOption[]): DialogOption[][] {
+  const groups: DialogOption[][] = [];
+  for (const option of options) {
+    const group = groups.at(-1);
+    if (group && option.number > group.at(-1)!.number) group.push(option);
+    else groups.push([option]);
+  }
+  return groups;
+}
+
+/** The dialog's own options: the list holding one of its answers, else the one with the cursor, else the last. */
+function dialogOptions(groups: readonly DialogOption[][], dialog: DialogDefinition): DialogOption[] {
+  return (
+    groups.find((group) => pickAnswer(group, dialog) !== undefined) ??
+    groups.find((group) => group.some((option) => option.selected)) ??
+    groups.at(-1) ??
+    []
+  );
 }
 
 /** A dialog's words without where its cursor is and without layout: the same dialog reads the same. */

@@ -8,13 +8,18 @@ import { lookAtPane, secondsUntil, sleep } from './watch.js';
 
 /** How long an answered dialog may stay on screen before the agent is taken not to have taken the answer. */
 export const ANSWER_TAKEN_MS = 10_000;
+/**
+ * How long a dialog must have been on screen, as it is, before a key is sent to it: an agent draws a dialog before it
+ * reads keys for it (Gemini lost an Enter sent at once), and a key it does not read is an answer never given.
+ */
+export const DIALOG_SETTLE_MS = 300;
 
 /** A dialog answered with Enter, until it is seen to leave the screen. */
 interface Answer {
   readonly dialog: DialogDefinition;
   readonly label: string;
-  /** The dialog as it was on screen when answered. */
-  readonly text: string;
+  /** What makes it the same dialog: its options' labels, or (without numbered options) its words. */
+  readonly identity: string;
   readonly at: number;
 }
 
@@ -38,6 +43,7 @@ export const acceptBypass = (deps: StepDeps) =>
     const startupTextShown = startupTextCheck(plan);
     let readySince: number | undefined;
     let pending: Answer | undefined;
+    let shown: { readonly text: string; readonly since: number } | undefined;
     const done = new Map<string, Answer>();
     for (;;) {
       const lookedAt = Date.now();
@@ -45,9 +51,11 @@ export const acceptBypass = (deps: StepDeps) =>
       const reading = watch.read(screen, lookedAt);
       if (reading.kind === 'dialog') {
         readySince = undefined;
-        const { dialog, options, text } = reading;
-        // The same dialog, as it was: the answer is not taken yet. Changed (the next page of it), it took the answer.
-        if (pending?.dialog.id === dialog.id && pending.text === text) {
+        const { dialog, options } = reading;
+        // The same dialog: the answer is not taken yet (lines drawn below it, such as Gemini's restart, do not
+        // change that). Another page of it (other words, no options) took the answer.
+        const identity = options.length > 0 ? options.map((option) => option.label).join('\n') : reading.text;
+        if (pending?.dialog.id === dialog.id && pending.identity === identity) {
           if (lookedAt - pending.at >= ANSWER_TAKEN_MS) {
             throw new StepError(`the agent did not take the answer to its ${dialog.id} dialog (${pending.label}): still on screen ${secondsUntil(lookedAt, pending.at)} after Enter`, {
               screen: lastLines(screen),
@@ -57,15 +65,16 @@ export const acceptBypass = (deps: StepDeps) =>
           if (pending) done.set(pending.dialog.id, pending);
           pending = undefined;
           const before = done.get(dialog.id);
-          if (before && before.text === text) {
+          if (before && before.identity === identity) {
             throw new StepError(`the ${dialog.id} dialog came back unchanged after it was answered (${before.label}): the agent does not take the answer`, {
               screen: lastLines(screen),
             });
           }
-          const answer = await answerDialog(deps, plan.socket, session.paneId, dialog, options, signal);
+          if (shown?.text !== reading.text) shown = { text: reading.text, since: lookedAt };
+          const answer = lookedAt - shown.since >= DIALOG_SETTLE_MS ? await answerDialog(deps, plan.socket, session.paneId, dialog, options, signal) : undefined;
           if (answer !== undefined) {
             answered.push(`${dialog.id}: ${answer}`);
-            pending = { dialog, label: answer, text, at: Date.now() };
+            pending = { dialog, label: answer, identity, at: Date.now() };
           }
         }
       } else {

@@ -187,6 +187,65 @@ export function augmentStandIn(reply: string): Promise<StandIn> {
   ]);
 }
 
+/**
+ * Google's Gemini API as Gemini CLI uses it (at GOOGLE_GEMINI_BASE_URL): a model-router `generateContent` call
+ * answered with the JSON it asks for, each turn's `streamGenerateContent` streamed with the reply.
+ */
+export function geminiStandIn(reply: string): Promise<StandIn> {
+  const candidate = (text: string) => ({
+    candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1, totalTokenCount: 2 },
+    modelVersion: 'standin',
+  });
+  return serve([
+    (request, response) => {
+      if (request.method !== 'POST') return false;
+      if (request.path.includes(':streamGenerateContent')) {
+        sse(response, [{ data: candidate(reply) }]);
+        return true;
+      }
+      if (!request.path.includes(':generateContent')) return false;
+      const config = (JSON.parse(request.body) as { generationConfig?: Record<string, unknown> }).generationConfig ?? {};
+      const wantsJson = config.responseMimeType === 'application/json' || config.responseJsonSchema !== undefined || config.responseSchema !== undefined;
+      // The router asks for a complexity score, other JSON requests for a model choice.
+      const text = request.body.includes('complexity_score')
+        ? JSON.stringify({ complexity_reasoning: 'stand-in', complexity_score: 10 })
+        : wantsJson
+          ? JSON.stringify({ reasoning: 'stand-in', model_choice: 'flash' })
+          : reply;
+      json(response, candidate(text));
+      return true;
+    },
+  ]);
+}
+
+/**
+ * The parts of Amp's server that Amp needs to start signed in (at AMP_URL): the user behind the key and the lists
+ * it loads. Amp's model turns go over a WebSocket to Amp's own agents, which this stand-in does not play: Amp
+ * starts and takes its startup text, but no reply comes.
+ */
+export function ampStandIn(): Promise<StandIn> {
+  const user = { id: 'standin', email: 'standin@example.invalid', emailVerified: true, username: 'standin', displayName: 'Standin', features: [], team: null };
+  const internal: Record<string, unknown> = { getUserInfo: user, listAgentModes: [], loadPlugins: [], loadSkills: { skills: [] }, loadAgents: { sources: [] } };
+  return serve([
+    (request, response) => {
+      if (request.method !== 'POST') return false;
+      if (request.path.startsWith('/api/user-actor-credentials')) {
+        json(response, { userId: user.id, wsToken: 'standin', poolName: 'standin' });
+        return true;
+      }
+      if (request.path === '/api/thread-actors') {
+        json(response, { threadId: 'T-standin', wsToken: 'standin', ownerUserId: user.id, threadVersion: 0, usesThreadActors: true, usesDtw: true, poolName: 'standin' });
+        return true;
+      }
+      const call = /^\/api\/internal\?(\w+)/.exec(request.path)?.[1];
+      if (call === undefined || !Object.hasOwn(internal, call)) return false;
+      json(response, { ok: true, result: internal[call] });
+      return true;
+    },
+  ]);
+}
+
 /** The requests that carried a text: to see the agent send its startup text. */
 export function sentText(standIn: StandIn, text: string): boolean {
   return standIn.requests.some((request) => request.body.includes(text));

@@ -53,7 +53,7 @@ describe('loadAgents', () => {
       agents: { fastcodex: { provider: 'codex', args: ['--model', 'x'] }, wrapped: { command: '/usr/local/bin/gemini' } },
     });
     const agents = loadAgents(town.root, 'gastown');
-    expect(agents.fastcodex).toMatchObject({ command: 'codex', args: ['--model', 'x'], readyPromptPrefix: '› ', prompt: { kind: 'none' } });
+    expect(agents.fastcodex).toMatchObject({ command: 'codex', args: ['--model', 'x'], readyPromptPrefix: '› ', prompt: { kind: 'positional' } });
     expect(agents.wrapped).toMatchObject({ command: '/usr/local/bin/gemini', prompt: { kind: 'flag', flag: '-i' }, hooks: { provider: 'gemini' } });
   });
 

@@ -14,7 +14,7 @@ describe('other agents’ startup dialogs', () => {
   it.each<[string, string, string | undefined, string[] | undefined]>([
     ['codex-0.171.0-codex-trust', 'codex-trust', 'Trust and continue', []],
     ['codex-0.171.0-codex-update', 'codex-update', 'Skip', ['Down']],
-    ['gemini-trust', 'folder-trust', 'Trust folder (Toast)', []],
+    ['gemini-0.61.0-folder-trust', 'folder-trust', 'Trust folder (Toast)', []],
     ['copilot-1.0.102-folder-trust', 'folder-trust', 'Yes', []],
     ['cursor-trust', 'cursor-trust', undefined, undefined],
     ['claude-api-key', 'api-key', 'Yes', ['Up']],
@@ -34,7 +34,7 @@ describe('other agents’ startup dialogs', () => {
   });
 
   it('never picks "Trust parent folder" for "Trust folder", nor "Yes, and remember…" for "Yes"', () => {
-    expect(pickAnswer(parseOptions(screen('gemini-trust')), recognizeDialog(screen('gemini-trust'))!)).not.toContain('parent');
+    expect(pickAnswer(parseOptions(screen('gemini-0.61.0-folder-trust')), recognizeDialog(screen('gemini-0.61.0-folder-trust'))!)).not.toContain('parent');
     const copilot = screen('copilot-1.0.102-folder-trust');
     expect(parseOptions(copilot).map((o) => o.label)).toContain('Yes, and remember this folder for future sessions');
     expect(pickAnswer(parseOptions(copilot), recognizeDialog(copilot)!)).toBe('Yes');

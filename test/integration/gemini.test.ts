@@ -1,0 +1,93 @@
+/**
+ * The real Gemini CLI from npm, started by polecat as a user would: `--agent gemini`. Signed in with a throwaway
+ * GEMINI_API_KEY (and the sign-in method in ~/.gemini/settings.json), pointed at a scripted Gemini API on 127.0.0.1
+ * (GOOGLE_GEMINI_BASE_URL in its env): the startup text is sent and answered. polecat trusts the polecat's worktree for
+ * it; a user who has Gemini ask gets its folder-trust dialog answered once, though Gemini restarts and leaves the
+ * dialog's words above its working screen. Without a sign-in method, the start fails at once with what to do.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { geminiStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
+import { awaitScreen, configureAgents, expectRolledBack, gitTown, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+
+export const GEMINI_VERSION = '0.61.0';
+const installed = installCli('@google/gemini-cli', GEMINI_VERSION, 'gemini');
+if (installed.reason) console.warn(`skipping the real Gemini CLI tests: ${installed.reason}`);
+
+/** A home where the user chose to sign in with an API key. */
+function signedInHome(name: string): void {
+  const home = freshHome(name);
+  mkdirSync(join(home, '.gemini'));
+  writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
+}
+
+async function withKey<T>(run: () => Promise<T>): Promise<T> {
+  process.env.GEMINI_API_KEY = 'throwaway-polecat-test-key';
+  try {
+    return await run();
+  } finally {
+    delete process.env.GEMINI_API_KEY;
+  }
+}
+
+describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSION}`, () => {
+  putOnPath(installed.cli!);
+  const reply = 'ready, standing by';
+  const prompt = 'polecat startup check: reply with the word ready';
+  let standIn: StandIn | undefined;
+  afterAll(async () => standIn?.close());
+
+  it('signed in: no dialog in its own worktree, the text sent and answered; stop leaves nothing', { timeout: 120_000 }, async () => {
+    signedInHome('gemini-in');
+    standIn ??= await geminiStandIn(reply);
+    const town = gitTown();
+    configureAgents(town, { gemini: { env: { GOOGLE_GEMINI_BASE_URL: standIn.url } } });
+    const run = await withKey(() => startReal('gemini', town, { prompt }));
+    const { result, screens } = run;
+    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
+    expect(result.result).toBe('running');
+    expect(result.dialogsAnswered).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`✦ ${reply}`) && !screen.includes('(esc to cancel'));
+    expect(answered).toContain(`> ${prompt}`);
+    expect(sentText(standIn, prompt)).toBe(true);
+    screens.keep('gemini', GEMINI_VERSION, ['busy']);
+    if (process.env.POLECAT_CAPTURE_SCREENS === '1') writeFileSync(join(import.meta.dirname, `../fixtures/screens/gemini-${GEMINI_VERSION}-reply.txt`), answered);
+    await stopAndExpectNothingLeft(run);
+  });
+
+  it('with the trust question left to Gemini: answered once, and its restart under the old dialog read as Gemini at work', { timeout: 120_000 }, async () => {
+    signedInHome('gemini-ask');
+    standIn ??= await geminiStandIn(reply);
+    const town = gitTown();
+    configureAgents(town, { gemini: { env: { GOOGLE_GEMINI_BASE_URL: standIn.url, GEMINI_CLI_TRUST_WORKSPACE: '' } } });
+    const run = await withKey(() => startReal('gemini', town, { prompt }));
+    const { result, screens } = run;
+    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
+    expect(result.result).toBe('running');
+    expect(result.dialogsAnswered).toEqual(['folder-trust: Trust folder (Toast)']);
+    const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`✦ ${reply}`) && !screen.includes('(esc to cancel'));
+    expect(sentText(standIn, prompt)).toBe(true);
+    // Seen on the way: the restarted Gemini at work below the old dialog's words, read as the agent, not the dialog.
+    const stale = screens.seen.filter((seen) => seen.text.includes('Do you trust the files in this folder?') && seen.text.includes('restarting to apply the trust changes'));
+    const underDialog = stale.find((seen) => seen.reading.kind === 'busy' || seen.reading.kind === 'ready');
+    expect(underDialog, stale.map((seen) => seen.reading.kind).join()).toBeDefined();
+    screens.keep('gemini', GEMINI_VERSION, ['folder-trust']);
+    if (process.env.POLECAT_CAPTURE_SCREENS === '1') {
+      writeFileSync(join(import.meta.dirname, `../fixtures/screens/gemini-${GEMINI_VERSION}-${underDialog!.reading.kind}.txt`), underDialog!.text);
+    }
+    await stopAndExpectNothingLeft(run);
+  });
+
+  it('no sign-in method chosen: the start fails at once with what to do, and leaves nothing', { timeout: 120_000 }, async () => {
+    freshHome('gemini-out');
+    const run = await withKey(() => startReal('gemini'));
+    expect(run.result.result).toBe('failed');
+    expect(run.result.failure?.message).toMatch(/^Gemini CLI has no sign-in method chosen: /);
+    expect(run.result.failure?.screen).toContain('How would you like to authenticate for this project?');
+    run.screens.keep('gemini', GEMINI_VERSION, ['gemini-auth']);
+    await expectRolledBack(run);
+  });
+});
