@@ -143,7 +143,7 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
     processNames: ['node', 'auggie'],
     prompt: positional,
     readyPromptPrefix: '› ',
-    busyMarkers: ['esc to interrupt', 'Preparing your workspace'],
+    busyMarkers: ['esc to interrupt'],
     // Auggie upgrades itself in place when npm has a newer version: under running polecats, that is the user's call.
     env: { AUGMENT_DISABLE_AUTO_UPDATE: '1' },
   }),

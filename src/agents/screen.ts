@@ -169,8 +169,14 @@ export const DEAD_ENDS: readonly DeadEnd[] = [
   },
   {
     id: 'auggie-login',
-    markers: ['Press return to open your browser', 'Paste your login code'],
+    markers: ['Press return to open your browser', 'Paste your login code', "Authentication failed. Please run 'auggie login'"],
     advice: 'Auggie is not signed in: run `auggie login` as this user, or export AUGMENT_SESSION_AUTH for polecat to pass on',
+  },
+  // What Auggie says (then exits) when Augment's server answers 426: from its source, not seen on a real screen.
+  {
+    id: 'auggie-upgrade',
+    markers: ['Client upgrade required. Please update to the latest version of Augment'],
+    advice: "Augment's server asks for a newer Auggie: update it (npm install -g @augmentcode/auggie@latest), then start again",
   },
   {
     id: 'claude-offline',
@@ -190,8 +196,10 @@ export interface ScreenSpec {
   readonly promptPrefix: string;
   /** For an input without a prompt character: texts on a line that show the input is up (opencode's footer). */
   readonly readyMarkers?: readonly string[];
-  /** Texts shown only while the agent works (matched without regard to case). */
+  /** Texts the agent shows only while it works (matched without regard to case). */
   readonly busyMarkers: readonly string[];
+  /** The start of the startup text: a line holding it is the text echoed, never the agent's dead end. */
+  readonly startupHead?: string;
 }
 
 /**
@@ -209,9 +217,11 @@ export type ScreenReading =
   | { readonly kind: 'other' };
 
 export function readScreen(screen: string, spec: ScreenSpec, dialogs: readonly DialogDefinition[] = DIALOGS, deadEnds: readonly DeadEnd[] = DEAD_ENDS): ScreenReading {
-  const deadEnd = recognizeDeadEnd(screen, deadEnds);
-  if (deadEnd) return { kind: 'dead-end', deadEnd };
   const lines = normalizeScreen(screen).split('\n');
+  const head = spec.startupHead ?? '';
+  const own = head === '' ? screen : lines.filter((line) => !line.replace(/\s+/g, ' ').includes(head)).join('\n');
+  const deadEnd = recognizeDeadEnd(own, deadEnds);
+  if (deadEnd) return { kind: 'dead-end', deadEnd };
   const readyMarkers = spec.readyMarkers ?? [];
   const promptAt = findLastIndex(lines, (line) => isPromptLine(line, spec.promptPrefix) || readyMarkers.some((marker) => line.includes(marker)));
   const busyAt = findLastIndex(lines, (line) => showsBusy(line, spec.busyMarkers));
@@ -220,7 +230,9 @@ export function readScreen(screen: string, spec: ScreenSpec, dialogs: readonly D
   const options = parseOptions(live).map((option) => ({ ...option, line: option.line + liveFrom }));
   const dialog = recognizeDialog(live, dialogs);
   if (dialog) return { kind: 'dialog', dialog, options: dialogOptions(optionGroups(options), dialog), text: dialogText(live) };
-  if (options.some((option) => option.selected) || options.length >= 2) return { kind: 'menu', options };
+  // With no input or busy line to bound what is live, a plain numbered list may be the agent's own text (Gemini's
+  // tips): then only a cursor makes a menu.
+  if (options.some((option) => option.selected) || (options.length >= 2 && liveFrom > 0)) return { kind: 'menu', options };
   if (busyAt >= 0) return { kind: 'busy' };
   if (promptAt >= 0) return { kind: 'ready' };
   return { kind: 'other' };

@@ -35,7 +35,7 @@ export const acceptBypass = (deps: StepDeps) =>
   fromPromise<DialogsResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
     const tmux = deps.tmux(plan.socket);
     const answered: string[] = [];
-    const spec = screenSpecOf(plan.agent);
+    const spec = screenSpecOf(plan.agent, plan.startupText);
     const seesReady = showsReadiness(spec);
     const watch = new ScreenWatch(spec);
     // Agents with no prompt to see are given their ready delay, answering any dialog that shows meanwhile.
@@ -43,8 +43,11 @@ export const acceptBypass = (deps: StepDeps) =>
     const startupTextShown = startupTextCheck(plan);
     let readySince: number | undefined;
     let pending: Answer | undefined;
-    let shown: { readonly text: string; readonly since: number } | undefined;
-    const done = new Map<string, Answer>();
+    // Looks in a row without the pending dialog: one frame drawn between two of the dialog's is not its leaving.
+    let lookedAway = 0;
+    let dialogSince: { readonly text: string; readonly since: number } | undefined;
+    const answeredBefore = new Map<string, Answer[]>();
+    const retire = (answer: Answer) => answeredBefore.set(answer.dialog.id, [...(answeredBefore.get(answer.dialog.id) ?? []), answer]);
     for (;;) {
       const lookedAt = Date.now();
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'while answering startup dialogs');
@@ -56,30 +59,37 @@ export const acceptBypass = (deps: StepDeps) =>
         // change that). Another page of it (other words, no options) took the answer.
         const identity = options.length > 0 ? options.map((option) => option.label).join('\n') : reading.text;
         if (pending?.dialog.id === dialog.id && pending.identity === identity) {
+          lookedAway = 0;
           if (lookedAt - pending.at >= ANSWER_TAKEN_MS) {
             throw new StepError(`the agent did not take the answer to its ${dialog.id} dialog (${pending.label}): still on screen ${secondsUntil(lookedAt, pending.at)} after Enter`, {
               screen: lastLines(screen),
             });
           }
         } else {
-          if (pending) done.set(pending.dialog.id, pending);
+          if (pending) retire(pending);
           pending = undefined;
-          const before = done.get(dialog.id);
-          if (before && before.identity === identity) {
+          const before = answeredBefore.get(dialog.id)?.find((answer) => answer.identity === identity);
+          if (before) {
             throw new StepError(`the ${dialog.id} dialog came back unchanged after it was answered (${before.label}): the agent does not take the answer`, {
               screen: lastLines(screen),
             });
           }
-          if (shown?.text !== reading.text) shown = { text: reading.text, since: lookedAt };
-          const answer = lookedAt - shown.since >= DIALOG_SETTLE_MS ? await answerDialog(deps, plan.socket, session.paneId, dialog, options, signal) : undefined;
+          if (dialogSince?.text !== reading.text) dialogSince = { text: reading.text, since: lookedAt };
+          const answer = lookedAt - dialogSince.since >= DIALOG_SETTLE_MS ? await answerDialog(deps, plan.socket, session.paneId, dialog, options, signal) : undefined;
           if (answer !== undefined) {
             answered.push(`${dialog.id}: ${answer}`);
             pending = { dialog, label: answer, identity, at: Date.now() };
+            lookedAway = 0;
           }
         }
       } else {
-        if (pending && reading.kind !== 'dead-end') done.set(pending.dialog.id, pending);
-        if (reading.kind !== 'dead-end') pending = undefined;
+        if (pending && reading.kind !== 'dead-end') {
+          lookedAway += 1;
+          if (lookedAway >= 2) {
+            retire(pending);
+            pending = undefined;
+          }
+        }
         if (seesReady && (reading.kind === 'ready' || reading.kind === 'busy')) {
           // An agent given its startup text submits it once past its dialogs; a prompt drawn before them (Codex draws
           // its input, then its folder dialog) is not past them. Without the text in sight it gets a grace to show it.

@@ -23,7 +23,7 @@ export const nudges = (deps: StepDeps) =>
     if (plan.agent.promptMode === 'arg') {
       // The agent submits it by itself once its dialogs are answered; give it a moment to show.
       if (plan.agent.showsStartupText === false) return {};
-      const watch = new ScreenWatch(screenSpecOf(plan.agent));
+      const watch = new ScreenWatch(screenSpecOf(plan.agent, plan.startupText));
       const shown = startupTextCheck(plan);
       const startedAt = Date.now();
       const until = Math.min(deadline, startedAt + ARG_PROMPT_GRACE_MS);
@@ -33,7 +33,7 @@ export const nudges = (deps: StepDeps) =>
         const reading = watch.read(screen, lookedAt);
         if (shown(screen, reading)) return {};
         if (lookedAt >= until) {
-          throw new StepError(`the startup text was passed on the command line but the agent does not show it (${secondsUntil(lookedAt, startedAt)} after its dialogs)`, {
+          throw new StepError(`the startup text was passed on the command line but the agent does not show it (watched for ${secondsUntil(lookedAt, startedAt)})`, {
             screen: lastLines(screen),
           });
         }
@@ -41,7 +41,7 @@ export const nudges = (deps: StepDeps) =>
       }
     }
 
-    const check = deliveryCheck(text, plan.agent.readyPromptPrefix, screenSpecOf(plan.agent).busyMarkers);
+    const check = deliveryCheck(text, plan.agent.readyPromptPrefix, screenSpecOf(plan.agent, plan.startupText).busyMarkers);
     const prefix = plan.agent.readyPromptPrefix;
     let screen: string;
     if (!deps.repeating) {

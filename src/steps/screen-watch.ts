@@ -9,8 +9,23 @@ export const ARG_PROMPT_GRACE_MS = 5_000;
 /** A dead end is acted on once it has stayed this long: a screen flashing past a redraw is not one. */
 export const DEAD_END_CONFIRM_MS = 1_000;
 
-export function screenSpecOf(agent: StartupInput['agent']): ScreenSpec {
-  return { promptPrefix: agent.readyPromptPrefix, readyMarkers: agent.readyMarkers ?? [], busyMarkers: agent.busyMarkers ?? [BUSY_MARKER] };
+export function screenSpecOf(agent: StartupInput['agent'], startupText?: string): ScreenSpec {
+  const head = startupText === undefined ? '' : startupHead(startupText);
+  return {
+    promptPrefix: agent.readyPromptPrefix,
+    readyMarkers: agent.readyMarkers ?? [],
+    busyMarkers: agent.busyMarkers ?? [BUSY_MARKER],
+    ...(head !== '' ? { startupHead: head } : {}),
+  };
+}
+
+/** The start of the text's first line with something to show: what an agent draws of it first, on one line. */
+export function startupHead(text: string): string {
+  const first = sanitizeText(text)
+    .split('\n')
+    .map(collapse)
+    .find((line) => line !== '');
+  return (first ?? '').slice(0, 24);
 }
 
 /**
@@ -37,13 +52,14 @@ export class ScreenWatch {
 
 /**
  * For an agent given its startup text on its command line: has it taken it? It is at work, or the text shows outside
- * its input line (in its transcript): text still waiting in the input (Codex and opencode draw it there first) is not
- * taken yet. Always true for other agents, and for one that never shows the text.
+ * its input line (in its transcript): text still waiting in the input (Codex draws it there first) is not taken yet.
+ * For an agent with no prompt character to find its input line by (opencode), the text on screen is all there is to
+ * go by. Always true for other agents, and for one that never shows the text.
  */
 export function startupTextCheck(plan: StartupInput): (screen: string, reading: ScreenReading) => boolean {
   const text = sanitizeText(plan.startupText);
   if (plan.agent.promptMode !== 'arg' || plan.agent.showsStartupText === false || isBlank(text)) return () => true;
-  const head = collapse(text).slice(0, 24);
+  const head = startupHead(text);
   const prefix = plan.agent.readyPromptPrefix;
   return (screen, reading) => {
     if (reading.kind === 'busy') return true;

@@ -18,7 +18,7 @@ export const CONFIRM_AFTER_MS = 20;
 export const waitForReady = (deps: StepDeps) =>
   fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline, promptSeenAt }, signal }) => {
     const tmux = deps.tmux(plan.socket);
-    const spec = screenSpecOf(plan.agent);
+    const spec = screenSpecOf(plan.agent, plan.startupText);
     if (!showsReadiness(spec)) {
       // Nothing on screen tells readiness: acceptBypass already gave the agent its ready delay. Still alive?
       await lookAtPane(tmux, session.paneId, signal, 'before it was ready');

@@ -1,4 +1,4 @@
-import { lastLines } from '../agents/screen.js';
+import { lastLines, recognizeDeadEnd } from '../agents/screen.js';
 import type { Tmux } from '../tmux/client.js';
 import { TmuxError } from '../tmux/errors.js';
 import { describeExit, type PaneInfo } from '../tmux/formats.js';
@@ -30,7 +30,9 @@ export async function lookAtPane(tmux: Tmux, paneId: string, signal: AbortSignal
   if (info.dead) {
     if (info.deadStatus === undefined && info.deadSignal === undefined) info = await awaitExitStatus(tmux, paneId, info, signal);
     const how = info.deadSignal !== undefined ? `was killed by ${describeExit(undefined, info.deadSignal)}` : `exited with ${describeExit(info.deadStatus, undefined)}`;
-    throw new StepError(`the agent ${how} ${what}`, {
+    // An agent that said why it left (not signed in, too old) is told as such: the advice comes first.
+    const deadEnd = recognizeDeadEnd(screen);
+    throw new StepError(deadEnd ? `${deadEnd.advice} (the agent ${how} ${what})` : `the agent ${how} ${what}`, {
       screen: lastLines(screen),
       ...(info.deadStatus !== undefined ? { exitStatus: info.deadStatus } : {}),
     });

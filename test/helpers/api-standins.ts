@@ -251,4 +251,3 @@ export function sentText(standIn: StandIn, text: string): boolean {
   return standIn.requests.some((request) => request.body.includes(text));
 }
 
-export { serve as serveStandIn, sse as writeEvents, json as writeJson, type Route };

@@ -10,6 +10,11 @@ import { Tmux } from '../../src/tmux/client.js';
 
 export const SCREENS_DIR = resolve(import.meta.dirname, '../fixtures/screens');
 
+/** With POLECAT_CAPTURE_SCREENS=1: one screen as the fixture `<agent>-<version>-<name>.txt`. */
+export function keepScreen(agent: string, version: string, name: string, text: string): void {
+  if (process.env.POLECAT_CAPTURE_SCREENS === '1') writeFileSync(join(SCREENS_DIR, `${agent}-${version}-${name}.txt`), text);
+}
+
 export interface SeenScreen {
   readonly at: number;
   readonly text: string;
@@ -85,7 +90,8 @@ export class ScreenRecorder {
     for (const name of names) {
       const firstKind = this.seen.find((screen) => readingName(screen.reading) === name)?.reading.kind;
       const text = firstKind === 'dialog' ? this.first(name) : this.last(name);
-      if (text !== undefined) writeFileSync(join(SCREENS_DIR, `${agent}-${version}-${name}.txt`), text);
+      if (text === undefined) throw new Error(`no ${name} screen was seen to keep (seen: ${this.sequence().join(', ')})`);
+      keepScreen(agent, version, name, text);
     }
   }
 }

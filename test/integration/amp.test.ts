@@ -38,7 +38,7 @@ describe.skipIf(installed.cli === undefined)(`the real Amp CLI ${AMP_VERSION}`, 
     expect(result.dialogsAnswered).toEqual([...Array<string>(6).fill('amp-intro: Space to continue'), 'amp-get-started: Enter to get started']);
     expect(result.warnings).toEqual([]);
     // Submitted: out of the input box, above it as the thread's first message.
-    const sent = await awaitScreen(run, 'the startup text as the first message of a thread', (screen) => screen.includes(`┃ ${prompt}`));
+    await awaitScreen(run, 'the startup text as the first message of a thread', (screen) => screen.includes(`┃ ${prompt}`));
     screens.keep('amp', AMP_VERSION, ['amp-intro', 'amp-get-started', 'ready']);
     await stopAndExpectNothingLeft(run);
   });

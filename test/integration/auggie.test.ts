@@ -38,7 +38,7 @@ describe.skipIf(installed.cli === undefined)(`the real Auggie CLI ${AUGGIE_VERSI
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`● ${reply}`));
     expect(answered).toContain(`› ${prompt}`);
     expect(sentText(standIn, prompt)).toBe(true);
-    screens.keep('auggie', AUGGIE_VERSION, ['auggie-welcome', 'busy', 'ready']);
+    screens.keep('auggie', AUGGIE_VERSION, ['auggie-welcome', 'ready']);
     await stopAndExpectNothingLeft(run);
   });
 

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { status } from '../../src/manager.js';
 import { anthropicStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
 import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+import { keepScreen } from '../helpers/screen-recorder.js';
 import { address, awaitScreen, configureAgents, expectRolledBack, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { makeTown, type TestTown } from '../helpers/town.js';
 
@@ -72,7 +73,7 @@ describe.skipIf(installed.cli === undefined)(`the real Claude Code CLI ${CLAUDE_
     expect(sentText(standIn, prompt)).toBe(true);
     expect((await status(address, { town: town.root })).running).toBe(true);
     screens.keep('claude', CLAUDE_VERSION, ['trust', 'bypass', 'ready', 'busy']);
-    if (process.env.POLECAT_CAPTURE_SCREENS === '1') writeFileSync(join(import.meta.dirname, `../fixtures/screens/claude-${CLAUDE_VERSION}-reply.txt`), answered);
+    keepScreen('claude', CLAUDE_VERSION, 'reply', answered);
     await stopAndExpectNothingLeft(run);
   });
 

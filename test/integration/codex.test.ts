@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openAiStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
 import { awaitScreen, expectRolledBack, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+import { keepScreen } from '../helpers/screen-recorder.js';
 
 export const CODEX_VERSION = '0.171.0';
 const installed = installCli('@openai/codex', CODEX_VERSION, 'codex');
@@ -42,8 +43,8 @@ describe.skipIf(installed.cli === undefined)(`the real Codex CLI ${CODEX_VERSION
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`• ${reply}`));
     expect(answered).toContain(`› ${prompt}`);
     expect(sentText(standIn, prompt)).toBe(true);
-    screens.keep('codex', CODEX_VERSION, ['codex-trust', 'busy']);
-    if (process.env.POLECAT_CAPTURE_SCREENS === '1') writeFileSync(join(import.meta.dirname, `../fixtures/screens/codex-${CODEX_VERSION}-reply.txt`), answered);
+    screens.keep('codex', CODEX_VERSION, ['codex-trust']);
+    keepScreen('codex', CODEX_VERSION, 'reply', answered);
     await stopAndExpectNothingLeft(run);
   });
 

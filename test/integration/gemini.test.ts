@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { geminiStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
 import { awaitScreen, configureAgents, expectRolledBack, gitTown, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+import { keepScreen } from '../helpers/screen-recorder.js';
 
 export const GEMINI_VERSION = '0.61.0';
 const installed = installCli('@google/gemini-cli', GEMINI_VERSION, 'gemini');
@@ -54,7 +55,7 @@ describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSI
     expect(answered).toContain(`> ${prompt}`);
     expect(sentText(standIn, prompt)).toBe(true);
     screens.keep('gemini', GEMINI_VERSION, ['busy']);
-    if (process.env.POLECAT_CAPTURE_SCREENS === '1') writeFileSync(join(import.meta.dirname, `../fixtures/screens/gemini-${GEMINI_VERSION}-reply.txt`), answered);
+    keepScreen('gemini', GEMINI_VERSION, 'reply', answered);
     await stopAndExpectNothingLeft(run);
   });
 
@@ -75,9 +76,7 @@ describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSI
     const underDialog = stale.find((seen) => seen.reading.kind === 'busy' || seen.reading.kind === 'ready');
     expect(underDialog, stale.map((seen) => seen.reading.kind).join()).toBeDefined();
     screens.keep('gemini', GEMINI_VERSION, ['folder-trust']);
-    if (process.env.POLECAT_CAPTURE_SCREENS === '1') {
-      writeFileSync(join(import.meta.dirname, `../fixtures/screens/gemini-${GEMINI_VERSION}-${underDialog!.reading.kind}.txt`), underDialog!.text);
-    }
+    keepScreen('gemini', GEMINI_VERSION, underDialog!.reading.kind, underDialog!.text);
     await stopAndExpectNothingLeft(run);
   });
 

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openAiStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
 import { awaitScreen, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+import { keepScreen } from '../helpers/screen-recorder.js';
 
 export const OPENCODE_VERSION = '1.18.33';
 const installed = installCli('opencode-ai', OPENCODE_VERSION, 'opencode');
@@ -52,8 +53,8 @@ describe.skipIf(installed.cli === undefined)(`the real opencode CLI ${OPENCODE_V
     expect(answered).toContain(prompt);
     expect(answered).toContain('Standin Model');
     expect(sentText(standIn, prompt)).toBe(true);
-    screens.keep('opencode', OPENCODE_VERSION, ['busy', 'ready']);
-    if (process.env.POLECAT_CAPTURE_SCREENS === '1') writeFileSync(join(import.meta.dirname, `../fixtures/screens/opencode-${OPENCODE_VERSION}-reply.txt`), answered);
+    screens.keep('opencode', OPENCODE_VERSION, ['ready']);
+    keepScreen('opencode', OPENCODE_VERSION, 'reply', answered);
     await stopAndExpectNothingLeft(run);
   });
 });

@@ -48,6 +48,18 @@ describe('startup reads the live screen', () => {
     await expectNothingLeft(plan, log);
   });
 
+  it('an agent that exits on a sign-in screen is told by what it said: the advice, then how it ended', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const { plan, log, run } = startSim(town, '--dialogs login --exit-at login --exit-code 1');
+    const result = await run;
+    expect(result.result).toBe('failed');
+    expect(result.failure?.message).toMatch(
+      /^Claude Code is not logged in: run `claude` as this user and \/login, or export ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN for polecat to pass on \(the agent exited with status 1 [a-z ]+\)$/,
+    );
+    expect(result.failure?.exitStatus).toBe(1);
+    await expectNothingLeft(plan, log);
+  });
+
   it('a dialog that stays after its answer fails the start with that screen; Enter was pressed once', { timeout: 40_000 }, async () => {
     const town = makeTown({ gastown: ['Toast'] });
     const { plan, log, run } = startSim(town, '--dialogs trust --ignore-answers');
@@ -99,7 +111,7 @@ describe('startup reads the live screen', () => {
     const result = await start(plan, { deps });
     expect(result.result).toBe('failed');
     expect(result.failure?.step).toBe('nudges');
-    expect(result.failure?.message).toMatch(/^the startup text was passed on the command line but the agent does not show it \(\d+\.\d s after its dialogs\)$/);
+    expect(result.failure?.message).toMatch(/^the startup text was passed on the command line but the agent does not show it \(watched for \d+\.\d s\)$/);
     expect(result.failure?.screen).toContain('Welcome back!');
     expect(readSimLog(log).find((e) => e.event === 'start')?.extra).toEqual([plan.startupText]);
     await expectNothingLeft(plan, log);

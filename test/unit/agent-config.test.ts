@@ -57,7 +57,23 @@ describe('loadAgents', () => {
     expect(agents.wrapped).toMatchObject({ command: '/usr/local/bin/gemini', prompt: { kind: 'flag', flag: '-i' }, hooks: { provider: 'gemini' } });
   });
 
+  it('reads how a custom agent shows readiness, work and its startup text, keeping the preset\'s where not given', () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    writeJson(join(town.root, 'settings', 'agents.json'), {
+      agents: {
+        boxed: { command: '/opt/boxed', ready_markers: ['ctrl+k menu'], busy_markers: ['Thinking', 'esc stop'], shows_startup_text: false },
+        gemini: { args: ['--model', 'pro'] },
+      },
+    });
+    const agents = loadAgents(town.root, 'gastown');
+    expect(agents.boxed).toMatchObject({ readyMarkers: ['ctrl+k menu'], busyMarkers: ['Thinking', 'esc stop'], showsStartupText: false });
+    expect(agents.gemini).toMatchObject({ readyPromptPrefix: '* ', busyMarkers: ['(esc to cancel'], readyMarkers: [], showsStartupText: true });
+  });
+
   it.each([
+    [{ agents: { x: { ready_markers: 'ctrl+k' } } }, /agents\.x\.ready_markers must be an array of strings/],
+    [{ agents: { x: { busy_markers: [1] } } }, /agents\.x\.busy_markers must be an array of strings/],
+    [{ agents: { x: { shows_startup_text: 'no' } } }, /agents\.x\.shows_startup_text must be true or false/],
     ['{not json', /not valid JSON/],
     ['[]', /expected a JSON object/],
     [{ agents: [] }, /agents must be an object/],

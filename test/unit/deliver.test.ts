@@ -1,6 +1,7 @@
 /** Text on its way into an agent: what is removed, when it counts as empty, and how it is recognised on screen. */
 import { describe, expect, it } from 'vitest';
 import { chunkText, deliveryCheck, isBlank, sanitizeText, tailOf } from '../../src/steps/deliver.js';
+import { startupHead } from '../../src/steps/screen-watch.js';
 
 describe('sanitizeText', () => {
   it.each([
@@ -66,5 +67,16 @@ describe('chunkText', () => {
   it('never cuts inside a character', () => {
     const text = `${'a'.repeat(3_998)}😀z`;
     expect(chunkText(text)).toEqual(['a'.repeat(3_998), '😀z']);
+  });
+});
+
+describe('startupHead', () => {
+  it.each([
+    ['one line', 'fix the flaky test in src/town please', 'fix the flaky test in sr'],
+    ['the first line with something to show', '\n  \nHi Toast,\nplease run the tests', 'Hi Toast,'],
+    ['whitespace runs as one space, control characters dropped', 'a\t\tb\x1b[31m c', 'a b[31m c'],
+    ['nothing to show', ' \n\u200b', ''],
+  ])('%s', (_name, text, head) => {
+    expect(startupHead(text)).toBe(head);
   });
 });

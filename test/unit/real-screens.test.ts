@@ -1,8 +1,9 @@
 /**
  * The screen reader against what the real agent CLIs drew. test/fixtures/screens/<agent>-<version>-<name>.txt were
  * captured from the real programs in a 200x50 tmux pane with `capture-pane -p -J`: by the real-CLI tests
- * (test/integration/<agent>.test.ts, with POLECAT_CAPTURE_SCREENS=1), except the few named in HAND_CAPTURED, taken
- * the same way by hand. <name> is what the screen must read as: a dialog or dead end by its id, `ready`, `busy`, or
+ * (test/integration/<agent>.test.ts, with POLECAT_CAPTURE_SCREENS=1), except codex-0.171.0-codex-update.txt and
+ * codex-0.171.0-busy.txt, taken the same way by hand (polecat's Codex never offers the update, and the stand-in
+ * answers before a busy screen can be caught). <name> is what the screen must read as: a dialog or dead end by its id, `ready`, `busy`, or
  * `reply` (the agent's answer on screen, idle again: ready).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,9 +12,6 @@ import { describe, expect, it } from 'vitest';
 import { BUILTIN_PRESETS, type AgentPreset } from '../../src/agents/presets.js';
 import { DEAD_ENDS, DIALOGS, readScreen, type ScreenReading, type ScreenSpec } from '../../src/agents/screen.js';
 import { readingName, SCREENS_DIR } from '../helpers/screen-recorder.js';
-
-/** Taken by hand from the real CLI (a state the real-CLI tests do not reach), with the version in the name. */
-export const HAND_CAPTURED = ['codex-0.171.0-codex-update.txt', 'codex-0.171.0-busy.txt'];
 
 const FIXTURE = /^([a-z]+)-(\d+\.\d+\.\d+)-([a-z-]+)\.txt$/;
 const fixtures = readdirSync(SCREENS_DIR)
@@ -26,7 +24,7 @@ const SPECS = Object.values(BUILTIN_PRESETS).map((preset) => [preset.name, specO
 const expected = (name: string) => (name === 'reply' ? 'ready' : name);
 const isDialog = (name: string) => DIALOGS.some((dialog) => dialog.id === name);
 const isDeadEnd = (name: string) => DEAD_ENDS.some((deadEnd) => deadEnd.id === name);
-const agentFacing = (reading: ScreenReading) => reading.kind === 'ready' || reading.kind === 'busy';
+const readAsAgent = (reading: ScreenReading) => reading.kind === 'ready' || reading.kind === 'busy';
 
 it('has real screens of every agent whose CLI installs from npm', () => {
   expect(new Set(fixtures.map((f) => f.agent))).toEqual(new Set(['claude', 'codex', 'gemini', 'copilot', 'opencode', 'amp', 'auggie']));
@@ -55,14 +53,14 @@ describe('readiness cannot be fooled by a dialog, for any agent', () => {
     '%s with a %j menu drawn below is not ready',
     (_file, cursor, text, agent) => {
       const menu = `${text.trimEnd()}\n  Choose:\n${cursor}1. First way\n  2. Second way\n`;
-      for (const [, spec] of SPECS) expect(agentFacing(readScreen(menu, spec)), agent).toBe(false);
+      for (const [, spec] of SPECS) expect(readAsAgent(readScreen(menu, spec)), agent).toBe(false);
     },
   );
 
   it.each(agentScreens.flatMap((f) => [`${f.text.trimEnd()}\n  1. one\n  2. two\n`].map((menu) => [f.file, menu] as const)))(
     '%s with numbered options (no cursor) drawn below is not ready',
     (_file, menu) => {
-      for (const [, spec] of SPECS) expect(agentFacing(readScreen(menu, spec))).toBe(false);
+      for (const [, spec] of SPECS) expect(readAsAgent(readScreen(menu, spec))).toBe(false);
     },
   );
 });

@@ -22,6 +22,7 @@ import {
   recognizeDialog,
   showsBusy,
   pickAnswer,
+  readScreen,
   showsPrompt,
   type DialogOption,
 } from '../../src/agents/screen.js';
@@ -343,5 +344,23 @@ describe('normalizeScreen', () => {
 
   it('turns the NBSP of a real screen into a space and changes nothing else', () => {
     expect(normalizeScreen(screen('sim-ready-nbsp'))).toBe(screen('sim-ready'));
+  });
+});
+
+describe('readScreen: dead ends known from the agents\' source', () => {
+  // Auggie prints this, then exits, when Augment's server answers 426 (seen in its code, not on a real screen).
+  it('Auggie told to upgrade', () => {
+    const screen = '› fix the build\n\n❌ Client upgrade required. Please update to the latest version of Augment to continue.\n';
+    expect(readScreen(screen, { promptPrefix: '› ', busyMarkers: [] })).toMatchObject({ kind: 'dead-end', deadEnd: { id: 'auggie-upgrade' } });
+  });
+});
+
+describe('readScreen: the startup text echoed is not the agent speaking', () => {
+  const spec = { promptPrefix: '❯ ', busyMarkers: ['esc to interrupt'] };
+  const screen = '❯ fix the "Sign in with ChatGPT" button\n\n✻ Working… (esc to interrupt)\n❯ \n';
+
+  it('a dead end quoted in the startup text is read as what the agent does', () => {
+    expect(readScreen(screen, spec).kind).toBe('dead-end');
+    expect(readScreen(screen, { ...spec, startupHead: 'fix the "Sign in with Cha' }).kind).toBe('busy');
   });
 });
