@@ -86,3 +86,20 @@ export async function expectRolledBack(run: RealStart): Promise<void> {
   expect(await run.tmux.hasSession(run.plan.sessionName)).toBe(false);
   await retryUntil('no process naming the town', () => !execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(run.town.root) || undefined, 10_000);
 }
+
+/** The start ended running, with exactly these dialogs answered and no warning. */
+export function expectStarted(run: RealStart, dialogs: readonly string[]): void {
+  expect(run.result.failure, JSON.stringify(run.result.failure)).toBeUndefined();
+  expect(run.result.result).toBe('running');
+  expect(run.result.dialogsAnswered).toEqual(dialogs);
+  expect(run.result.warnings).toEqual([]);
+}
+
+/** The start failed with this message, its screen showing this, and was rolled back. */
+export async function expectRefused(run: RealStart, message: string | RegExp, onScreen: string): Promise<void> {
+  expect(run.result.result).toBe('failed');
+  if (typeof message === 'string') expect(run.result.failure?.message).toBe(message);
+  else expect(run.result.failure?.message).toMatch(message);
+  expect(run.result.failure?.screen).toContain(onScreen);
+  await expectRolledBack(run);
+}

@@ -52,3 +52,17 @@ export function freshHome(name: string): string {
   process.env.HOME = home;
   return home;
 }
+
+/** Runs with these variables in the environment (a throwaway credential, say), and takes them out again. */
+export async function withEnv<T>(vars: Readonly<Record<string, string>>, run: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, vars);
+  try {
+    return await run();
+  } finally {
+    for (const [key, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}

@@ -7,8 +7,8 @@
  */
 import { describe, expect, it, afterAll } from 'vitest';
 import { ampStandIn, type StandIn } from '../helpers/api-standins.js';
-import { awaitScreen, configureAgents, expectRolledBack, gitTown, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
-import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+import { awaitScreen, configureAgents, expectRefused, expectStarted, gitTown, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { freshHome, installCli, putOnPath, withEnv } from '../helpers/real-cli.js';
 
 export const AMP_VERSION = '0.0.1790142911';
 const installed = installCli('@sourcegraph/amp', `${AMP_VERSION}-g7618fb`, 'amp');
@@ -25,31 +25,18 @@ describe.skipIf(installed.cli === undefined)(`the real Amp CLI ${AMP_VERSION}`, 
     const town = gitTown();
     configureAgents(town, { amp: { env: { AMP_URL: standIn.url } } });
     const prompt = 'polecat startup check: reply with the word ready';
-    process.env.AMP_API_KEY = 'throwaway-polecat-test-key';
-    let run;
-    try {
-      run = await startReal('amp', town, { prompt });
-    } finally {
-      delete process.env.AMP_API_KEY;
-    }
-    const { result, screens } = run;
-    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-    expect(result.result).toBe('running');
-    expect(result.dialogsAnswered).toEqual([...Array<string>(6).fill('amp-intro: Space to continue'), 'amp-get-started: Enter to get started']);
-    expect(result.warnings).toEqual([]);
+    const run = await withEnv({ AMP_API_KEY: 'throwaway-polecat-test-key' }, () => startReal('amp', town, { prompt }));
+    expectStarted(run, [...Array<string>(6).fill('amp-intro: Space to continue'), 'amp-get-started: Enter to get started']);
     // Submitted: out of the input box, above it as the thread's first message.
     await awaitScreen(run, 'the startup text as the first message of a thread', (screen) => screen.includes(`┃ ${prompt}`));
-    screens.keep('amp', AMP_VERSION, ['amp-intro', 'amp-get-started', 'ready']);
+    run.screens.keep('amp', AMP_VERSION, ['amp-intro', 'amp-get-started', 'ready']);
     await stopAndExpectNothingLeft(run);
   });
 
   it('not signed in: the start fails at once with what to do, and leaves nothing', { timeout: 120_000 }, async () => {
     freshHome('amp-out');
     const run = await startReal('amp');
-    expect(run.result.result).toBe('failed');
-    expect(run.result.failure?.message).toBe('Amp is not signed in: run `amp login` as this user, or export AMP_API_KEY for polecat to pass on');
-    expect(run.result.failure?.screen).toContain('Would you like to log in to Amp?');
     run.screens.keep('amp', AMP_VERSION, ['amp-login']);
-    await expectRolledBack(run);
+    await expectRefused(run, 'Amp is not signed in: run `amp login` as this user, or export AMP_API_KEY for polecat to pass on', 'Would you like to log in to Amp?');
   });
 });

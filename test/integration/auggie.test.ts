@@ -6,8 +6,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { augmentStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
-import { awaitScreen, expectRolledBack, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
-import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+import { awaitScreen, expectRefused, expectStarted, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { freshHome, installCli, putOnPath, withEnv } from '../helpers/real-cli.js';
 
 export const AUGGIE_VERSION = '0.36.0';
 const installed = installCli('@augmentcode/auggie', AUGGIE_VERSION, 'auggie');
@@ -22,33 +22,21 @@ describe.skipIf(installed.cli === undefined)(`the real Auggie CLI ${AUGGIE_VERSI
   it('signed in: the introduction skipped once, the text sent and answered; stop leaves nothing', { timeout: 120_000 }, async () => {
     freshHome('auggie-in');
     standIn = await augmentStandIn(reply);
-    process.env.AUGMENT_SESSION_AUTH = JSON.stringify({ accessToken: 'throwaway-polecat-test', tenantURL: `${standIn.url}/`, scopes: ['email'] });
+    const auth = JSON.stringify({ accessToken: 'throwaway-polecat-test', tenantURL: `${standIn.url}/`, scopes: ['email'] });
     const prompt = 'polecat startup check: reply with the word ready';
-    let run;
-    try {
-      run = await startReal('auggie', undefined, { prompt });
-    } finally {
-      delete process.env.AUGMENT_SESSION_AUTH;
-    }
-    const { result, screens } = run;
-    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-    expect(result.result).toBe('running');
-    expect(result.dialogsAnswered).toEqual(['auggie-welcome: esc to skip']);
-    expect(result.warnings).toEqual([]);
+    const run = await withEnv({ AUGMENT_SESSION_AUTH: auth }, () => startReal('auggie', undefined, { prompt }));
+    expectStarted(run, ['auggie-welcome: esc to skip']);
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`● ${reply}`));
     expect(answered).toContain(`› ${prompt}`);
     expect(sentText(standIn, prompt)).toBe(true);
-    screens.keep('auggie', AUGGIE_VERSION, ['auggie-welcome', 'ready']);
+    run.screens.keep('auggie', AUGGIE_VERSION, ['auggie-welcome', 'ready']);
     await stopAndExpectNothingLeft(run);
   });
 
   it('not signed in: the start fails at once with what to do, and leaves nothing', { timeout: 120_000 }, async () => {
     freshHome('auggie-out');
     const run = await startReal('auggie');
-    expect(run.result.result).toBe('failed');
-    expect(run.result.failure?.message).toBe('Auggie is not signed in: run `auggie login` as this user, or export AUGMENT_SESSION_AUTH for polecat to pass on');
-    expect(run.result.failure?.screen).toContain('Login to continue');
     run.screens.keep('auggie', AUGGIE_VERSION, ['auggie-login']);
-    await expectRolledBack(run);
+    await expectRefused(run, 'Auggie is not signed in: run `auggie login` as this user, or export AUGMENT_SESSION_AUTH for polecat to pass on', 'Login to continue');
   });
 });

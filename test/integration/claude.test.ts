@@ -10,14 +10,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { status } from '../../src/manager.js';
 import { anthropicStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
-import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+import { freshHome, installCli, putOnPath, withEnv } from '../helpers/real-cli.js';
 import { keepScreen } from '../helpers/screen-recorder.js';
-import { address, awaitScreen, configureAgents, expectRolledBack, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { address, awaitScreen, configureAgents, expectRefused, expectStarted, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { makeTown, type TestTown } from '../helpers/town.js';
 
 export const CLAUDE_VERSION = '2.1.197';
 const installed = installCli('@anthropic-ai/claude-code', CLAUDE_VERSION, 'claude');
 if (installed.reason) console.warn(`skipping the real Claude Code tests: ${installed.reason}`);
+
+/** Signed in with a token (a throwaway), passed as the caller's credential. */
+const TOKEN = { ANTHROPIC_AUTH_TOKEN: 'sk-ant-throwaway-polecat-test' };
 
 /** A home where Claude has been set up before (onboarding done), as on a polecat host. */
 function claudeHome(name: string): string {
@@ -52,19 +55,10 @@ describe.skipIf(installed.cli === undefined)(`the real Claude Code CLI ${CLAUDE_
     mkdirSync(join(settings, '..'), { recursive: true });
     writeFileSync(settings, '{"editorMode": "normal"}\n');
     configureAgents(town, { claude: { env: claudeEnv(standIn) } });
-    process.env.ANTHROPIC_AUTH_TOKEN = 'sk-ant-throwaway-polecat-test';
     const prompt = 'polecat startup check: reply with the word ready';
-    let run;
-    try {
-      run = await startReal('claude', town, { prompt });
-    } finally {
-      delete process.env.ANTHROPIC_AUTH_TOKEN;
-    }
-    const { result, screens } = run;
-    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-    expect(result.result).toBe('running');
-    expect(result.dialogsAnswered).toEqual(['trust: Yes, I trust this folder', 'bypass: Yes, I accept']);
-    expect(result.warnings).toEqual([]);
+    const run = await withEnv(TOKEN, () => startReal('claude', town, { prompt }));
+    expectStarted(run, ['trust: Yes, I trust this folder', 'bypass: Yes, I accept']);
+    const { screens } = run;
     expect(readFileSync(settings, 'utf8')).toBe('{"editorMode": "normal"}\n');
     expect(screens.sequence()).toEqual(expect.arrayContaining(['trust', 'bypass']));
 
@@ -81,16 +75,8 @@ describe.skipIf(installed.cli === undefined)(`the real Claude Code CLI ${CLAUDE_
     claudeHome('claude-own');
     const town = makeTown({ gastown: ['Toast'] });
     configureAgents(town, { claude: { env: claudeEnv(undefined) } });
-    process.env.ANTHROPIC_AUTH_TOKEN = 'sk-ant-throwaway-polecat-test';
-    let run;
-    try {
-      run = await startReal('claude', town);
-    } finally {
-      delete process.env.ANTHROPIC_AUTH_TOKEN;
-    }
-    expect(run.result.failure, JSON.stringify(run.result.failure)).toBeUndefined();
-    expect(run.result.dialogsAnswered).toEqual(['trust: Yes, I trust this folder']);
-    expect(run.result.warnings).toEqual([]);
+    const run = await withEnv(TOKEN, () => startReal('claude', town));
+    expectStarted(run, ['trust: Yes, I trust this folder']);
     const settings = JSON.parse(readFileSync(join(town.root, 'gastown', 'polecats', '.claude', 'settings.json'), 'utf8'));
     expect(settings.skipDangerousModePermissionPrompt).toBe(true);
     await stopAndExpectNothingLeft(run);
@@ -101,12 +87,11 @@ describe.skipIf(installed.cli === undefined)(`the real Claude Code CLI ${CLAUDE_
     const town: TestTown = makeTown({ gastown: ['Toast'] });
     configureAgents(town, { claude: { env: claudeEnv(undefined) } });
     const run = await startReal('claude', town);
-    expect(run.result.result).toBe('failed');
-    expect(run.result.failure?.message).toBe(
-      'Claude Code is not logged in: run `claude` as this user and /login, or export ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN for polecat to pass on',
-    );
-    expect(run.result.failure?.screen).toContain('Not logged in');
     run.screens.keep('claude', CLAUDE_VERSION, ['claude-login']);
-    await expectRolledBack(run);
+    await expectRefused(
+      run,
+      'Claude Code is not logged in: run `claude` as this user and /login, or export ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN for polecat to pass on',
+      'Not logged in',
+    );
   });
 });

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAiStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
-import { awaitScreen, expectRolledBack, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { awaitScreen, expectRefused, expectStarted, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
 import { keepScreen } from '../helpers/screen-recorder.js';
 
@@ -35,15 +35,11 @@ describe.skipIf(installed.cli === undefined)(`the real Codex CLI ${CODEX_VERSION
     writeFileSync(join(home, '.codex', 'version.json'), JSON.stringify({ latest_version: '0.999.0', last_checked_at: new Date().toISOString(), dismissed_version: null }));
     const prompt = 'polecat startup check: reply with the word ready';
     const run = await startReal('codex', undefined, { prompt });
-    const { result, screens } = run;
-    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-    expect(result.result).toBe('running');
-    expect(result.dialogsAnswered).toEqual(['codex-trust: Trust and continue']);
-    expect(result.warnings).toEqual([]);
+    expectStarted(run, ['codex-trust: Trust and continue']);
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`• ${reply}`));
     expect(answered).toContain(`› ${prompt}`);
     expect(sentText(standIn, prompt)).toBe(true);
-    screens.keep('codex', CODEX_VERSION, ['codex-trust']);
+    run.screens.keep('codex', CODEX_VERSION, ['codex-trust']);
     keepScreen('codex', CODEX_VERSION, 'reply', answered);
     await stopAndExpectNothingLeft(run);
   });
@@ -51,13 +47,12 @@ describe.skipIf(installed.cli === undefined)(`the real Codex CLI ${CODEX_VERSION
   it('not signed in: the start fails at once with what to do, and leaves nothing', { timeout: 120_000 }, async () => {
     freshHome('codex-out');
     const run = await startReal('codex');
-    expect(run.result.result).toBe('failed');
     expect(run.result.failure?.step).toBe('acceptBypass');
-    expect(run.result.failure?.message).toBe(
-      'Codex is not signed in: run `codex login` as this user (with an API key: `printenv OPENAI_API_KEY | codex login --with-api-key`), then start again',
-    );
-    expect(run.result.failure?.screen).toContain('Sign in with ChatGPT');
     run.screens.keep('codex', CODEX_VERSION, ['codex-login']);
-    await expectRolledBack(run);
+    await expectRefused(
+      run,
+      'Codex is not signed in: run `codex login` as this user (with an API key: `printenv OPENAI_API_KEY | codex login --with-api-key`), then start again',
+      'Sign in with ChatGPT',
+    );
   });
 });

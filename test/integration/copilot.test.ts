@@ -6,8 +6,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAiStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
-import { awaitScreen, configureAgents, expectRolledBack, gitTown, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
-import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+import { awaitScreen, configureAgents, expectRefused, expectStarted, gitTown, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { freshHome, installCli, putOnPath, withEnv } from '../helpers/real-cli.js';
 
 export const COPILOT_VERSION = '1.0.102';
 const installed = installCli('@github/copilot', COPILOT_VERSION, 'copilot');
@@ -31,46 +31,25 @@ describe.skipIf(installed.cli === undefined)(`the real GitHub Copilot CLI ${COPI
     });
     const prompt = 'polecat startup check: reply with the word ready';
     // The provider's key is the caller's, passed as a credential (never on a command line).
-    process.env.COPILOT_PROVIDER_API_KEY = 'sk-throwaway-polecat-test';
-    let run;
-    try {
-      run = await startReal('copilot', town, { prompt });
-    } finally {
-      delete process.env.COPILOT_PROVIDER_API_KEY;
-    }
-    const { result, screens } = run;
-    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-    expect(result.result).toBe('running');
-    expect(result.dialogsAnswered).toEqual(['folder-trust: Yes']);
-    expect(result.warnings).toEqual([]);
+    const run = await withEnv({ COPILOT_PROVIDER_API_KEY: 'sk-throwaway-polecat-test' }, () => startReal('copilot', town, { prompt }));
+    expectStarted(run, ['folder-trust: Yes']);
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`● ${reply}`));
     expect(answered).toContain(`❯ ${prompt}`);
     expect(sentText(standIn, prompt)).toBe(true);
-    screens.keep('copilot', COPILOT_VERSION, ['folder-trust', 'busy']);
+    run.screens.keep('copilot', COPILOT_VERSION, ['folder-trust', 'busy']);
     await stopAndExpectNothingLeft(run);
   });
 
   it('not signed in: the start fails at once with what to do, and leaves nothing', { timeout: 120_000 }, async () => {
     freshHome('copilot-out');
     const run = await startReal('copilot');
-    expect(run.result.result).toBe('failed');
-    expect(run.result.failure?.message).toBe(NOT_SIGNED_IN);
-    expect(run.result.failure?.screen).toContain('Please use /login to sign in to use Copilot');
     run.screens.keep('copilot', COPILOT_VERSION, ['copilot-login']);
-    await expectRolledBack(run);
+    await expectRefused(run, NOT_SIGNED_IN, 'Please use /login to sign in to use Copilot');
   });
 
   it('a token that cannot be checked (no network): the start fails at once with what to do', { timeout: 120_000 }, async () => {
     freshHome('copilot-token');
-    process.env.COPILOT_GITHUB_TOKEN = 'gho_throwawayPolecatTestToken000000000000';
-    try {
-      const run = await startReal('copilot');
-      expect(run.result.result).toBe('failed');
-      expect(run.result.failure?.message).toBe(NOT_SIGNED_IN);
-      expect(run.result.failure?.screen).toContain('Authentication token found but could not be validated');
-      await expectRolledBack(run);
-    } finally {
-      delete process.env.COPILOT_GITHUB_TOKEN;
-    }
+    const run = await withEnv({ COPILOT_GITHUB_TOKEN: 'gho_throwawayPolecatTestToken000000000000' }, () => startReal('copilot'));
+    await expectRefused(run, NOT_SIGNED_IN, 'Authentication token found but could not be validated');
   });
 });

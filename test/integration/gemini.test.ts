@@ -9,8 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { geminiStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
-import { awaitScreen, configureAgents, expectRolledBack, gitTown, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
-import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
+import { awaitScreen, configureAgents, expectRefused, expectStarted, gitTown, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { freshHome, installCli, putOnPath, withEnv } from '../helpers/real-cli.js';
 import { keepScreen } from '../helpers/screen-recorder.js';
 
 export const GEMINI_VERSION = '0.61.0';
@@ -24,14 +24,7 @@ function signedInHome(name: string): void {
   writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } }));
 }
 
-async function withKey<T>(run: () => Promise<T>): Promise<T> {
-  process.env.GEMINI_API_KEY = 'throwaway-polecat-test-key';
-  try {
-    return await run();
-  } finally {
-    delete process.env.GEMINI_API_KEY;
-  }
-}
+const withKey = <T>(run: () => Promise<T>) => withEnv({ GEMINI_API_KEY: 'throwaway-polecat-test-key' }, run);
 
 describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSION}`, () => {
   putOnPath(installed.cli!);
@@ -46,15 +39,11 @@ describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSI
     const town = gitTown();
     configureAgents(town, { gemini: { env: { GOOGLE_GEMINI_BASE_URL: standIn.url } } });
     const run = await withKey(() => startReal('gemini', town, { prompt }));
-    const { result, screens } = run;
-    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-    expect(result.result).toBe('running');
-    expect(result.dialogsAnswered).toEqual([]);
-    expect(result.warnings).toEqual([]);
+    expectStarted(run, []);
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`✦ ${reply}`) && !screen.includes('(esc to cancel'));
     expect(answered).toContain(`> ${prompt}`);
     expect(sentText(standIn, prompt)).toBe(true);
-    screens.keep('gemini', GEMINI_VERSION, ['busy']);
+    run.screens.keep('gemini', GEMINI_VERSION, ['busy']);
     keepScreen('gemini', GEMINI_VERSION, 'reply', answered);
     await stopAndExpectNothingLeft(run);
   });
@@ -65,10 +54,8 @@ describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSI
     const town = gitTown();
     configureAgents(town, { gemini: { env: { GOOGLE_GEMINI_BASE_URL: standIn.url, GEMINI_CLI_TRUST_WORKSPACE: '' } } });
     const run = await withKey(() => startReal('gemini', town, { prompt }));
-    const { result, screens } = run;
-    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-    expect(result.result).toBe('running');
-    expect(result.dialogsAnswered).toEqual(['folder-trust: Trust folder (Toast)']);
+    expectStarted(run, ['folder-trust: Trust folder (Toast)']);
+    const { screens } = run;
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`✦ ${reply}`) && !screen.includes('(esc to cancel'));
     expect(sentText(standIn, prompt)).toBe(true);
     // Seen on the way: the restarted Gemini at work below the old dialog's words, read as the agent, not the dialog.
@@ -83,10 +70,7 @@ describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSI
   it('no sign-in method chosen: the start fails at once with what to do, and leaves nothing', { timeout: 120_000 }, async () => {
     freshHome('gemini-out');
     const run = await withKey(() => startReal('gemini'));
-    expect(run.result.result).toBe('failed');
-    expect(run.result.failure?.message).toMatch(/^Gemini CLI has no sign-in method chosen: /);
-    expect(run.result.failure?.screen).toContain('How would you like to authenticate for this project?');
     run.screens.keep('gemini', GEMINI_VERSION, ['gemini-auth']);
-    await expectRolledBack(run);
+    await expectRefused(run, /^Gemini CLI has no sign-in method chosen: /, 'How would you like to authenticate for this project?');
   });
 });

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAiStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
-import { awaitScreen, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { awaitScreen, expectStarted, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
 import { keepScreen } from '../helpers/screen-recorder.js';
 
@@ -44,16 +44,12 @@ describe.skipIf(installed.cli === undefined)(`the real opencode CLI ${OPENCODE_V
     );
     const prompt = 'polecat startup check: reply with the word ready';
     const run = await startReal('opencode', undefined, { prompt });
-    const { result, screens } = run;
-    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-    expect(result.result).toBe('running');
-    expect(result.dialogsAnswered).toEqual([]);
-    expect(result.warnings).toEqual([]);
+    expectStarted(run, []);
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(reply) && !screen.includes('esc interrupt'), 60_000);
     expect(answered).toContain(prompt);
     expect(answered).toContain('Standin Model');
     expect(sentText(standIn, prompt)).toBe(true);
-    screens.keep('opencode', OPENCODE_VERSION, ['ready']);
+    run.screens.keep('opencode', OPENCODE_VERSION, ['ready']);
     keepScreen('opencode', OPENCODE_VERSION, 'reply', answered);
     await stopAndExpectNothingLeft(run);
   });

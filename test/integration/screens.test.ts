@@ -12,7 +12,7 @@ import { start, stop } from '../../src/manager.js';
 import { planStart, planStop } from '../../src/plan.js';
 import { createStepDeps } from '../../src/steps/deps.js';
 import { Tmux } from '../../src/tmux/client.js';
-import { isAlive, makeTown, readSimLog, retryUntil, simPids, type TestTown } from '../helpers/town.js';
+import { awaitNothingLeft, makeTown, readSimLog, type TestTown } from '../helpers/town.js';
 
 const address = { rig: 'gastown', name: 'Toast' };
 const deps = createStepDeps({ pollMs: 25 });
@@ -26,9 +26,8 @@ function startSim(town: TestTown, simArgs: string) {
 }
 
 async function expectNothingLeft(plan: { socket: string; sessionName: string }, log: string) {
-  expect(await new Tmux({ socket: plan.socket }).hasSession(plan.sessionName)).toBe(false);
-  const pids = simPids(readSimLog(log));
-  await retryUntil('every sim process to be gone', () => pids.every((pid) => !isAlive(pid)) || undefined, 3_000);
+  expect(await new Tmux({ socket: plan.socket }).hasSession(plan.sessionName).catch(() => false)).toBe(false);
+  await awaitNothingLeft(log, plan.socket);
 }
 
 const answers = (log: string) => readSimLog(log).filter((e) => e.event === 'answer').map((e) => `${e.dialog}: ${e.option}`);
