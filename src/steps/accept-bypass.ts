@@ -2,31 +2,14 @@ import { fromPromise } from 'xstate';
 import type { DialogsResult, WaitInput } from '../../machines/startup.js';
 import { keysToReach, lastLines, pickAnswer, showsReadiness, type DialogDefinition, type DialogOption, type ScreenReading } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
+import { DialogAnswers } from './dialog-answers.js';
 import { StepError } from './errors.js';
 import { ARG_PROMPT_GRACE_MS, ScreenWatch, screenSpecOf, startupTextCheck } from './screen-watch.js';
-import { lookAtPane, secondsUntil, sleep } from './watch.js';
-
-/** How long an answered dialog may stay on screen before the agent is taken not to have taken the answer. */
-export const ANSWER_TAKEN_MS = 10_000;
-/**
- * How long a dialog must have been on screen, as it is, before a key is sent to it: an agent draws a dialog before it
- * reads keys for it (Gemini lost an Enter sent at once), and a key it does not read is an answer never given.
- */
-export const DIALOG_SETTLE_MS = 300;
-
-/** A dialog answered with Enter, until it is seen to leave the screen. */
-interface Answer {
-  readonly dialog: DialogDefinition;
-  readonly label: string;
-  /** What makes it the same dialog: its options' labels, or (without numbered options) its words. */
-  readonly identity: string;
-  readonly at: number;
-}
+import { lookAtPane, sleep } from './watch.js';
 
 /**
- * Startup dialogs, answered by label: the cursor is moved to the wanted option and seen there before Enter. Each
- * dialog is answered once: after Enter nothing is pressed until it has left the screen, and one that stays, or comes
- * back unchanged, fails the step (an agent that does not take the answer), never a loop of Enters. Done when the
+ * Startup dialogs, answered by label: the cursor is moved to the wanted option and seen there before Enter, each
+ * dialog once (DialogAnswers: one that stays, or comes back unchanged, fails the step). Done when the
  * agent shows its ready prompt or is at work (for agents with no prompt to see: after their ready delay, with no
  * dialog up). A sign-in or update screen fails at once with what to do; a screen that is neither a known dialog nor
  * the prompt fails at the deadline, with that screen. Nothing is pressed blindly.
@@ -42,54 +25,22 @@ export const acceptBypass = (deps: StepDeps) =>
     const settledAt = Date.now() + (seesReady ? 0 : plan.agent.readyDelayMs);
     const startupTextShown = startupTextCheck(plan);
     let readySince: number | undefined;
-    let pending: Answer | undefined;
-    // Looks in a row without the pending dialog: one frame drawn between two of the dialog's is not its leaving.
-    let lookedAway = 0;
-    let dialogSince: { readonly text: string; readonly since: number } | undefined;
-    const answeredBefore = new Map<string, Answer[]>();
-    const retire = (answer: Answer) => answeredBefore.set(answer.dialog.id, [...(answeredBefore.get(answer.dialog.id) ?? []), answer]);
+    const dialogs = new DialogAnswers();
     for (;;) {
       const lookedAt = Date.now();
       const { screen } = await lookAtPane(tmux, session.paneId, signal, 'while answering startup dialogs');
       const reading = watch.read(screen, lookedAt);
       if (reading.kind === 'dialog') {
         readySince = undefined;
-        const { dialog, options } = reading;
-        // The same dialog: the answer is not taken yet (lines drawn below it, such as Gemini's restart, do not
-        // change that). Another page of it (other words, no options) took the answer.
-        const identity = options.length > 0 ? options.map((option) => option.label).join('\n') : reading.text;
-        if (pending?.dialog.id === dialog.id && pending.identity === identity) {
-          lookedAway = 0;
-          if (lookedAt - pending.at >= ANSWER_TAKEN_MS) {
-            throw new StepError(`the agent did not take the answer to its ${dialog.id} dialog (${pending.label}): still on screen ${secondsUntil(lookedAt, pending.at)} after Enter`, {
-              screen: lastLines(screen),
-            });
-          }
-        } else {
-          if (pending) retire(pending);
-          pending = undefined;
-          const before = answeredBefore.get(dialog.id)?.find((answer) => answer.identity === identity);
-          if (before) {
-            throw new StepError(`the ${dialog.id} dialog came back unchanged after it was answered (${before.label}): the agent does not take the answer`, {
-              screen: lastLines(screen),
-            });
-          }
-          if (dialogSince?.text !== reading.text) dialogSince = { text: reading.text, since: lookedAt };
-          const answer = lookedAt - dialogSince.since >= DIALOG_SETTLE_MS ? await answerDialog(deps, plan.socket, session.paneId, dialog, options, signal) : undefined;
+        if (dialogs.mayAnswer(reading, screen, lookedAt)) {
+          const answer = await answerDialog(deps, plan.socket, session.paneId, reading.dialog, reading.options, signal);
           if (answer !== undefined) {
-            answered.push(`${dialog.id}: ${answer}`);
-            pending = { dialog, label: answer, identity, at: Date.now() };
-            lookedAway = 0;
+            answered.push(`${reading.dialog.id}: ${answer}`);
+            dialogs.answered(reading, answer, Date.now());
           }
         }
       } else {
-        if (pending && reading.kind !== 'dead-end') {
-          lookedAway += 1;
-          if (lookedAway >= 2) {
-            retire(pending);
-            pending = undefined;
-          }
-        }
+        dialogs.noDialog(reading);
         if (seesReady && (reading.kind === 'ready' || reading.kind === 'busy')) {
           // An agent given its startup text submits it once past its dialogs; a prompt drawn before them (Codex draws
           // its input, then its folder dialog) is not past them. Without the text in sight it gets a grace to show it.

@@ -65,7 +65,7 @@ describe('startup reads the live screen', () => {
     const result = await run;
     expect(result.result).toBe('failed');
     expect(result.failure?.step).toBe('acceptBypass');
-    expect(result.failure?.message).toMatch(/^the agent did not take the answer to its trust dialog \(Yes, I trust this folder\): still on screen \d+\.\d s after Enter$/);
+    expect(result.failure?.message).toMatch(/^the agent did not take the answer to its trust dialog \(Yes, I trust this folder\): still on screen \d+\.\d s after the answer$/);
     expect(result.failure?.screen).toContain('❯ 1. Yes, I trust this folder');
     expect(readSimLog(log).filter((e) => e.event === 'key' && e.key === 'Enter')).toHaveLength(1);
     await expectNothingLeft(plan, log);
