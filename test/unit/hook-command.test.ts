@@ -1,0 +1,78 @@
+/** The activity hook command, run by a real `sh` as an agent's hook runner runs it. */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseEventLine } from '../../src/activity/event-line.js';
+import { hookCommand } from '../../src/activity/hook-command.js';
+
+const RUN = '0b7d5a3e-8c1f-4a62-9d0e-2f4b6c8a1e3d';
+
+function polecatEnv() {
+  const root = mkdtempSync(join(tmpdir(), 'polecat-hook-'));
+  mkdirSync(join(root, '.runtime', 'polecat', 'events', 'gastown'), { recursive: true });
+  const env = { PATH: process.env.PATH!, GT_ROOT: root, GT_RIG: 'gastown', GT_POLECAT: 'Toast', GT_RUN: RUN };
+  return { env, file: join(root, '.runtime', 'polecat', 'events', 'gastown', 'Toast.jsonl') };
+}
+
+const runHook = (command: string, stdin: string, env: NodeJS.ProcessEnv) => execFileSync('/bin/sh', ['-c', command], { input: stdin, env, encoding: 'utf8' });
+
+describe('hookCommand', () => {
+  it('appends one line with the event, the run, the time and the names from the payload, and prints nothing', () => {
+    const { env, file } = polecatEnv();
+    const before = Date.now();
+    const payload = JSON.stringify({ session_id: 'abc-123', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'echo "secret=hunter2"' }, cwd: '/x' });
+    expect(runHook(hookCommand('PreToolUse'), payload, env)).toBe('');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('');
+    expect(lines[0]).not.toContain('hunter2');
+    const parsed = parseEventLine(lines[0]!, RUN);
+    expect(parsed).toMatchObject({ line: { event: 'PreToolUse', run: RUN, tool: 'Bash', session: 'abc-123' } });
+    const at = (parsed as { line: { at: number } }).line.at;
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    expect(at).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('keeps a notification kind and an error kind, and leaves out what is not made of safe characters', () => {
+    const { env, file } = polecatEnv();
+    runHook(hookCommand('Notification'), '{"session_id":"s1","notification_type":"permission_prompt","message":"Claude needs your permission"}', env);
+    runHook(hookCommand('StopFailure'), '{"session_id":"s1","error":"rate_limit"}', env);
+    runHook(hookCommand('PreToolUse'), '{"tool_name":"Bash\\" ; rm -rf /","session_id":"s 1"}', env);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => parseEventLine(l, RUN));
+    expect(lines[0]).toMatchObject({ line: { event: 'Notification', kind: 'permission_prompt' } });
+    expect(lines[1]).toMatchObject({ line: { event: 'StopFailure', error: 'rate_limit' } });
+    expect(lines[2]).toMatchObject({ line: { event: 'PreToolUse' } });
+    expect((lines[2] as { line: object }).line).not.toHaveProperty('tool');
+    expect((lines[2] as { line: object }).line).not.toHaveProperty('session');
+  });
+
+  it('outside a polecat (no run, or no events directory) does nothing and still succeeds', () => {
+    const { env, file } = polecatEnv();
+    expect(runHook(hookCommand('Stop'), '{}', { ...env, GT_RUN: '' })).toBe('');
+    expect(runHook(hookCommand('Stop'), '{}', { ...env, GT_RIG: 'other' })).toBe('');
+    expect(() => readFileSync(file)).toThrow();
+  });
+
+  it('lines of many hooks at once never interleave', async () => {
+    const { env, file } = polecatEnv();
+    const payload = JSON.stringify({ session_id: 'sess-0001', tool_name: 'mcp__server__some_long_tool_name', tool_input: { text: 'x'.repeat(20_000) } });
+    await Promise.all(
+      Array.from({ length: 64 }, () =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn('/bin/sh', ['-c', hookCommand('PostToolUse')], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+          child.on('error', reject).on('exit', () => resolve());
+          child.stdin.end(payload);
+        }),
+      ),
+    );
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(64);
+    for (const line of lines) expect(parseEventLine(line, RUN)).toMatchObject({ line: { event: 'PostToolUse', tool: 'mcp__server__some_long_tool_name' } });
+  });
+
+  it('is one line a settings file can hold', () => {
+    expect(hookCommand('Stop')).not.toMatch(/\n/);
+  });
+});
