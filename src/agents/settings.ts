@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import { READY_HOOK_ARGV, READY_HOOK_COMMAND } from '../tmux/hook-commands.js';
 import type { AgentPreset, HooksProvider } from './presets.js';
+import { HOOK_NAMES } from '../../machines/activity.js';
+import { hookCommand } from '../activity/hook-command.js';
 
 export interface SettingsPlan {
   /** The file to ensure, or undefined when the agent keeps no settings file. */
@@ -30,12 +32,23 @@ export function settingsPlan(preset: AgentPreset, polecatsDir: string, workDir: 
 
 const sessionStartHook = { matcher: '', hooks: [{ type: 'command', command: READY_HOOK_COMMAND }] };
 
+/** Claude's hooks: every event reports itself to the polecat's event file; SessionStart also tells polecat it is up. */
+function claudeHooks(): Record<string, unknown> {
+  return Object.fromEntries(
+    HOOK_NAMES.map((name) => {
+      const report = { type: 'command', command: hookCommand(name), timeout: 5 };
+      const hooks = name === 'SessionStart' ? [...sessionStartHook.hooks, report] : [report];
+      return [name, [{ matcher: '', hooks }]];
+    }),
+  );
+}
+
 /** What polecat writes for each provider when the file is missing. */
 export function settingsTemplate(provider: Exclude<HooksProvider, 'none'>): { content: string; mode: number } {
   const json = (value: unknown) => ({ content: `${JSON.stringify(value, null, 2)}\n`, mode: 0o600 });
   switch (provider) {
     case 'claude':
-      return json({ skipDangerousModePermissionPrompt: true, editorMode: 'normal', hooks: { SessionStart: [sessionStartHook] } });
+      return json({ skipDangerousModePermissionPrompt: true, editorMode: 'normal', hooks: claudeHooks() });
     case 'gemini':
       return json({ hooks: { SessionStart: [sessionStartHook] } });
     case 'cursor':
