@@ -201,5 +201,6 @@ export function chooseAgent(townRoot: string, rig: string, registry: AgentRegist
   if (rigAgent) return { preset: rigAgent, extraArgs: [], source: 'rig agent', warnings };
   const townDefault = named(townFile, 'default_agent', townConfig.default_agent);
   if (townDefault) return { preset: townDefault, extraArgs: [], source: 'town default_agent', warnings };
-  return { preset: BUILTIN_PRESETS[DEFAULT_AGENT]!, extraArgs: [], source: 'default', warnings };
+  // The registry's claude: the built-in with what agents.json says of it (its env, say).
+  return { preset: registry[DEFAULT_AGENT] ?? BUILTIN_PRESETS[DEFAULT_AGENT]!, extraArgs: [], source: 'default', warnings };
 }

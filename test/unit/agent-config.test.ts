@@ -107,6 +107,13 @@ describe('chooseAgent', () => {
     expect(choose({})).toMatchObject({ preset: { name: 'claude' }, source: 'default' });
   });
 
+  // Was a bug, kept as a regression test: with no agent configured, the built-in claude ran, without what the town's
+  // agents.json says of claude (its env, such as the endpoint a user points it at).
+  it("falls back to claude as the town's agents.json has it", () => {
+    const chosen = choose({ 'settings/agents.json': { agents: { claude: { env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' } } } } });
+    expect(chosen).toMatchObject({ preset: { name: 'claude', env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' } }, source: 'default' });
+  });
+
   it.each<[string, Record<string, unknown>, string, string]>([
     ['town default_agent', { 'settings/config.json': { default_agent: 'sim' } }, 'sim', 'town default_agent'],
     ['rig agent over town default', { 'settings/config.json': { default_agent: 'claude' }, 'gastown/settings/config.json': { agent: 'sim' } }, 'sim', 'rig agent'],
