@@ -1,3 +1,5 @@
+import { eventFilePath, readEvents } from '../activity/event-file.js';
+import { replayActivity, type Activity } from '../activity/replay.js';
 import { locate, resolveTown, type LocateOptions } from '../plan.js';
 import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { awaitExitStatus } from '../steps/watch.js';
@@ -35,6 +37,8 @@ export interface PolecatStatus {
   readonly created?: string;
   readonly lastActivity?: string;
   readonly attached?: boolean;
+  /** What the agent is doing, from its hooks and its pane (absent for a session polecat did not start). */
+  readonly activity?: Activity;
 }
 
 /** A tmux Unix time as local ISO-8601 with offset (tmux reports seconds since the epoch). */
@@ -117,7 +121,34 @@ export async function status(
     ...exitOf({ ...row, paneDeadStatus: ended.deadStatus, paneDeadSignal: ended.deadSignal }),
     ...sessionTimes(row),
     attached: (row.attached ?? 0) > 0,
+    ...(own.agent !== undefined && row.run !== undefined
+      ? {
+          activity: activityOf(location.townRoot, address, row.run, (row.created ?? 0) * 1000, running, {
+            status: ended.deadStatus,
+            signal: ended.deadSignal,
+          }),
+        }
+      : {}),
   };
+}
+
+/** The agent's activity: its hooks' lines of this run, and (once it has ended) how it ended. */
+function activityOf(
+  townRoot: string,
+  address: PolecatAddress,
+  run: string,
+  startedAt: number,
+  running: boolean,
+  ended: { status: number | undefined; signal: number | undefined },
+): Activity {
+  const { lines } = readEvents(eventFilePath(townRoot, address.rig, address.name), run);
+  return replayActivity({
+    startedAt,
+    lines,
+    ...(running
+      ? {}
+      : { exited: { at: Date.now(), ...(ended.status !== undefined ? { status: ended.status } : {}), ...(ended.signal !== undefined ? { signal: `signal ${ended.signal}` } : {}) } }),
+  });
 }
 
 export interface PaneCapture {
