@@ -11,6 +11,7 @@ import { graphCommand } from './commands/graph.js';
 import { listCommand } from './commands/list.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
+import { waitCommand } from './commands/wait.js';
 import { stopCommand } from './commands/stop.js';
 import { stopAllCommand } from './commands/stop-all.js';
 import { CliError, EXIT, processOutput, type Output } from './output.js';
@@ -25,7 +26,7 @@ export function buildProgram(output: Output = processOutput): Command {
     .version(version(), '-V, --version')
     .configureOutput(outputConfig(output, 'polecat'))
     .exitOverride();
-  for (const command of [startCommand(output), stopCommand(output), stopAllCommand(output), statusCommand(output), listCommand(output), attachCommand(output), captureCommand(output), injectCommand(output), runsCommand(output), inspectCommand(output), resumeCommand(output), rollbackCommand(output), graphCommand(output)]) {
+  for (const command of [startCommand(output), stopCommand(output), stopAllCommand(output), statusCommand(output), waitCommand(output), listCommand(output), attachCommand(output), captureCommand(output), injectCommand(output), runsCommand(output), inspectCommand(output), resumeCommand(output), rollbackCommand(output), graphCommand(output)]) {
     program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
   }
   return program;

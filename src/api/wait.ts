@@ -1,0 +1,96 @@
+/**
+ * Waiting for polecats to be in a state: each one's activity read as `status` reads it, again whenever its event
+ * file changes (a hook wrote a line) and every second (for what only the pane shows: an agent that exited).
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
+import { eventFilePath } from '../activity/event-file.js';
+import type { Activity } from '../activity/replay.js';
+import { locate, type LocateOptions } from '../plan.js';
+import type { StepDeps } from '../steps/deps.js';
+import { formatAddress, type PolecatAddress } from '../town/names.js';
+import { status } from './queries.js';
+
+export const WAIT_TARGETS = ['idle', 'busy', 'waiting', 'errored', 'exited', 'change'] as const;
+export type WaitTarget = (typeof WAIT_TARGETS)[number];
+
+/** How often the pane is looked at while no hook writes. */
+export const WAIT_POLL_MS = 1_000;
+
+export interface WaitOutcome {
+  readonly polecat: string;
+  /** It reached the state. */
+  readonly reached: boolean;
+  /** Why it can no longer reach it, or that time ran out. */
+  readonly why?: string;
+  readonly activity?: Activity;
+}
+
+interface Pending {
+  readonly address: PolecatAddress;
+  /** For `change`: the activity it had when the wait began. */
+  first?: Activity;
+}
+
+function judge(target: WaitTarget, pending: Pending, activity: Activity | undefined, running: boolean): Omit<WaitOutcome, 'polecat'> | undefined {
+  if (activity === undefined) return running ? undefined : { reached: target === 'exited', ...(target === 'exited' ? {} : { why: 'it is not running' }) };
+  if (target === 'change') {
+    pending.first ??= activity;
+    const changed = activity.state !== pending.first.state || activity.since !== pending.first.since;
+    return changed ? { reached: true, activity } : undefined;
+  }
+  if (activity.state === target) return { reached: true, activity };
+  if (activity.state === 'exited') return { reached: false, why: 'its agent exited', activity };
+  return undefined;
+}
+
+/** Resolves at the first change of any of these directories, after `ms`, or when aborted. */
+function nextWake(dirs: readonly string[], ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const watchers: FSWatcher[] = [];
+    const done = () => {
+      clearTimeout(timer);
+      for (const watcher of watchers) watcher.close();
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    for (const dir of dirs) {
+      try {
+        watchers.push(watch(dir, { persistent: false }, done));
+      } catch {
+        // not made yet (no start has run): the timer looks again
+      }
+    }
+  });
+}
+
+export async function waitFor(
+  addresses: readonly PolecatAddress[],
+  target: WaitTarget,
+  options: LocateOptions & { deps?: StepDeps; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<WaitOutcome[]> {
+  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+  const outcomes = new Map<string, WaitOutcome>();
+  const lastSeen = new Map<string, Activity>();
+  const pending = addresses.map((address): Pending => ({ address }));
+  const dirs = [...new Set(addresses.map((address) => dirname(eventFilePath(locate(address, options).townRoot, address.rig, address.name))))];
+  for (;;) {
+    for (const p of pending) {
+      const key = formatAddress(p.address);
+      if (outcomes.has(key)) continue;
+      const seen = await status(p.address, options);
+      if (seen.activity) lastSeen.set(key, seen.activity);
+      const verdict = judge(target, p, seen.activity, seen.running);
+      if (verdict) outcomes.set(key, { polecat: key, ...verdict });
+    }
+    if (outcomes.size === pending.length || options.signal?.aborted || Date.now() >= deadline) break;
+    await nextWake(dirs, Math.min(WAIT_POLL_MS, deadline - Date.now()), options.signal);
+  }
+  return pending.map((p) => {
+    const key = formatAddress(p.address);
+    const activity = lastSeen.get(key);
+    return outcomes.get(key) ?? { polecat: key, reached: false, why: options.signal?.aborted ? 'the wait was interrupted' : 'time ran out', ...(activity ? { activity } : {}) };
+  });
+}
