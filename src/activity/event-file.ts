@@ -46,7 +46,7 @@ function readFrom(path: string, offset: number): string {
   }
 }
 
-function parseText(text: string, run: string, cutAtStart: boolean): EventRead {
+function parseText(text: string, run: string | undefined, cutAtStart: boolean): EventRead {
   const parts = text.split('\n');
   // The last part is a line still being written (or nothing, after the final newline); a cut start is half a line.
   const unfinished = parts.pop() ?? '';
@@ -66,10 +66,10 @@ function parseText(text: string, run: string, cutAtStart: boolean): EventRead {
 }
 
 /**
- * This run's lines, in the order written. A file past EVENT_FILE_LIMIT_BYTES is first set aside (`.old`, replacing
+ * This run's lines (every run's, without one), in the order written. A file past EVENT_FILE_LIMIT_BYTES is first set aside (`.old`, replacing
  * an older one) so the hooks start a new one, and only the last EVENT_FILE_KEEP_BYTES of the set-aside file are read.
  */
-export function readEvents(path: string, run: string): EventRead {
+export function readEvents(path: string, run?: string): EventRead {
   const old = `${path}.old`;
   if (existsSync(path) && statSync(path).size > EVENT_FILE_LIMIT_BYTES) renameSync(path, old);
   const parts: EventRead[] = [];

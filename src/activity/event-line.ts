@@ -28,8 +28,8 @@ const ERROR_KINDS: readonly ErrorKind[] = ['authentication_failed', 'rate_limit'
 
 export type ParsedLine = { readonly line: EventLine } | { readonly skipped: 'malformed' | 'foreign' };
 
-/** One line, checked field by field; `run` must be the expected one. */
-export function parseEventLine(text: string, run: string): ParsedLine {
+/** One line, checked field by field; with `run`, it must be that run's. */
+export function parseEventLine(text: string, run?: string): ParsedLine {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -44,7 +44,7 @@ export function parseEventLine(text: string, run: string): ParsedLine {
     if (o[key] !== undefined && (typeof o[key] !== 'string' || !SAFE_VALUE.test(o[key] as string))) return { skipped: 'malformed' };
   }
   if (o.error !== undefined && !ERROR_KINDS.includes(o.error as ErrorKind)) return { skipped: 'malformed' };
-  if (o.run !== run) return { skipped: 'foreign' };
+  if (run !== undefined && o.run !== run) return { skipped: 'foreign' };
   return {
     line: {
       v: EVENT_LINE_VERSION,

@@ -189,6 +189,8 @@ export interface ListedPolecat {
   readonly agentExitSignal?: number;
   readonly created?: string;
   readonly attached: boolean;
+  /** What the agent is doing (absent for a session polecat did not start). */
+  readonly activity?: Activity;
 }
 
 /** The town's polecats, from one tmux call: the agent pane of every session carrying this town's polecat options. */
@@ -208,6 +210,9 @@ export async function list(rig: string | undefined, options: LocateOptions & { d
       ...exitOf(r),
       ...(localTime(r.created) ? { created: localTime(r.created)! } : {}),
       attached: (r.attached ?? 0) > 0,
+      ...(r.run !== undefined
+        ? { activity: activityOf(townRoot, { rig: r.rig, name: r.polecat }, r.run, (r.created ?? 0) * 1000, agentAlive(r), { status: r.paneDeadStatus, signal: r.paneDeadSignal }) }
+        : {}),
     }))
     .sort((a, b) => a.polecat.localeCompare(b.polecat));
   return { socket, polecats };

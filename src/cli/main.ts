@@ -12,6 +12,7 @@ import { listCommand } from './commands/list.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
 import { waitCommand } from './commands/wait.js';
+import { eventsCommand } from './commands/events.js';
 import { stopCommand } from './commands/stop.js';
 import { stopAllCommand } from './commands/stop-all.js';
 import { CliError, EXIT, processOutput, type Output } from './output.js';
@@ -26,7 +27,7 @@ export function buildProgram(output: Output = processOutput): Command {
     .version(version(), '-V, --version')
     .configureOutput(outputConfig(output, 'polecat'))
     .exitOverride();
-  for (const command of [startCommand(output), stopCommand(output), stopAllCommand(output), statusCommand(output), waitCommand(output), listCommand(output), attachCommand(output), captureCommand(output), injectCommand(output), runsCommand(output), inspectCommand(output), resumeCommand(output), rollbackCommand(output), graphCommand(output)]) {
+  for (const command of [startCommand(output), stopCommand(output), stopAllCommand(output), statusCommand(output), waitCommand(output), eventsCommand(output), listCommand(output), attachCommand(output), captureCommand(output), injectCommand(output), runsCommand(output), inspectCommand(output), resumeCommand(output), rollbackCommand(output), graphCommand(output)]) {
     program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
   }
   return program;

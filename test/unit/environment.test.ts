@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HOOK_NAMES } from '../../machines/activity.js';
+import { hookCommand } from '../../src/activity/hook-command.js';
 import { agentEnvironment, agentInheritance, CREDENTIAL_ALLOW_LIST, credentialsFrom } from '../../src/agents/environment.js';
 import { ensureSettingsFile, settingsPlan, settingsTemplate } from '../../src/agents/settings.js';
 import { BUILTIN_PRESETS, type HooksProvider } from '../../src/agents/presets.js';
@@ -116,9 +118,12 @@ describe('settings files', () => {
 
   it("runs the same ready call from every provider's hook, as the files always had it", () => {
     const command = 'tmux set-environment GT_AGENT_READY 1 >/dev/null 2>&1 || true';
-    for (const provider of ['claude', 'gemini'] as const) {
-      expect(JSON.parse(settingsTemplate(provider).content).hooks.SessionStart).toEqual([{ matcher: '', hooks: [{ type: 'command', command }] }]);
-    }
+    expect(JSON.parse(settingsTemplate('gemini').content).hooks.SessionStart).toEqual([{ matcher: '', hooks: [{ type: 'command', command }] }]);
+    // Claude's SessionStart also reports itself to the polecat's event file, after the ready call.
+    const claude = JSON.parse(settingsTemplate('claude').content).hooks;
+    expect(claude.SessionStart[0].hooks[0]).toEqual({ type: 'command', command });
+    expect(claude.SessionStart[0].hooks[1]).toMatchObject({ type: 'command', command: hookCommand('SessionStart') });
+    expect(Object.keys(claude).sort()).toEqual([...HOOK_NAMES].sort());
     expect(JSON.parse(settingsTemplate('copilot').content).hooks.sessionStart).toEqual([{ type: 'command', bash: command }]);
     expect(settingsTemplate('opencode').content).toContain(
       "    if (event.type === 'session.created') execFile('tmux', ['set-environment', 'GT_AGENT_READY', '1'], () => {});\n",

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { describeActivity } from '../../activity/describe.js';
 import { list } from '../../manager.js';
 import { checkName } from '../../town/names.js';
 import { printJson, processOutput, type Output } from '../output.js';
@@ -19,10 +20,13 @@ export function listCommand(output: Output = processOutput): Command {
         return;
       }
       const width = Math.max(...result.polecats.map((p) => p.polecat.length), 7);
-      output.out.write(`${'POLECAT'.padEnd(width)}  ${'SESSION'.padEnd(20)}  AGENT      CREATED                    ATTACHED\n`);
-      for (const p of result.polecats) {
+      const now = Date.now();
+      const doing = result.polecats.map((p) => (p.activity ? describeActivity(p.activity, now) : '-'));
+      const doingWidth = Math.max(...doing.map((d) => d.length), 5);
+      output.out.write(`${'POLECAT'.padEnd(width)}  ${'SESSION'.padEnd(20)}  AGENT      ${'DOING'.padEnd(doingWidth)}  CREATED                    ATTACHED\n`);
+      result.polecats.forEach((p, i) => {
         const agent = p.running ? p.agentCommand : p.agentExitSignal !== undefined ? `signal ${p.agentExitSignal}` : `exit ${p.agentExitStatus ?? '?'}`;
-        output.out.write(`${p.polecat.padEnd(width)}  ${p.session.padEnd(20)}  ${agent.padEnd(9)}  ${(p.created ?? '-').padEnd(25)}  ${p.attached ? 'yes' : 'no'}\n`);
-      }
+        output.out.write(`${p.polecat.padEnd(width)}  ${p.session.padEnd(20)}  ${agent.padEnd(9)}  ${doing[i]!.padEnd(doingWidth)}  ${(p.created ?? '-').padEnd(25)}  ${p.attached ? 'yes' : 'no'}\n`);
+      });
     });
 }
