@@ -32,16 +32,19 @@ interface Pending {
   first?: Activity;
 }
 
-function judge(target: WaitTarget, pending: Pending, activity: Activity | undefined, running: boolean): Omit<WaitOutcome, 'polecat'> | undefined {
+function judge(target: WaitTarget, pending: Pending, activity: Activity | undefined, running: boolean, after: number): Omit<WaitOutcome, 'polecat'> | undefined {
   if (activity === undefined) return running ? undefined : { reached: target === 'exited', ...(target === 'exited' ? {} : { why: 'it is not running' }) };
-  if (target === 'change') {
-    pending.first ??= activity;
-    const changed = activity.state !== pending.first.state || activity.since !== pending.first.since;
-    return changed ? { reached: true, activity } : undefined;
+  if (activity.state === 'exited') {
+    return target === 'exited' || target === 'change' ? { reached: true, activity } : { reached: false, why: 'its agent exited', activity };
   }
-  if (activity.state === target) return { reached: true, activity };
-  if (activity.state === 'exited') return { reached: false, why: 'its agent exited', activity };
-  return undefined;
+  if (activity.since < after) return undefined;
+  if (target === 'change') {
+    // Without a time to count from, the change is from what it was doing when the wait began.
+    if (after > -Infinity) return { reached: true, activity };
+    pending.first ??= activity;
+    return activity.state !== pending.first.state || activity.since !== pending.first.since ? { reached: true, activity } : undefined;
+  }
+  return activity.state === target ? { reached: true, activity } : undefined;
 }
 
 /** Resolves at the first change of any of these directories, after `ms`, or when aborted. */
@@ -69,7 +72,13 @@ function nextWake(dirs: readonly string[], ms: number, signal: AbortSignal | und
 export async function waitFor(
   addresses: readonly PolecatAddress[],
   target: WaitTarget,
-  options: LocateOptions & { deps?: StepDeps; timeoutMs?: number; signal?: AbortSignal } = {},
+  options: LocateOptions & {
+    deps?: StepDeps;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+    /** Only a state entered at or after this time counts (the turn an inject started, not the one before it). */
+    after?: number;
+  } = {},
 ): Promise<WaitOutcome[]> {
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   const outcomes = new Map<string, WaitOutcome>();
@@ -82,7 +91,7 @@ export async function waitFor(
       if (outcomes.has(key)) continue;
       const seen = await status(p.address, options);
       if (seen.activity) lastSeen.set(key, seen.activity);
-      const verdict = judge(target, p, seen.activity, seen.running);
+      const verdict = judge(target, p, seen.activity, seen.running, options.after ?? -Infinity);
       if (verdict) outcomes.set(key, { polecat: key, ...verdict });
     }
     if (outcomes.size === pending.length || options.signal?.aborted || Date.now() >= deadline) break;
