@@ -5,7 +5,7 @@ import { planStart, planStarts, rigAddresses, type StartOptions } from '../../pl
 import { DEFAULT_PARALLEL } from '../../manager.js';
 import type { InspectTarget, LiveInspector } from '../../inspect/live.js';
 import { checkName, InvalidInputError, parseAddress, type PolecatAddress } from '../../town/names.js';
-import { EXIT, processOutput, progressPrinter, wrapWords, type Output } from '../output.js';
+import { EXIT, printJson, processOutput, progressPrinter, wrapWords, type Output } from '../output.js';
 import { cancelOnSignals } from '../signals.js';
 import { runStartBatch } from '../start-batch.js';
 import { reportStartResult } from '../start-report.js';
@@ -23,6 +23,7 @@ interface StartFlags {
   socket?: string;
   prompt?: string;
   timeout?: string;
+  json?: boolean;
 }
 
 export function startCommand(output: Output = processOutput): Command {
@@ -41,6 +42,7 @@ export function startCommand(output: Output = processOutput): Command {
     .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')
     .option('--inspect', "stream the run to the Stately inspector through a relay on 127.0.0.1 whose page you open; --inspect=sky: Stately's hosted relay instead (needs internet); one polecat only")
     .addOption(new Option('--inspect-sky').hideHelp())
+    .option('--json', "print the run's outcome as JSON on stdout (progress goes to stderr only); one polecat")
     .option('--inspect-port <port>', 'port of the local relay for --inspect', '8080')
     .addOption(townOption())
     .addOption(socketOption())
@@ -76,9 +78,10 @@ Examples:
       };
       if (!flags.all && targets.length === 1) {
         const plan = planStart(parseAddress(targets[0]!), options);
-        process.exitCode = await runStart(plan, output, inspectTarget(flags));
+        process.exitCode = await runStart(plan, output, inspectTarget(flags), flags.json === true);
         return;
       }
+      if (flags.json) throw new InvalidInputError('--json reports one start: give one polecat');
       if (flags.inspect || flags.inspectSky) throw new InvalidInputError('--inspect watches one start: give one polecat');
       if (flags.all) {
         if (flags.issue !== undefined) throw new InvalidInputError('--issue hooks an issue to one polecat; it cannot go with --all');
@@ -140,7 +143,7 @@ function inspectTarget(flags: StartFlags): { target: InspectTarget; port: number
   return { target, port };
 }
 
-async function runStart(plan: ReturnType<typeof planStart>, output: Output, inspectOn?: { target: InspectTarget; port: number }): Promise<number> {
+async function runStart(plan: ReturnType<typeof planStart>, output: Output, inspectOn: { target: InspectTarget; port: number } | undefined, json: boolean): Promise<number> {
   const { err } = output;
   const cancellation = cancelOnSignals(err);
   const progress = progressPrinter(err);
@@ -153,10 +156,34 @@ async function runStart(plan: ReturnType<typeof planStart>, output: Output, insp
     const started = Date.now();
     const options: RunOptions = { onProgress: progress.onProgress, signal: cancellation.signal, ...(inspector ? { inspect: inspector.inspect } : {}) };
     const result = await start(plan, options);
-    return reportStartResult(output, `${plan.rig}/${plan.name}`, result, cancellation.interruptedBy(), Date.now() - started);
+    const label = `${plan.rig}/${plan.name}`;
+    if (!json) return reportStartResult(output, label, result, cancellation.interruptedBy(), Date.now() - started);
+    // The outcome as data on stdout; the same words as without --json go to stderr.
+    const code = reportStartResult({ out: output.err, err: output.err }, label, result, cancellation.interruptedBy(), Date.now() - started);
+    printJson(output, startJson(plan, result, Date.now() - started));
+    return code;
   } finally {
     progress.close();
     await inspector?.stop();
     cancellation.dispose();
   }
+}
+
+/** `start --json`: what a script needs of a start's outcome. */
+function startJson(plan: ReturnType<typeof planStart>, result: Awaited<ReturnType<typeof start>>, ms: number) {
+  return {
+    polecat: `${plan.rig}/${plan.name}`,
+    run: plan.runId,
+    result: result.result,
+    ms,
+    session: result.sessionName,
+    socket: result.socket,
+    ...(result.session ? { pane: result.session.paneId, agentPid: result.session.panePid } : {}),
+    agent: plan.agent.name,
+    dialogsAnswered: result.dialogsAnswered,
+    warnings: result.warnings,
+    ...(result.failure ? { failure: result.failure } : {}),
+    ...(result.cancelledIn !== undefined ? { cancelledIn: result.cancelledIn } : {}),
+    undone: result.undone,
+  };
 }
