@@ -12,11 +12,15 @@
  * --dialogs-again: once every dialog is answered, the first one shows again, unchanged, and is then taken.
  * --echo-answers: each answered dialog stays printed above the prompt, as a transcript line would.
  * The login dialog is Claude Code's sign-in screen: none of its options gets past it.
+ * --settings FILE: a Claude settings file whose hooks the sim runs as Claude does (`sh -c`, the payload JSON on
+ * stdin): SessionStart at its first prompt, UserPromptSubmit, PreToolUse and PostToolUse of --tool NAME (once a
+ * turn), Stop when the turn ends (not when Esc interrupts it: Claude fires none then), SessionEnd on exit.
  * Everything after `--` is accepted as it is (never read as a flag) and logged in the `start` event as `extra`, so
  * tests can check exactly which arguments reached the agent.
  */
-import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -39,6 +43,8 @@ interface Options {
   ignoreCtrlC: boolean;
   ignoreAnswers: boolean;
   dialogsAgain: boolean;
+  settingsFile: string | undefined;
+  tool: string | undefined;
   echoAnswers: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
@@ -71,6 +77,8 @@ const FLAGS: Record<string, FlagSpec> = {
   '--ignore-term': { enable: (o) => (o.ignoreTerm = true) },
   '--ignore-ctrl-c': { enable: (o) => (o.ignoreCtrlC = true) },
   '--ignore-answers': { enable: (o) => (o.ignoreAnswers = true) },
+  '--settings': { set: (o, v) => (o.settingsFile = v) },
+  '--tool': { set: (o, v) => (o.tool = v) },
   '--dialogs-again': { enable: (o) => (o.dialogsAgain = true) },
   '--echo-answers': { enable: (o) => (o.echoAnswers = true) },
   '--spawn-child': { enable: (o) => (o.spawnChild = true) },
@@ -90,6 +98,8 @@ function parseArgs(argv: readonly string[]): Options {
     ignoreCtrlC: false,
     ignoreAnswers: false,
     dialogsAgain: false,
+    settingsFile: undefined,
+    tool: undefined,
     echoAnswers: false,
     spawnChild: false,
     logFile: undefined,
@@ -435,6 +445,58 @@ function terminalSize(): { rows: number; columns: number } {
   return { rows: 24, columns: 80 };
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hooks, as Claude Code runs them
+
+type HookCommands = Record<string, string[]>;
+
+function readHooks(file: string | undefined): HookCommands {
+  if (file === undefined) return {};
+  const settings = JSON.parse(readFileSync(file, 'utf8')) as { hooks?: Record<string, Array<{ hooks?: Array<{ type?: string; command?: string }> }>> };
+  const commands: HookCommands = {};
+  for (const [event, groups] of Object.entries(settings.hooks ?? {})) {
+    commands[event] = groups.flatMap((group) => (group.hooks ?? []).filter((hook) => hook.type === 'command' && typeof hook.command === 'string').map((hook) => hook.command!));
+  }
+  return commands;
+}
+
+class Hooks {
+  private readonly commands: HookCommands;
+  private readonly session = randomUUID();
+  /** One hook at a time, in order, as Claude waits for each. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(file: string | undefined, private readonly log: (event: string, data?: LogData) => void) {
+    this.commands = readHooks(file);
+  }
+
+  private payload(event: string, fields: Record<string, unknown>): string {
+    return JSON.stringify({ session_id: this.session, transcript_path: '', cwd: process.cwd(), hook_event_name: event, ...fields });
+  }
+
+  fire(event: string, fields: Record<string, unknown> = {}): void {
+    for (const command of this.commands[event] ?? []) {
+      const input = this.payload(event, fields);
+      this.queue = this.queue.then(
+        () =>
+          new Promise<void>((resolve) => {
+            const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'ignore', 'ignore'] });
+            child.on('error', () => resolve()).on('exit', () => resolve());
+            child.stdin.on('error', () => {});
+            child.stdin.end(input);
+          }),
+      );
+    }
+    if (this.commands[event]?.length) this.log('hook', { name: event });
+  }
+
+  /** At exit there is no event loop left to wait on: SessionEnd's hooks run to their end first. */
+  fireNow(event: string, fields: Record<string, unknown> = {}): void {
+    for (const command of this.commands[event] ?? []) spawnSync('/bin/sh', ['-c', command], { input: this.payload(event, fields), stdio: ['pipe', 'ignore', 'ignore'], timeout: 1_500 });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The sim
 
@@ -454,11 +516,14 @@ class Sim {
   private lastScreen: string | undefined;
   private exitScheduled = false;
   private exited = false;
+  private readonly hooks: Hooks;
+  private sessionStarted = false;
 
   constructor(
     private readonly options: Options,
     private readonly log: (event: string, data?: LogData) => void,
   ) {
+    this.hooks = new Hooks(options.settingsFile, log);
     this.ready = {
       transcript: [],
       input: '',
@@ -481,6 +546,7 @@ class Sim {
   exit(code: number): void {
     if (this.exited) return;
     this.exited = true;
+    if (this.sessionStarted) this.hooks.fireNow('SessionEnd', { reason: 'prompt_input_exit' });
     write(BRACKETED_PASTE_OFF);
     setRawMode(false);
     this.log('exit', { code });
@@ -575,6 +641,10 @@ class Sim {
     }
     this.phase = this.options.hang ? 'hang' : 'ready';
     this.render();
+    if (this.phase === 'ready' && !this.sessionStarted) {
+      this.sessionStarted = true;
+      this.hooks.fire('SessionStart', { source: 'startup' });
+    }
     if (this.phase === 'ready' && this.options.exitAt === 'prompt') this.scheduleExit();
   }
 
@@ -668,21 +738,31 @@ class Sim {
     this.log('submit', { text });
     this.ready.transcript.push(`> ${showText(text)}`, `⏺ Received ${codePoints(text)} chars`);
     this.ready.input = '';
+    this.hooks.fire('UserPromptSubmit', { prompt: text });
+    if (this.options.tool !== undefined) {
+      this.hooks.fire('PreToolUse', { tool_name: this.options.tool, tool_input: {} });
+      this.hooks.fire('PostToolUse', { tool_name: this.options.tool, tool_input: {}, tool_response: {} });
+    }
     if (this.options.busyMs > 0) this.startBusy();
-    else this.render();
+    else {
+      this.hooks.fire('Stop', { last_assistant_message: 'done' });
+      this.render();
+    }
   }
 
   private startBusy(): void {
     clearTimeout(this.busyTimer);
     this.ready.busy = true;
-    this.busyTimer = setTimeout(() => this.stopBusy(), this.options.busyMs);
+    this.busyTimer = setTimeout(() => this.stopBusy(true), this.options.busyMs);
     this.render();
   }
 
-  private stopBusy(): void {
+  /** The turn ends: done (Stop fires), or interrupted by Esc (no hook fires, as in Claude). */
+  private stopBusy(done = false): void {
     if (!this.ready.busy) return;
     clearTimeout(this.busyTimer);
     this.ready.busy = false;
+    if (done) this.hooks.fire('Stop', { last_assistant_message: 'done' });
     this.render();
   }
 

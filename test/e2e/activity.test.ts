@@ -1,0 +1,92 @@
+/**
+ * Activity from an agent's own hooks, end to end: the sim agent runs the hooks of the Claude settings file polecat
+ * writes, as Claude runs them; the built CLI's status, list, wait, events and inject read what they wrote.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { simAgentScript } from '../../src/agents/presets.js';
+import { eventFilePath } from '../../src/activity/event-file.js';
+import { runCli } from '../helpers/cli.js';
+import { awaitNothingLeft, makeTown, type TestTown } from '../helpers/town.js';
+
+/** An agent built on Claude's preset (so polecat writes Claude's settings and passes --settings) that is the sim. */
+function hookedSim(town: TestTown, simArgs: string[]) {
+  const log = town.logPath('sim');
+  mkdirSync(join(town.root, 'settings'), { recursive: true });
+  writeFileSync(
+    join(town.root, 'settings', 'agents.json'),
+    JSON.stringify({
+      agents: { hooked: { provider: 'claude', command: process.execPath, args: [simAgentScript(), '--log', log, ...simArgs], prompt_mode: 'none', process_names: ['node'] } },
+    }),
+  );
+  return log;
+}
+
+const events = (town: TestTown) =>
+  readFileSync(eventFilePath(town.root, 'gastown', 'Toast'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { event: string; tool?: string });
+
+describe('activity from the agent’s hooks', () => {
+  it('start, wait for idle, a turn sent with inject --then-wait idle, events, stop: each known from the hooks', { timeout: 60_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = hookedSim(town, ['--busy-ms', '700', '--tool', 'Bash']);
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+
+    const started = await cli('start', 'gastown/Toast', '--agent', 'hooked', '--prompt', 'first task', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    const outcome = JSON.parse(started.stdout) as { result: string; socket: string };
+    expect(outcome.result).toBe('running');
+
+    const idle = await cli('wait', 'gastown/Toast', '--for', 'idle', '--timeout', '20', '--json');
+    expect(idle.code, idle.stderr).toBe(0);
+    expect(JSON.parse(idle.stdout)).toMatchObject([{ polecat: 'gastown/Toast', reached: true, activity: { state: 'idle', source: 'hook' } }]);
+    expect(events(town).map((e) => e.event)).toEqual(['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);
+    expect(events(town).find((e) => e.event === 'PreToolUse')?.tool).toBe('Bash');
+
+    const status = await cli('status', 'gastown/Toast');
+    expect(status.stdout).toMatch(/^ {2}doing {4}idle \d+s \(hook\)$/m);
+    const list = await cli('list');
+    expect(list.stdout).toMatch(/gastown\/Toast .* idle \d+s \(hook\)/);
+
+    const sent = await cli('inject', 'gastown/Toast', 'second task', '--wait-idle', '--then-wait', 'idle', '--wait-timeout', '20');
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toMatch(/^gastown\/Toast: idle \d+s \(hook\)$/m);
+    expect(events(town).map((e) => e.event).slice(5)).toEqual(['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);
+
+    const history = await cli('events', 'gastown/Toast');
+    expect(history.stdout.trim().split('\n').map((line) => line.split(/\s+/).slice(2).join(' '))).toEqual([
+      'SessionStart → idle',
+      'UserPromptSubmit → busy',
+      'PreToolUse Bash',
+      'PostToolUse Bash',
+      'Stop → idle',
+      'UserPromptSubmit → busy',
+      'PreToolUse Bash',
+      'PostToolUse Bash',
+      'Stop → idle',
+    ]);
+
+    expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
+    expect(events(town).at(-1)?.event).toBe('SessionEnd');
+    await awaitNothingLeft(log, outcome.socket);
+  });
+
+  it('wait ends 1 when time runs out, and 2 for a state it does not know, before anything', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = hookedSim(town, []);
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    const started = await cli('start', 'gastown/Toast', '--agent', 'hooked', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    const busy = await cli('wait', 'gastown/Toast', '--for', 'busy', '--timeout', '1');
+    expect(busy.code).toBe(1);
+    expect(busy.stdout).toMatch(/^gastown\/Toast: not busy \(time ran out\); idle \d+s \(hook\)$/m);
+    const bad = await cli('wait', 'gastown/Toast', '--for', 'asleep');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('invalid --for "asleep": expected one of idle, busy, waiting, errored, exited, change');
+    expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
+    await awaitNothingLeft(log, JSON.parse(started.stdout).socket);
+  });
+});
