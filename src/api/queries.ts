@@ -1,5 +1,9 @@
 import { eventFilePath, readEvents } from '../activity/event-file.js';
-import { replayActivity, type Activity } from '../activity/replay.js';
+import { replayActivity, type Activity, type Evidence } from '../activity/replay.js';
+import { screenActivity } from '../activity/screen-evidence.js';
+import { loadAgents } from '../agents/config.js';
+import { findAgent } from '../agents/launch.js';
+import type { Tmux } from '../tmux/client.js';
 import { locate, resolveTown, type LocateOptions } from '../plan.js';
 import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { awaitExitStatus } from '../steps/watch.js';
@@ -123,13 +127,30 @@ export async function status(
     attached: (row.attached ?? 0) > 0,
     ...(own.agent !== undefined && row.run !== undefined
       ? {
-          activity: activityOf(location.townRoot, address, row.run, (row.created ?? 0) * 1000, running, {
-            status: ended.deadStatus,
-            signal: ended.deadSignal,
-          }),
+          activity: activityOf(
+            location.townRoot,
+            address,
+            row.run,
+            (row.created ?? 0) * 1000,
+            running,
+            { status: ended.deadStatus, signal: ended.deadSignal },
+            running ? await seenOnScreen(tmux, row.paneId, location.townRoot, address.rig, row.agentName) : undefined,
+          ),
         }
       : {}),
   };
+}
+
+/** What the agent's screen says of its activity, read with its preset's screen reader and words. */
+async function seenOnScreen(tmux: Tmux, paneId: string, townRoot: string, rig: string, agentName: string): Promise<Evidence['screen']> {
+  const preset = findAgent(loadAgents(townRoot, rig), agentName);
+  if (!preset) return undefined;
+  const at = Date.now();
+  const screen = await tmux.capturePane(paneId).catch(() => undefined);
+  if (screen === undefined) return undefined;
+  const spec = { promptPrefix: preset.readyPromptPrefix, readyMarkers: preset.readyMarkers, busyMarkers: preset.busyMarkers };
+  const seen = screenActivity(screen, spec, preset.activityWords);
+  return seen === undefined ? undefined : { seen, at };
 }
 
 /** The agent's activity: its hooks' lines of this run, and (once it has ended) how it ended. */
@@ -140,11 +161,13 @@ function activityOf(
   startedAt: number,
   running: boolean,
   ended: { status: number | undefined; signal: number | undefined },
+  screen?: Evidence['screen'],
 ): Activity {
   const { lines } = readEvents(eventFilePath(townRoot, address.rig, address.name), run);
   return replayActivity({
     startedAt,
     lines,
+    ...(screen ? { screen } : {}),
     ...(running
       ? {}
       : { exited: { at: Date.now(), ...(ended.status !== undefined ? { status: ended.status } : {}), ...(ended.signal !== undefined ? { signal: `signal ${ended.signal}` } : {}) } }),

@@ -763,6 +763,7 @@ class Sim {
     clearTimeout(this.busyTimer);
     this.ready.busy = false;
     if (done) this.hooks.fire('Stop', { last_assistant_message: 'done' });
+    else this.ready.transcript.push('  ⎿  Interrupted · What should Claude do instead?');
     this.render();
   }
 

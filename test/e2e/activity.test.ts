@@ -2,6 +2,7 @@
  * Activity from an agent's own hooks, end to end: the sim agent runs the hooks of the Claude settings file polecat
  * writes, as Claude runs them; the built CLI's status, list, wait, events and inject read what they wrote.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -88,5 +89,22 @@ describe('activity from the agent’s hooks', () => {
     expect(bad.stderr).toContain('invalid --for "asleep": expected one of idle, busy, waiting, errored, exited, change');
     expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
     await awaitNothingLeft(log, JSON.parse(started.stdout).socket);
+  });
+
+  it('an Esc interrupt fires no hook: the screen says the turn is over, and wait --for idle returns', { timeout: 60_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = hookedSim(town, ['--busy-ms', '60000']);
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    const started = await cli('start', 'gastown/Toast', '--agent', 'hooked', '--prompt', 'a long task', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    const { socket, pane } = JSON.parse(started.stdout) as { socket: string; pane: string };
+    expect((await cli('status', 'gastown/Toast')).stdout).toMatch(/^ {2}doing {4}busy \d+s \(hook\)$/m);
+    execFileSync('tmux', ['-L', socket, 'send-keys', '-t', pane, 'Escape']);
+    const idle = await cli('wait', 'gastown/Toast', '--for', 'idle', '--timeout', '10');
+    expect(idle.code, idle.stdout + idle.stderr).toBe(0);
+    expect(idle.stdout).toMatch(/^gastown\/Toast: idle \d+s \(screen\)$/m);
+    expect(events(town).map((e) => e.event)).toEqual(['SessionStart', 'UserPromptSubmit']);
+    expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
+    await awaitNothingLeft(log, socket);
   });
 });
