@@ -38,6 +38,8 @@ function judge(target: WaitTarget, pending: Pending, activity: Activity | undefi
     return target === 'exited' || target === 'change' ? { reached: true, activity } : { reached: false, why: 'its agent exited', activity };
   }
   if (activity.since < after) return undefined;
+  // A failed turn is over, and stays so until the agent is given another prompt: idle will not come by itself.
+  if (target === 'idle' && activity.state === 'errored') return { reached: false, why: 'its turn failed', activity };
   if (target === 'change') {
     // Without a time to count from, the change is from what it was doing when the wait began.
     if (after > -Infinity) return { reached: true, activity };

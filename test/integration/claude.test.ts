@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { status } from '../../src/manager.js';
 import { anthropicStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
-import { freshHome, installCli, putOnPath, withEnv } from '../helpers/real-cli.js';
+import { CLAUDE_VERSION, freshHome, installCli, putOnPath, withEnv } from '../helpers/real-cli.js';
 import { keepScreen } from '../helpers/screen-recorder.js';
 import { address, awaitScreen, configureAgents, expectRefused, expectStarted, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { makeTown, type TestTown } from '../helpers/town.js';
 
-export const CLAUDE_VERSION = '2.1.197';
 const installed = installCli('@anthropic-ai/claude-code', CLAUDE_VERSION, 'claude');
 if (installed.reason) console.warn(`skipping the real Claude Code tests: ${installed.reason}`);
 
