@@ -22,10 +22,14 @@ const FIELDS: ReadonlyArray<readonly [string, string]> = [
   ['error', 'error'],
 ];
 
-/** One `sed` that prints `,"name":"value"` for each kept field of the input it finds, each on a line of its own. */
+/**
+ * One `sed` that prints, on one line, `,"name":"value"` for each kept field its input has: the input is joined into
+ * one line, kept in the hold space, and appended to the result once per field, whose match takes the value.
+ */
 function extractScript(): string {
   const value = '\\([A-Za-z0-9_.:@-]\\{1,100\\}\\)';
-  return ['h', ...FIELDS.flatMap(([from, to]) => [`s/.*"${from}" *: *"${value}".*/,"${to}":"\\1"/p`, 'g'])].join(';');
+  const field = ([from, to]: readonly [string, string]) => `G;s/^\\(.*\\)\\n.*"${from}" *: *"${value}".*$/\\1,"${to}":"\\2"/;s/\\n.*$//`;
+  return [':a', '$!{N;ba}', 's/\\n/ /g', 'h', 's/.*//', ...FIELDS.map(field), 'p'].join(';');
 }
 
 export function hookCommand(event: HookName): string {
@@ -35,8 +39,6 @@ export function hookCommand(event: HookName): string {
     // Outside a polecat (no run, no events directory) the hook does nothing.
     `[ -n "$GT_RUN" ] && [ -d "\${polecat_f%/*}" ] && {`,
     `polecat_x=$(sed -n ${shellQuote(extractScript())} 2>/dev/null);`,
-    // Joined without the newlines between them: "$*" with an empty IFS, no other program.
-    `set -f; IFS=$(printf '\\n_'); IFS=\${IFS%_}; set -- $polecat_x; IFS=; polecat_x="$*";`,
     `polecat_t=$(date +%s%3N);`,
     `printf '%s\\n' ${shellQuote(head)}"$GT_RUN"${shellQuote(`","event":"${event}","at":`)}"$polecat_t$polecat_x}" >> "$polecat_f";`,
     `} >/dev/null 2>&1; exit 0`,

@@ -48,6 +48,12 @@ describe('hookCommand', () => {
     expect((lines[2] as { line: object }).line).not.toHaveProperty('session');
   });
 
+  it('reads a payload written over several lines', () => {
+    const { env, file } = polecatEnv();
+    runHook(hookCommand('PreToolUse'), '{\n  "tool_name": "Edit",\n  "session_id": "s-2"\n}\n', env);
+    expect(parseEventLine(readFileSync(file, 'utf8').trim(), RUN)).toMatchObject({ line: { event: 'PreToolUse', tool: 'Edit', session: 's-2' } });
+  });
+
   it('outside a polecat (no run, or no events directory) does nothing and still succeeds', () => {
     const { env, file } = polecatEnv();
     expect(runHook(hookCommand('Stop'), '{}', { ...env, GT_RUN: '' })).toBe('');
