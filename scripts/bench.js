@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { alive, cli, Lab, MeasurementError, RIG, root } from './bench/lab.js';
+import { dirname, join, resolve } from 'node:path';
+import { alive, cli, Lab, MeasurementError, RIG, root, simScript } from './bench/lab.js';
 import { ms, round, summary, table, times } from './bench/report.js';
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --out FILE]
@@ -319,6 +319,35 @@ async function measureHook() {
   return { hook: summary(hook), floor: summary(floor) };
 }
 
+// --- 8. from a Stop hook to polecat wait returning -----------------------------------------------------------------
+
+/** How long a turn of the hooked sim lasts: long enough for a `polecat wait` to be watching before it ends. */
+const TURN_MS = 1500;
+
+async function measureWaitLatency() {
+  progress(`8. from a Stop hook to polecat wait returning (${plan.singleReps} reps)`);
+  const space = lab.space('wait');
+  const { eventFilePath, readEvents } = await import(resolve(root, 'dist', 'src', 'activity', 'event-file.js'));
+  // An agent on Claude's preset (polecat writes Claude's settings file) that is the sim, which runs its hooks.
+  mkdirSync(join(space.town, 'settings'), { recursive: true });
+  const agent = { provider: 'claude', command: process.execPath, args: [simScript, '--log', space.log, '--busy-ms', String(TURN_MS)], prompt_mode: 'none', process_names: ['node'] };
+  writeFileSync(join(space.town, 'settings', 'agents.json'), JSON.stringify({ agents: { hooked: agent } }));
+  await lab.polecat(space, ['start', `${RIG}/p1`, '--agent', 'hooked', '--prompt', TEXT]);
+  await lab.polecat(space, ['wait', `${RIG}/p1`, '--for', 'idle', '--timeout', '30']);
+  const file = eventFilePath(space.town, RIG, 'p1');
+  const samples = [];
+  for (let rep = 0; rep < plan.singleReps; rep++) {
+    await lab.polecat(space, ['inject', `${RIG}/p1`, `${TEXT} ${rep}`]);
+    const waiting = lab.polecat(space, ['wait', `${RIG}/p1`, '--for', 'idle', '--timeout', '30']).then(() => Date.now());
+    const returnedAt = await waiting;
+    const stops = readEvents(file).lines.filter((line) => line.event === 'Stop');
+    if (stops.length !== rep + 2) throw new MeasurementError(`expected ${rep + 2} Stop lines, found ${stops.length}`);
+    samples.push(returnedAt - stops.at(-1).at);
+  }
+  await lab.polecat(space, ['stop', `${RIG}/p1`]);
+  return summary(samples);
+}
+
 // --- the whole bench ---------------------------------------------------------------------------------------------
 
 async function machineInfo() {
@@ -380,6 +409,7 @@ function buildTable(r) {
   const versionRatio = ratio(r.version.polecat.median, r.version.node.median);
   rows.push(["6. polecat --version vs node -e ''", ms(r.version.polecat.median), ms(r.version.node.median), times(versionRatio), '—', '—']);
   rows.push(['7. one activity hook (sh, sed, date)', ms(r.hook.hook.median), ms(r.hook.floor.median), ms(r.hook.hook.median - r.hook.floor.median), '< 5 ms', verdict(r.hook.hook.median < 5)]);
+  rows.push(['8. Stop hook to polecat wait returning', ms(r.waitLatency.median), '—', ms(r.waitLatency.median), '< 50 ms', verdict(r.waitLatency.median < 50)]);
   r.targets = rows.filter((row) => row[5] === 'met' || row[5] === 'MISSED').map((row) => ({ figure: row[0].trim(), target: row[4], met: row[5] === 'met' }));
   return table(['figure', 'polecat', 'floor', 'ratio/value', 'target', 'result'], rows);
 }
@@ -414,6 +444,7 @@ async function main() {
     results.tmuxCalls = await measureTmuxCalls();
     results.version = await measureVersion();
     results.hook = await measureHook();
+    results.waitLatency = await measureWaitLatency();
     results.machine.loadAverageAtEnd = os.loadavg().map((v) => round(v, 2));
     const printed = buildTable(results);
     results.table = printed.split("\n");
