@@ -78,6 +78,38 @@ describe('hookCommand', () => {
     for (const line of lines) expect(parseEventLine(line, RUN)).toMatchObject({ line: { event: 'PostToolUse', tool: 'mcp__server__some_long_tool_name' } });
   });
 
+  // Property: whatever the payloads' sizes and the hooks' number and order, every line is whole and each hook wrote one.
+  it.each([1, 2, 3])('never interleaves hooks of random payloads run at once (seed %i)', async (seed) => {
+    let state = seed * 2654435761;
+    const random = (n: number) => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state % n;
+    };
+    const { env, file } = polecatEnv();
+    const count = 16 + random(48);
+    const sent = Array.from({ length: count }, (_, i) => ({ tool: `tool_${i}`, size: random(60_000) }));
+    await Promise.all(
+      sent.map(
+        ({ tool, size }) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn('/bin/sh', ['-c', hookCommand('PreToolUse')], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+            child.on('error', reject).on('exit', () => resolve());
+            child.stdin.on('error', () => {});
+            child.stdin.end(JSON.stringify({ session_id: `s${seed}`, tool_name: tool, tool_input: { text: 'y'.repeat(size) } }));
+          }),
+      ),
+    );
+    const tools = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const parsed = parseEventLine(line, RUN);
+        expect(parsed, line).toHaveProperty('line');
+        return (parsed as { line: { tool?: string } }).line.tool;
+      });
+    expect(tools.sort()).toEqual(sent.map((s) => s.tool).sort());
+  });
+
   it('is one line a settings file can hold', () => {
     expect(hookCommand('Stop')).not.toMatch(/\n/);
   });
