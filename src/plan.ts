@@ -109,7 +109,12 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
     presetEnv: preset.env,
   });
   const route = options.issue !== undefined ? routeIssue(location.townRoot, options.issue, paths.workDir) : { dir: paths.workDir, warnings: [] };
-  const planWarnings = [...choice.warnings, ...route.warnings];
+  // Claude given its settings on its command line by the user: polecat adds nothing to them, hooks included.
+  const ownSettings =
+    preset.hooks.provider === 'claude' && settings.path === undefined
+      ? ["the agent's own --settings is used as it is, without polecat's activity hooks: what the agent is doing is read from its screen only"]
+      : [];
+  const planWarnings = [...choice.warnings, ...route.warnings, ...ownSettings];
   return {
     runId,
     rig: address.rig,

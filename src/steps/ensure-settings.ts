@@ -1,6 +1,8 @@
 import { fromPromise } from 'xstate';
 import type { StartupInput, StepResult } from '../../machines/startup.js';
+import { readFile } from 'node:fs/promises';
 import { ensureEventDir, eventFilePath } from '../activity/event-file.js';
+import { EVENT_FILE_IN_HOOK } from '../activity/hook-command.js';
 import { ensureSettingsFile } from '../agents/settings.js';
 
 /**
@@ -9,7 +11,15 @@ import { ensureSettingsFile } from '../agents/settings.js';
  */
 export const ensureSettings = () =>
   fromPromise<StepResult, StartupInput>(async ({ input }) => {
-    if (input.agent.settings) await ensureSettingsFile(input.agent.settings.path, input.agent.settings.provider);
     ensureEventDir(eventFilePath(input.townRoot, input.rig, input.name));
+    const settings = input.agent.settings;
+    if (!settings) return {};
+    const kept = (await ensureSettingsFile(settings.path, settings.provider)) === 'kept';
+    // A file of the user's (or of an older polecat) is theirs to keep: without polecat's hooks in it, say what that costs.
+    if (kept && settings.provider === 'claude' && !(await readFile(settings.path, 'utf8').catch(() => '')).includes(JSON.stringify(EVENT_FILE_IN_HOOK).slice(1, -1))) {
+      return {
+        warnings: [`${settings.path} is kept as it is, without polecat's activity hooks: what the agent is doing is read from its screen only (remove the file to have polecat write one with them)`],
+      };
+    }
     return {};
   });

@@ -87,12 +87,12 @@ export async function expectRolledBack(run: RealStart): Promise<void> {
   await retryUntil('no process naming the town', () => !execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(run.town.root) || undefined, 10_000);
 }
 
-/** The start ended running, with exactly these dialogs answered and no warning. */
-export function expectStarted(run: RealStart, dialogs: readonly string[]): void {
+/** The start ended running, with exactly these dialogs answered and these warnings (none, unless given). */
+export function expectStarted(run: RealStart, dialogs: readonly string[], warnings: readonly string[] = []): void {
   expect(run.result.failure, JSON.stringify(run.result.failure)).toBeUndefined();
   expect(run.result.result).toBe('running');
   expect(run.result.dialogsAnswered).toEqual(dialogs);
-  expect(run.result.warnings).toEqual([]);
+  expect(run.result.warnings).toEqual(warnings);
 }
 
 /** The start failed with this message, its screen showing this, and was rolled back. */

@@ -56,7 +56,11 @@ describe.skipIf(installed.cli === undefined)(`the real Claude Code CLI ${CLAUDE_
     configureAgents(town, { claude: { env: claudeEnv(standIn) } });
     const prompt = 'polecat startup check: reply with the word ready';
     const run = await withEnv(TOKEN, () => startReal('claude', town, { prompt }));
-    expectStarted(run, ['trust: Yes, I trust this folder', 'bypass: Yes, I accept']);
+    expectStarted(
+      run,
+      ['trust: Yes, I trust this folder', 'bypass: Yes, I accept'],
+      [`${settings} is kept as it is, without polecat's activity hooks: what the agent is doing is read from its screen only (remove the file to have polecat write one with them)`],
+    );
     const { screens } = run;
     expect(readFileSync(settings, 'utf8')).toBe('{"editorMode": "normal"}\n');
     expect(screens.sequence()).toEqual(expect.arrayContaining(['trust', 'bypass']));

@@ -67,7 +67,12 @@ describe('planStart', () => {
       const plan = planStart(address, { town: town.root, agent });
       expect(plan.agent.settings).toBeUndefined();
       expect(plan.agent.argv.filter((a) => a.startsWith('--settings'))).toHaveLength(1);
+      // And says what that costs: polecat's activity hooks are not in the user's file.
+      expect(plan.planWarnings).toEqual([
+        "the agent's own --settings is used as it is, without polecat's activity hooks: what the agent is doing is read from its screen only",
+      ]);
     }
+    expect(planStart(address, { town: town.root, agent: 'claude' }).planWarnings).toBeUndefined();
   });
 
   it('plans a stop on the same socket and session as the start', () => {
