@@ -62,7 +62,9 @@ export interface DialogOption {
 }
 
 const NBSP = /\u00a0/g;
-const CURSOR = /^[❯>›▶●→]$/u;
+/** What agents draw on the option under their cursor. */
+const CURSOR_GLYPHS = '❯>›▶●→';
+const CURSOR = new RegExp(`^[${CURSOR_GLYPHS}]$`, 'u');
 
 export function normalizeScreen(screen: string): string {
   return screen.replace(NBSP, ' ');
@@ -223,8 +225,8 @@ export function readScreen(screen: string, spec: ScreenSpec, dialogs: readonly D
   const deadEnd = recognizeDeadEnd(own, deadEnds);
   if (deadEnd) return { kind: 'dead-end', deadEnd };
   const readyMarkers = spec.readyMarkers ?? [];
-  const promptAt = findLastIndex(lines, (line) => isPromptLine(line, spec.promptPrefix) || readyMarkers.some((marker) => line.includes(marker)));
-  const busyAt = findLastIndex(lines, (line) => showsBusy(line, spec.busyMarkers));
+  const promptAt = lines.findLastIndex((line) => isPromptLine(line, spec.promptPrefix) || readyMarkers.some((marker) => line.includes(marker)));
+  const busyAt = lines.findLastIndex((line) => showsBusy(line, spec.busyMarkers));
   const liveFrom = Math.max(promptAt, busyAt) + 1;
   const live = lines.slice(liveFrom).join('\n');
   const options = parseOptions(live).map((option) => ({ ...option, line: option.line + liveFrom }));
@@ -259,11 +261,13 @@ function dialogOptions(groups: readonly DialogOption[][], dialog: DialogDefiniti
   );
 }
 
+const CURSOR_ON_OPTION = new RegExp(`^([\\s│]*)[${CURSOR_GLYPHS}](\\s*\\d+\\.\\s)`, 'u');
+
 /** A dialog's words without where its cursor is and without layout: the same dialog reads the same. */
 function dialogText(live: string): string {
   return live
     .split('\n')
-    .map((line) => line.replace(/^([\s│]*)[❯>›▶●→](\s*\d+\.\s)/u, '$1$2'))
+    .map((line) => line.replace(CURSOR_ON_OPTION, '$1$2'))
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -272,11 +276,6 @@ function dialogText(live: string): string {
 /** The screen can show readiness: the agent has an input prompt or ready markers to look for. */
 export function showsReadiness(spec: ScreenSpec): boolean {
   return spec.promptPrefix.trim() !== '' || (spec.readyMarkers ?? []).length > 0;
-}
-
-function findLastIndex(lines: readonly string[], test: (line: string) => boolean): number {
-  for (let i = lines.length - 1; i >= 0; i -= 1) if (test(lines[i]!)) return i;
-  return -1;
 }
 
 /** The text currently in the agent's input line (after the prompt prefix), or undefined when there is no prompt. */

@@ -7,11 +7,11 @@ import { StepError } from './errors.js';
 import { ARG_PROMPT_GRACE_MS, ScreenWatch, screenSpecOf, startupTextCheck } from './screen-watch.js';
 import { lookAtPane, secondsUntil, sleep } from './watch.js';
 
-
 /**
  * The startup text reaches the agent. Agents that take it on their command line already have it: the step checks
- * that it shows, and fails with the screen when it does not (an agent that never shows it says so in its preset). Otherwise it is typed (single line) or pasted (several lines), seen to
- * arrive, then submitted with Enter and seen to be taken, once: repeating the step does not deliver it twice.
+ * that it shows, and fails with the screen when it does not (an agent that never shows it says so in its preset).
+ * Otherwise it is typed (single line) or pasted (several lines), seen to arrive, then submitted with Enter and seen
+ * to be taken, once: repeating the step does not deliver it twice.
  */
 export const nudges = (deps: StepDeps) =>
   fromPromise<StepResult, WaitInput>(async ({ input: { plan, session, deadline }, signal }) => {
@@ -19,11 +19,12 @@ export const nudges = (deps: StepDeps) =>
     const text = sanitizeText(plan.startupText);
     if (isBlank(text)) return {};
     const look = async () => (await lookAtPane(tmux, session.paneId, signal, 'while receiving its startup text')).screen;
+    const spec = screenSpecOf(plan.agent, plan.startupText);
 
     if (plan.agent.promptMode === 'arg') {
       // The agent submits it by itself once its dialogs are answered; give it a moment to show.
       if (plan.agent.showsStartupText === false) return {};
-      const watch = new ScreenWatch(screenSpecOf(plan.agent, plan.startupText));
+      const watch = new ScreenWatch(spec);
       const shown = startupTextCheck(plan);
       const startedAt = Date.now();
       const until = Math.min(deadline, startedAt + ARG_PROMPT_GRACE_MS);
@@ -41,7 +42,7 @@ export const nudges = (deps: StepDeps) =>
       }
     }
 
-    const check = deliveryCheck(text, plan.agent.readyPromptPrefix, screenSpecOf(plan.agent, plan.startupText).busyMarkers);
+    const check = deliveryCheck(text, plan.agent.readyPromptPrefix, spec.busyMarkers);
     const prefix = plan.agent.readyPromptPrefix;
     let screen: string;
     if (!deps.repeating) {
