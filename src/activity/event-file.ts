@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseEventLine, type EventLine } from './event-line.js';
+import { bootTime, parseEventLine, type EventLine } from './event-line.js';
 
 /** Past this size the file is set aside at the next read, and only its last part is still read. */
 export const EVENT_FILE_LIMIT_BYTES = 1024 * 1024;
@@ -52,11 +52,12 @@ function parseText(text: string, run: string | undefined, cutAtStart: boolean): 
   const unfinished = parts.pop() ?? '';
   const first = cutAtStart ? parts.shift() : undefined;
   const lines: EventLine[] = [];
+  const boot = bootTime();
   let malformed = 0;
   let foreign = 0;
   for (const part of parts) {
     if (part === '') continue;
-    const parsed = parseEventLine(part, run);
+    const parsed = parseEventLine(part, run, boot);
     if ('line' in parsed) lines.push(parsed.line);
     else if (parsed.skipped === 'foreign') foreign += 1;
     else malformed += 1;

@@ -1,11 +1,19 @@
 /**
- * The command an agent's hook runs to report one event: a line appended to the polecat's event file, from `sh`,
- * `sed` and `date` (no Node process, so a hook costs a few milliseconds). The file's place comes from the variables
- * polecat gives every agent (GT_ROOT, GT_RIG, GT_POLECAT, GT_RUN), so one settings file serves every polecat of a
- * rig. From the hook's input (JSON on stdin) only names, ids and kinds are kept, and only when made of safe
- * characters, so the line needs no escaping and no secret can reach it. It prints nothing (an agent may read a
- * hook's output) and never fails the hook. The line is one `printf` of well under PIPE_BUF bytes to a file opened
- * for appending, so lines of hooks running at once never interleave.
+ * The command an agent's hook runs to report one event: a line appended to the polecat's event file by `sh` and one
+ * `sed` that the shell becomes (`exec`), so a hook costs what starting those two programs costs and no Node process.
+ *
+ * - The file's place comes from the variables polecat gives every agent (GT_ROOT, GT_RIG, GT_POLECAT, GT_RUN), so one
+ *   settings file serves every polecat of a rig.
+ * - Its time is the machine's uptime, which sed reads from /proc/uptime after the payload: a `date` process would
+ *   cost more than the rest of the hook. Reading turns it into a time of day (event-line.ts). Without /proc, `date`
+ *   gives whole seconds.
+ * - From the hook's input (JSON on stdin) only names, ids and kinds are kept, and only when made of safe characters,
+ *   so the line needs no escaping and no secret can reach it. The run id is checked the same way before it goes
+ *   into sed's script.
+ * - It prints nothing (an agent may read a hook's output) and never fails the hook: an exit status of 2 would block
+ *   Claude's tool call, so a file that cannot be opened ends the hook with 0 before sed runs.
+ * - sed writes the line, well under PIPE_BUF bytes, with one write to a file opened for appending, so lines of hooks
+ *   running at once never interleave.
  */
 import type { HookName } from '../../machines/activity.js';
 import { shellQuote } from '../agents/shell.js';
@@ -22,25 +30,48 @@ const FIELDS: ReadonlyArray<readonly [string, string]> = [
   ['error', 'error'],
 ];
 
+/** Where the machine's uptime is read: Linux's. */
+export const UPTIME_FILE = '/proc/uptime';
+
 /**
- * One `sed` that prints, on one line, `,"name":"value"` for each kept field its input has: the input is joined into
- * one line, kept in the hold space, and appended to the result once per field, whose match takes the value.
+ * sed's script. Its input is the payload and then one line with the time: /proc/uptime's (`12656.29 23456.78`) or,
+ * without it, `at <epoch ms>`. That last line also ends the input with a newline, which sed then writes after the
+ * line. The input is joined into one line and kept in the hold space; for each kept field the input has, and for
+ * the time, `,"name":"value"` is appended to the result, the field's match taking the value; then the line's head.
  */
-function extractScript(): string {
-  const value = '\\([A-Za-z0-9_.:@-]\\{1,100\\}\\)';
-  const field = ([from, to]: readonly [string, string]) => `G;s/^\\(.*\\)\\n.*"${from}" *: *"${value}".*$/\\1,"${to}":"\\2"/;s/\\n.*$//`;
-  return [':a', '$!{N;ba}', 's/\\n/ /g', 'h', 's/.*//', ...FIELDS.map(field), 'p'].join(';');
+function sedScript(event: HookName): string {
+  // Unbounded while matching (a bounded repeat inside these groups costs sed milliseconds to compile), then a field
+  // past SAFE_VALUE's hundred characters is dropped.
+  const safe = '[A-Za-z0-9_.:@-]';
+  const value = `\\(${safe}${safe}*\\)`;
+  const appendMatch = (pattern: string, to: string) => `G;s/^\\(.*\\)\\n.*${pattern}$/\\1,"${to}/;s/\\n.*$//`;
+  return [
+    ':a',
+    '$!{N;ba}',
+    's/\\n/ /g',
+    'h',
+    's/.*//',
+    ...FIELDS.map(([from, to]) => appendMatch(`"${from}" *: *"${value}".*`, `${to}":"\\2"`)),
+    `s/,"[a-z]*":"${safe}\\{101\\}${safe}*"//g`,
+    appendMatch(' \\([0-9][0-9]*\\.[0-9][0-9]*\\) [0-9.]*', 'up":"\\2"'),
+    appendMatch(' at \\([0-9][0-9]*\\)', 'at":\\2'),
+    `s/^/{"v":${EVENT_LINE_VERSION},"run":"RUN","event":"${event}"/`,
+    's/$/}/',
+    'p',
+  ].join(';');
 }
 
-export function hookCommand(event: HookName): string {
-  const head = `{"v":${EVENT_LINE_VERSION},"run":"`;
+export function hookCommand(event: HookName, uptimeFile: string = UPTIME_FILE): string {
+  // The run id goes into sed's script, so it is let in only when made of safe characters.
+  const [before, after] = sedScript(event).split('RUN') as [string, string];
+  const script = `${shellQuote(before)}"$GT_RUN"${shellQuote(after)}`;
   return [
     `polecat_f=${EVENT_FILE_IN_HOOK};`,
     // Outside a polecat (no run, no events directory) the hook does nothing.
-    `[ -n "$GT_RUN" ] && [ -d "\${polecat_f%/*}" ] && {`,
-    `polecat_x=$(sed -n ${shellQuote(extractScript())} 2>/dev/null);`,
-    `polecat_t=$(date +%s%3N);`,
-    `printf '%s\\n' ${shellQuote(head)}"$GT_RUN"${shellQuote(`","event":"${event}","at":`)}"$polecat_t$polecat_x}" >> "$polecat_f";`,
-    `} >/dev/null 2>&1; exit 0`,
+    `case "$GT_RUN" in ''|*[!A-Za-z0-9_-]*) exit 0;; esac;`,
+    `[ -d "\${polecat_f%/*}" ] || exit 0;`,
+    `command exec 2>/dev/null 3>>"$polecat_f" || exit 0;`,
+    `[ -r ${shellQuote(uptimeFile)} ] && exec sed -n ${script} - ${shellQuote(uptimeFile)} >&3 3>&-;`,
+    `{ cat; echo; date '+ at %s000'; } | sed -n ${script} >&3 3>&-; exit 0`,
   ].join(' ');
 }

@@ -35,6 +35,38 @@ describe('hookCommand', () => {
     expect(at).toBeLessThanOrEqual(Date.now());
   });
 
+  it('writes the uptime sed read after the payload, which reading turns into the time of day; a bad uptime makes the line malformed', () => {
+    const { env, file } = polecatEnv();
+    runHook(hookCommand('Stop'), '{}', env);
+    const text = readFileSync(file, 'utf8').trim();
+    expect(text).toMatch(/"up":"\d+\.\d\d"/);
+    expect(text).not.toContain('"at"');
+    const at = (parseEventLine(text, RUN) as { line: { at: number } }).line.at;
+    expect(Math.abs(at - Date.now())).toBeLessThan(1_000);
+    const up = Number(/"up":"([\d.]+)"/.exec(text)![1]);
+    expect(parseEventLine(text, RUN, 1_000)).toMatchObject({ line: { at: 1_000 + Math.round(up * 1000) } });
+    expect(parseEventLine(text.replace(/"up":"[\d.]+"/, '"up":"12e3"'), RUN)).toEqual({ skipped: 'malformed' });
+  });
+
+  it('without /proc/uptime, takes whole seconds from date', () => {
+    const { env, file } = polecatEnv();
+    const before = Date.now();
+    runHook(hookCommand('Stop', '/nonexistent/uptime'), '{"session_id":"s1"}', env);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/"at":\d+000,"|"at":\d+000}/);
+    const at = (parseEventLine(text.trim(), RUN) as { line: { at: number } }).line.at;
+    expect(at).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(at).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('drops a value longer than a hundred characters and keeps the rest of the line', () => {
+    const { env, file } = polecatEnv();
+    runHook(hookCommand('PreToolUse'), JSON.stringify({ tool_name: 'a'.repeat(101), session_id: 'b'.repeat(100) }), env);
+    const parsed = parseEventLine(readFileSync(file, 'utf8').trim(), RUN);
+    expect(parsed).toMatchObject({ line: { event: 'PreToolUse', session: 'b'.repeat(100) } });
+    expect((parsed as { line: object }).line).not.toHaveProperty('tool');
+  });
+
   it('keeps a notification kind and an error kind, and leaves out what is not made of safe characters', () => {
     const { env, file } = polecatEnv();
     runHook(hookCommand('Notification'), '{"session_id":"s1","notification_type":"permission_prompt","message":"Claude needs your permission"}', env);
