@@ -8,7 +8,7 @@ import { checkName, InvalidInputError, parseAddress, type PolecatAddress } from 
 import { EXIT, printJson, processOutput, progressPrinter, wrapWords, type Output } from '../output.js';
 import { cancelOnSignals } from '../signals.js';
 import { runStartBatch } from '../start-batch.js';
-import { reportStartResult } from '../start-report.js';
+import { reportStartResult, startJson } from '../start-report.js';
 import { parseTimeouts, socketOption, START_TIMEOUTS, townOption } from '../options.js';
 
 interface StartFlags {
@@ -42,7 +42,7 @@ export function startCommand(output: Output = processOutput): Command {
     .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')
     .option('--inspect', "stream the run to the Stately inspector through a relay on 127.0.0.1 whose page you open; --inspect=sky: Stately's hosted relay instead (needs internet); one polecat only")
     .addOption(new Option('--inspect-sky').hideHelp())
-    .option('--json', "print the run's outcome as JSON on stdout (progress goes to stderr only); one polecat")
+    .option('--json', "print the outcome as JSON on stdout, progress and reports going to stderr only: one object for one polecat, an array of them for several")
     .option('--inspect-port <port>', 'port of the local relay for --inspect', '8080')
     .addOption(townOption())
     .addOption(socketOption())
@@ -81,16 +81,15 @@ Examples:
         process.exitCode = await runStart(plan, output, inspectTarget(flags), flags.json === true);
         return;
       }
-      if (flags.json) throw new InvalidInputError('--json reports one start: give one polecat');
       if (flags.inspect || flags.inspectSky) throw new InvalidInputError('--inspect watches one start: give one polecat');
       if (flags.all) {
         if (flags.issue !== undefined) throw new InvalidInputError('--issue hooks an issue to one polecat; it cannot go with --all');
         const rig = allTarget(targets);
         const { addresses, unaddressable } = rigAddresses(rig, options);
-        process.exitCode = await startAll(rig, addresses, unaddressable, options, parallel, output);
+        process.exitCode = await startAll(rig, addresses, unaddressable, options, parallel, output, flags.json === true);
         return;
       }
-      process.exitCode = await runStartBatch(planStarts(targets.map(parseAddress), options), [], parallel, output);
+      process.exitCode = await runStartBatch(planStarts(targets.map(parseAddress), options), [], parallel, output, flags.json === true);
     });
 }
 
@@ -119,11 +118,13 @@ async function startAll(
   options: StartOptions,
   parallel: number,
   output: Output,
+  json: boolean,
 ): Promise<number> {
   const plans = addresses.length > 0 ? planStarts(addresses, options) : [];
   for (const name of unaddressable) output.err.write(`  note: skipped ${rig}/polecats/${name}: not a valid polecat name\n`);
   if (plans.length === 0) {
     output.err.write(`no polecats in rig ${rig}: nothing to start\n`);
+    if (json) printJson(output, []);
     return EXIT.ok;
   }
   const running = new Set((await list(rig, options)).polecats.filter((p) => p.running).map((p) => p.name));
@@ -132,6 +133,7 @@ async function startAll(
     plans.filter((plan) => running.has(plan.name)),
     parallel,
     output,
+    json,
   );
 }
 
@@ -167,23 +169,4 @@ async function runStart(plan: ReturnType<typeof planStart>, output: Output, insp
     await inspector?.stop();
     cancellation.dispose();
   }
-}
-
-/** `start --json`: what a script needs of a start's outcome. */
-function startJson(plan: ReturnType<typeof planStart>, result: Awaited<ReturnType<typeof start>>, ms: number) {
-  return {
-    polecat: `${plan.rig}/${plan.name}`,
-    run: plan.runId,
-    result: result.result,
-    ms,
-    session: result.sessionName,
-    socket: result.socket,
-    ...(result.session ? { pane: result.session.paneId, agentPid: result.session.panePid } : {}),
-    agent: plan.agent.name,
-    dialogsAnswered: result.dialogsAnswered,
-    warnings: result.warnings,
-    ...(result.failure ? { failure: result.failure } : {}),
-    ...(result.cancelledIn !== undefined ? { cancelledIn: result.cancelledIn } : {}),
-    undone: result.undone,
-  };
 }
