@@ -27,11 +27,14 @@ export interface EventRead {
   readonly skipped: { readonly malformed: number; readonly foreign: number; readonly torn: number };
 }
 
-/** The file's text from `offset` to its end, read through one descriptor (what is appended meanwhile waits). */
-function readFrom(path: string, offset: number): string {
+/**
+ * The file's text from `offset` to its end, read through one descriptor (what is appended meanwhile waits), and the
+ * inode of the file it read.
+ */
+export function readFrom(path: string, offset: number): { text: string; ino: number } {
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const { size, ino } = fstatSync(fd);
     const start = Math.max(0, Math.min(offset, size));
     const buffer = Buffer.alloc(size - start);
     let read = 0;
@@ -40,13 +43,13 @@ function readFrom(path: string, offset: number): string {
       if (n === 0) break;
       read += n;
     }
-    return buffer.subarray(0, read).toString('utf8');
+    return { text: buffer.subarray(0, read).toString('utf8'), ino };
   } finally {
     closeSync(fd);
   }
 }
 
-function parseText(text: string, run: string | undefined, cutAtStart: boolean): EventRead {
+export function parseText(text: string, run: string | undefined, cutAtStart: boolean): EventRead {
   const parts = text.split('\n');
   // The last part is a line still being written (or nothing, after the final newline); a cut start is half a line.
   const unfinished = parts.pop() ?? '';
@@ -66,20 +69,25 @@ function parseText(text: string, run: string | undefined, cutAtStart: boolean): 
   return { lines, skipped: { malformed, foreign, torn } };
 }
 
+/** Sets the file aside (`.old`, replacing an older one) once it is past EVENT_FILE_LIMIT_BYTES. */
+export function rotateIfFull(path: string): void {
+  if (existsSync(path) && statSync(path).size > EVENT_FILE_LIMIT_BYTES) renameSync(path, `${path}.old`);
+}
+
 /**
  * This run's lines (every run's, without one), in the order written. A file past EVENT_FILE_LIMIT_BYTES is first set aside (`.old`, replacing
  * an older one) so the hooks start a new one, and only the last EVENT_FILE_KEEP_BYTES of the set-aside file are read.
  */
 export function readEvents(path: string, run?: string): EventRead {
   const old = `${path}.old`;
-  if (existsSync(path) && statSync(path).size > EVENT_FILE_LIMIT_BYTES) renameSync(path, old);
+  rotateIfFull(path);
   const parts: EventRead[] = [];
   if (existsSync(old)) {
     const size = statSync(old).size;
     const offset = Math.max(0, size - EVENT_FILE_KEEP_BYTES);
-    parts.push(parseText(readFrom(old, offset), run, offset > 0));
+    parts.push(parseText(readFrom(old, offset).text, run, offset > 0));
   }
-  if (existsSync(path)) parts.push(parseText(readFrom(path, 0), run, false));
+  if (existsSync(path)) parts.push(parseText(readFrom(path, 0).text, run, false));
   return {
     lines: parts.flatMap((part) => part.lines),
     skipped: {

@@ -57,8 +57,11 @@ describe('activity from the agent’s hooks', () => {
     expect(sent.stdout).toMatch(/^gastown\/Toast: idle \d+s \(hook\)$/m);
     expect(events(town).map((e) => e.event).slice(5)).toEqual(['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);
 
-    const history = await cli('events', 'gastown/Toast');
-    expect(history.stdout.trim().split('\n').map((line) => line.split(/\s+/).slice(2).join(' '))).toEqual([
+    const history = (await cli('events', 'gastown/Toast')).stdout.trim().split('\n').map((line) => line.split(/\s+/).slice(2).join(' '));
+    // The start's run, begun before anything its agent did and ended once it was running.
+    expect(history[0]).toBe('start began');
+    expect(history.filter((line) => line.startsWith('start '))).toEqual(['start began', 'start ended running']);
+    expect(history.filter((line) => !line.startsWith('start '))).toEqual([
       'SessionStart → idle',
       'UserPromptSubmit → busy',
       'PreToolUse Bash',
@@ -72,6 +75,9 @@ describe('activity from the agent’s hooks', () => {
 
     expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
     expect(events(town).at(-1)?.event).toBe('SessionEnd');
+    const ended = (await cli('events', 'gastown/Toast', '--since', '1m', '--json')).stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; kind?: string; phase?: string; result?: string; event?: string; activity?: string });
+    expect(ended.filter((e) => e.type === 'run').map((e) => `${e.kind} ${e.phase}${e.result ? ` ${e.result}` : ''}`)).toEqual(['start began', 'start ended running', 'stop began', 'stop ended stopped']);
+    expect(ended.filter((e) => e.type === 'hook').at(-1)).toMatchObject({ event: 'SessionEnd', activity: 'exited' });
     await awaitNothingLeft(log, outcome.socket);
   });
 

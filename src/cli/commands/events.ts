@@ -1,12 +1,10 @@
-import { watch } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { createActor, type AnyActorRef } from 'xstate';
-import { activityMachine } from '../../../machines/activity.js';
-import { eventFilePath, readEvents } from '../../activity/event-file.js';
-import type { EventLine } from '../../activity/event-line.js';
-import { hookEvent } from '../../activity/replay.js';
+import { eventFilePath } from '../../activity/event-file.js';
+import { Lifetime, type LifetimeEntry } from '../../activity/lifetime.js';
 import { locate } from '../../plan.js';
+import { runsDir } from '../../runs/store.js';
 import { InvalidInputError, parseAddress } from '../../town/names.js';
 import { processOutput, type Output } from '../output.js';
 import { jsonOption, socketOption, townOption } from '../options.js';
@@ -21,60 +19,72 @@ function parseSince(value: string, now: number): number {
   return at;
 }
 
-/** Each run's activity, fed line by line: what each line changed it to. */
-class Activities {
-  private readonly actors = new Map<string, AnyActorRef>();
+/** How often a followed lifetime looks for new and ended runs (hook lines wake it at once). */
+const RUN_POLL_MS = 1_000;
 
-  after(line: EventLine): string {
-    let actor = this.actors.get(line.run);
-    if (!actor) {
-      actor = createActor(activityMachine, { input: { startedAt: line.at } }).start();
-      this.actors.set(line.run, actor);
-    }
-    const before = String(actor.getSnapshot().value);
-    actor.send(hookEvent(line));
-    const now = String(actor.getSnapshot().value);
-    return now === before ? '' : `→ ${now}`;
-  }
+function entryText(entry: LifetimeEntry): string {
+  const head = `${new Date(entry.at).toISOString()}  ${entry.run.slice(0, 8)}  `;
+  if (entry.type === 'run') return `${head}${`${entry.kind} ${entry.phase}`.padEnd(18)} ${entry.phase === 'ended' ? entry.result : ''}`.trimEnd();
+  return `${head}${entry.line.event.padEnd(18)} ${(entry.line.tool ?? '').padEnd(12)} ${entry.activity ? `→ ${entry.activity}` : ''}`.trimEnd();
+}
+
+function entryJson(entry: LifetimeEntry): unknown {
+  if (entry.type === 'run') return entry;
+  return { type: 'hook', ...entry.line, ...(entry.activity ? { activity: entry.activity } : {}) };
 }
 
 export function eventsCommand(output: Output = processOutput): Command {
   return new Command('events')
-    .description("a polecat's lifetime as its agent's hooks told it: one line per event (time, run, event, tool), with the activity it led to")
+    .description("a polecat's lifetime: its runs (each start and stop, and how it ended) and its agent's hook events, one line each, with the activity each led to")
     .argument('<rig/name>', 'the polecat, e.g. gastown/Toast')
-    .option('--since <when>', 'only events after this: 90s, 10m, 2h ago, or a date-time')
-    .option('--follow', 'keep printing events as they come, until Ctrl-C')
+    .option('--since <when>', 'only what happened after this: 90s, 10m, 2h ago, or a date-time')
+    .option('--follow', 'keep printing as things happen, until Ctrl-C')
     .addOption(jsonOption())
     .addOption(townOption())
     .addOption(socketOption())
+    .addHelpText(
+      'after',
+      `
+Each line: time, the run's id (its first 8 characters), what happened, the tool, and "→ state" when the activity
+changed. Hook events are kept only for the last part of a long life (the event file is set aside past 1 MB and
+256 KB of it kept); runs are kept as \`polecat runs\` keeps them. Hooks report only names, ids and times: never the
+prompt, a tool's input or what the agent wrote.
+
+Examples:
+  polecat events gastown/Toast --since 10m
+  polecat events gastown/Toast --follow --json | jq -c 'select(.activity)'`,
+    )
     .action(async (target: string, flags: { since?: string; follow?: boolean; json?: boolean; town?: string; socket?: string }) => {
       const address = parseAddress(target);
       const since = flags.since !== undefined ? parseSince(flags.since, Date.now()) : -Infinity;
-      const path = eventFilePath(locate(address, flags).townRoot, address.rig, address.name);
-      const activities = new Activities();
-      let printed = 0;
+      const townRoot = locate(address, flags).townRoot;
+      const path = eventFilePath(townRoot, address.rig, address.name);
+      const lifetime = new Lifetime(townRoot, address, path);
       const print = () => {
-        const { lines } = readEvents(path);
-        for (const line of lines.slice(printed)) {
-          const change = activities.after(line);
-          if (line.at < since) continue;
-          if (flags.json) output.out.write(`${JSON.stringify({ ...line, ...(change ? { activity: change.slice(2) } : {}) })}\n`);
-          else output.out.write(`${new Date(line.at).toISOString()}  ${line.run.slice(0, 8)}  ${line.event.padEnd(18)} ${(line.tool ?? '').padEnd(12)} ${change}`.trimEnd() + '\n');
+        for (const entry of lifetime.next()) {
+          if (entry.at < since) continue;
+          output.out.write(`${flags.json ? JSON.stringify(entryJson(entry)) : entryText(entry)}\n`);
         }
-        printed = lines.length;
       };
       print();
       if (!flags.follow) return;
       const cancellation = cancelOnSignals(output.err, { first: 'stopping', again: 'stopping' });
+      const watchers: FSWatcher[] = [];
+      const timer = setInterval(print, RUN_POLL_MS);
       try {
         await new Promise<void>((resolve) => {
-          const watcher = watch(dirname(path), { persistent: true }, () => print());
-          cancellation.signal.addEventListener('abort', () => {
-            watcher.close();
-            resolve();
-          });
+          for (const dir of [dirname(path), runsDir(townRoot)]) {
+            try {
+              watchers.push(watch(dir, { persistent: true }, () => print()));
+            } catch {
+              // not made yet: the timer looks
+            }
+          }
+          cancellation.signal.addEventListener('abort', () => resolve());
         });
       } finally {
+        clearInterval(timer);
+        for (const watcher of watchers) watcher.close();
         cancellation.dispose();
       }
     });
