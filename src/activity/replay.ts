@@ -2,7 +2,7 @@
  * A polecat's activity now, with no process kept running: its evidence (the hook lines of its run, then what its
  * pane shows) replayed through the activity machine, which alone says what the sequence means.
  */
-import { createActor } from 'xstate';
+import { createActor, type SnapshotFrom } from 'xstate';
 import { activityMachine, type ActivityContext, type ActivityEvent, type ScreenActivity } from '../../machines/activity.js';
 import type { EventLine } from './event-line.js';
 
@@ -30,12 +30,21 @@ export function hookEvent(line: EventLine): ActivityEvent {
   };
 }
 
+export function activityOfSnapshot({ value, context }: SnapshotFrom<typeof activityMachine>): Activity {
+  return { state: String(value), ...context };
+}
+
+/** What the pane's end says, as the machine takes it. */
+export function exitedEvent(exited: NonNullable<Evidence['exited']>): ActivityEvent {
+  return { type: 'EXITED', ...exited };
+}
+
 export function replayActivity(evidence: Evidence): Activity {
   const actor = createActor(activityMachine, { input: { startedAt: evidence.startedAt } }).start();
   for (const line of evidence.lines) actor.send(hookEvent(line));
   if (evidence.screen) actor.send({ type: 'SCREEN', ...evidence.screen });
-  if (evidence.exited) actor.send({ type: 'EXITED', ...evidence.exited });
-  const { value, context } = actor.getSnapshot();
+  if (evidence.exited) actor.send(exitedEvent(evidence.exited));
+  const activity = activityOfSnapshot(actor.getSnapshot());
   actor.stop();
-  return { state: String(value), ...context };
+  return activity;
 }

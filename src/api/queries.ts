@@ -43,6 +43,10 @@ export interface PolecatStatus {
   readonly attached?: boolean;
   /** What the agent is doing, from its hooks and its pane (absent for a session polecat did not start). */
   readonly activity?: Activity;
+  /** The run that started the agent. */
+  readonly run?: string;
+  /** What its screen showed of its activity, at this look. */
+  readonly screen?: Evidence['screen'];
 }
 
 /** A tmux Unix time as local ISO-8601 with offset (tmux reports seconds since the epoch). */
@@ -125,19 +129,23 @@ export async function status(
     ...exitOf({ ...row, paneDeadStatus: ended.deadStatus, paneDeadSignal: ended.deadSignal }),
     ...sessionTimes(row),
     attached: (row.attached ?? 0) > 0,
-    ...(own.agent !== undefined && row.run !== undefined
-      ? {
-          activity: activityOf(
-            location.townRoot,
-            address,
-            row.run,
-            (row.created ?? 0) * 1000,
-            running,
-            { status: ended.deadStatus, signal: ended.deadSignal },
-            running ? await seenOnScreen(tmux, row.paneId, location.townRoot, address.rig, row.agentName) : undefined,
-          ),
-        }
-      : {}),
+    ...(own.agent !== undefined && row.run !== undefined ? await activityNow(tmux, location.townRoot, address, row, running, { status: ended.deadStatus, signal: ended.deadSignal }) : {}),
+  };
+}
+
+async function activityNow(
+  tmux: Tmux,
+  townRoot: string,
+  address: PolecatAddress,
+  row: SessionRow & { run: string },
+  running: boolean,
+  ended: { status: number | undefined; signal: number | undefined },
+): Promise<Pick<PolecatStatus, 'activity' | 'run' | 'screen'>> {
+  const screen = running ? await seenOnScreen(tmux, row.paneId, townRoot, address.rig, row.agentName) : undefined;
+  return {
+    activity: activityOf(townRoot, address, row.run, (row.created ?? 0) * 1000, running, ended, screen),
+    run: row.run,
+    ...(screen ? { screen } : {}),
   };
 }
 

@@ -1,15 +1,37 @@
 /**
- * Waiting for polecats to be in a state: each one's activity read as `status` reads it, again whenever its event
- * file changes (a hook wrote a line) and every second (for what only the pane shows: an agent that exited).
+ * Waiting for polecats to be in a state: each one's live activity machine fed with what `status` sees (its new hook
+ * lines, its screen, its pane), again whenever its event file changes (a hook wrote a line) and every second (for
+ * what only the pane shows: an agent that exited).
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
+import type { InspectionEvent } from 'xstate';
 import { eventFilePath } from '../activity/event-file.js';
+import { LiveActivity, type Look } from '../activity/live.js';
 import type { Activity } from '../activity/replay.js';
 import { locate, type LocateOptions } from '../plan.js';
 import type { StepDeps } from '../steps/deps.js';
 import { formatAddress, type PolecatAddress } from '../town/names.js';
-import { status } from './queries.js';
+import { status, type PolecatStatus } from './queries.js';
+
+/** What a status saw, as evidence for the live machine; undefined for a session polecat did not start. */
+export function lookOf(seen: PolecatStatus, now: number = Date.now()): Look | undefined {
+  if (seen.run === undefined) return undefined;
+  return {
+    run: seen.run,
+    startedAt: seen.created !== undefined ? Date.parse(seen.created) : now,
+    ...(seen.screen ? { screen: seen.screen } : {}),
+    ...(seen.running
+      ? {}
+      : {
+          exited: {
+            at: now,
+            ...(seen.agentExitStatus !== undefined ? { status: seen.agentExitStatus } : {}),
+            ...(seen.agentExitSignal !== undefined ? { signal: `signal ${seen.agentExitSignal}` } : {}),
+          },
+        }),
+  };
+}
 
 export const WAIT_TARGETS = ['idle', 'busy', 'waiting', 'errored', 'exited', 'change'] as const;
 export type WaitTarget = (typeof WAIT_TARGETS)[number];
@@ -28,6 +50,7 @@ export interface WaitOutcome {
 
 interface Pending {
   readonly address: PolecatAddress;
+  readonly live: LiveActivity;
   /** For `change`: the activity it had when the wait began. */
   first?: Activity;
 }
@@ -80,24 +103,33 @@ export async function waitFor(
     signal?: AbortSignal;
     /** Only a state entered at or after this time counts (the turn an inject started, not the one before it). */
     after?: number;
+    /** Shows each polecat's live activity machine in the Stately inspector. */
+    inspect?: (event: InspectionEvent) => void;
   } = {},
 ): Promise<WaitOutcome[]> {
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   const outcomes = new Map<string, WaitOutcome>();
   const lastSeen = new Map<string, Activity>();
-  const pending = addresses.map((address): Pending => ({ address }));
-  const dirs = [...new Set(addresses.map((address) => dirname(eventFilePath(locate(address, options).townRoot, address.rig, address.name))))];
-  for (;;) {
-    for (const p of pending) {
-      const key = formatAddress(p.address);
-      if (outcomes.has(key)) continue;
-      const seen = await status(p.address, options);
-      if (seen.activity) lastSeen.set(key, seen.activity);
-      const verdict = judge(target, p, seen.activity, seen.running, options.after ?? -Infinity);
-      if (verdict) outcomes.set(key, { polecat: key, ...verdict });
+  const files = addresses.map((address) => eventFilePath(locate(address, options).townRoot, address.rig, address.name));
+  const pending = addresses.map((address, i): Pending => ({ address, live: new LiveActivity(files[i]!, options.inspect) }));
+  const dirs = [...new Set(files.map((file) => dirname(file)))];
+  try {
+    for (;;) {
+      for (const p of pending) {
+        const key = formatAddress(p.address);
+        if (outcomes.has(key)) continue;
+        const seen = await status(p.address, options);
+        const look = lookOf(seen);
+        const activity = look ? p.live.look(look) : undefined;
+        if (activity) lastSeen.set(key, activity);
+        const verdict = judge(target, p, activity, seen.running, options.after ?? -Infinity);
+        if (verdict) outcomes.set(key, { polecat: key, ...verdict });
+      }
+      if (outcomes.size === pending.length || options.signal?.aborted || Date.now() >= deadline) break;
+      await nextWake(dirs, Math.min(WAIT_POLL_MS, deadline - Date.now()), options.signal);
     }
-    if (outcomes.size === pending.length || options.signal?.aborted || Date.now() >= deadline) break;
-    await nextWake(dirs, Math.min(WAIT_POLL_MS, deadline - Date.now()), options.signal);
+  } finally {
+    for (const p of pending) p.live.stop();
   }
   return pending.map((p) => {
     const key = formatAddress(p.address);
