@@ -222,6 +222,8 @@ export interface ListedPolecat {
   readonly attached: boolean;
   /** What the agent is doing (absent for a session polecat did not start). */
   readonly activity?: Activity;
+  /** The run that started the agent. */
+  readonly run?: string;
 }
 
 /** The town's polecats, from one tmux call: the agent pane of every session carrying this town's polecat options. */
@@ -242,7 +244,7 @@ export async function list(rig: string | undefined, options: LocateOptions & { d
       ...(localTime(r.created) ? { created: localTime(r.created)! } : {}),
       attached: (r.attached ?? 0) > 0,
       ...(r.run !== undefined
-        ? { activity: activityOf(townRoot, { rig: r.rig, name: r.polecat }, r.run, (r.created ?? 0) * 1000, agentAlive(r), { status: r.paneDeadStatus, signal: r.paneDeadSignal }) }
+        ? { activity: activityOf(townRoot, { rig: r.rig, name: r.polecat }, r.run, (r.created ?? 0) * 1000, agentAlive(r), { status: r.paneDeadStatus, signal: r.paneDeadSignal }), run: r.run }
         : {}),
     }))
     .sort((a, b) => a.polecat.localeCompare(b.polecat));

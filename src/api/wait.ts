@@ -14,8 +14,11 @@ import type { StepDeps } from '../steps/deps.js';
 import { formatAddress, type PolecatAddress } from '../town/names.js';
 import { status, type PolecatStatus } from './queries.js';
 
-/** What a status saw, as evidence for the live machine; undefined for a session polecat did not start. */
-export function lookOf(seen: PolecatStatus, now: number = Date.now()): Look | undefined {
+/** What a status or a list saw of one polecat, as evidence for the live machine; undefined for a session polecat did not start. */
+export function lookOf(
+  seen: Pick<PolecatStatus, 'run' | 'created' | 'screen' | 'running' | 'agentExitStatus' | 'agentExitSignal'>,
+  now: number = Date.now(),
+): Look | undefined {
   if (seen.run === undefined) return undefined;
   return {
     run: seen.run,

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simAgentScript } from '../../src/agents/presets.js';
 import { eventFilePath } from '../../src/activity/event-file.js';
-import { runCli } from '../helpers/cli.js';
-import { awaitNothingLeft, makeTown, type TestTown } from '../helpers/town.js';
+import { shellQuote } from '../../src/agents/shell.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { awaitNothingLeft, makeTown, retryUntil, type TestTown } from '../helpers/town.js';
 
 /** An agent built on Claude's preset (so polecat writes Claude's settings and passes --settings) that is the sim. */
 function hookedSim(town: TestTown, simArgs: string[]) {
@@ -112,5 +113,40 @@ describe('activity from the agent’s hooks', () => {
     expect(events(town).map((e) => e.event)).toEqual(['SessionStart', 'UserPromptSubmit']);
     expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
     await awaitNothingLeft(log, socket);
+  });
+
+  it('list --watch redraws the table on a terminal as a turn comes and goes; Ctrl-C leaves it with 130; elsewhere it is refused', { timeout: 60_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = hookedSim(town, ['--busy-ms', '1500']);
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    const refused = await cli('list', '--watch');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--watch redraws the table on a terminal, and standard output is not one');
+    const started = await cli('start', 'gastown/Toast', '--agent', 'hooked', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    expect((await cli('wait', 'gastown/Toast', '--for', 'idle', '--timeout', '20')).code).toBe(0);
+    // A terminal of its own: a tmux session on another server, running the watch and then saying how it ended.
+    const term = `pcw-${process.pid}`;
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', term, ...args], { encoding: 'utf8' });
+    const watchCommand = `${[process.execPath, CLI, 'list', '--watch', '--town', town.root].map(shellQuote).join(' ')}; echo "watch ended $?"; sleep 60`;
+    tmux('new-session', '-d', '-s', 'term', '-x', '160', '-y', '20', watchCommand);
+    const screen = () => tmux('capture-pane', '-p', '-t', 'term');
+    const row = () => screen().split('\n').find((line) => line.startsWith('gastown/Toast'));
+    try {
+      await retryUntil('the table, idle', () => (/\bidle \d+s \(hook\)/.test(row() ?? '') ? true : undefined), 10_000);
+      expect(screen()).toContain('Ctrl-C to quit');
+      const sent = cli('inject', 'gastown/Toast', 'a turn', '--then-wait', 'idle', '--wait-timeout', '20');
+      await retryUntil('the row, busy', () => (/\bbusy \d+s \(hook\)/.test(row() ?? '') ? true : undefined), 10_000);
+      expect((await sent).code).toBe(0);
+      await retryUntil('the row, idle again', () => (/\bidle \d+s \(hook\)/.test(row() ?? '') ? true : undefined), 10_000);
+      tmux('send-keys', '-t', 'term', 'C-c');
+      await retryUntil('the watch ended', () => (screen().includes('watch ended 130') ? true : undefined), 10_000);
+      // The alternate screen is left: the table is gone from what the terminal shows.
+      expect(screen()).not.toContain('Ctrl-C to quit');
+    } finally {
+      execFileSync('tmux', ['-L', term, 'kill-server'], { stdio: 'ignore' });
+      await cli('stop', 'gastown/Toast');
+    }
+    await awaitNothingLeft(log, JSON.parse(started.stdout).socket);
   });
 });
