@@ -1,6 +1,6 @@
 /**
  * The command an agent's hook runs to report one event: a line appended to the polecat's event file by `sh` and one
- * `sed` that the shell becomes (`exec`), so a hook costs what starting those two programs costs and no Node process.
+ * `sed`, so a hook costs what starting those two programs costs and no Node process.
  *
  * - The file's place comes from the variables polecat gives every agent (GT_ROOT, GT_RIG, GT_POLECAT, GT_RUN), so one
  *   settings file serves every polecat of a rig.
@@ -10,12 +10,13 @@
  * - From the hook's input (JSON on stdin) only names, ids and kinds are kept, and only when made of safe characters,
  *   so the line needs no escaping and no secret can reach it. The run id is checked the same way before it goes
  *   into sed's script.
- * - It prints nothing (an agent may read a hook's output) and never fails the hook: an exit status of 2 would block
- *   Claude's tool call, so a file that cannot be opened ends the hook with 0 before sed runs.
+ * - It prints nothing (an agent may read a hook's output) and always exits 0: 2 would block Claude's tool call, and
+ *   any status but 0 and 1 is a denial to Gemini.
  * - sed writes the line, well under PIPE_BUF bytes, with one write to a file opened for appending, so lines of hooks
  *   running at once never interleave.
  */
-import type { HookName } from '../../machines/activity.js';
+import { join } from 'node:path';
+import { HOOK_NAMES, type HookName } from '../../machines/activity.js';
 import { shellQuote } from '../agents/shell.js';
 import { EVENT_LINE_VERSION } from './event-line.js';
 
@@ -37,9 +38,10 @@ export const UPTIME_FILE = '/proc/uptime';
  * sed's script. Its input is the payload and then one line with the time: /proc/uptime's (`12656.29 23456.78`) or,
  * without it, `at <epoch ms>`. That last line also ends the input with a newline, which sed then writes after the
  * line. The input is joined into one line and kept in the hold space; for each kept field the input has, and for
- * the time, `,"name":"value"` is appended to the result, the field's match taking the value; then the line's head.
+ * the time, `,"name":"value"` is appended to the result, the field's match taking the value; then the line's head,
+ * whose RUN and EVENT the hook's shell fills in.
  */
-function sedScript(event: HookName): string {
+function sedScript(): string {
   // Unbounded while matching (a bounded repeat inside these groups costs sed milliseconds to compile), then a field
   // past SAFE_VALUE's hundred characters is dropped.
   const safe = '[A-Za-z0-9_.:@-]';
@@ -55,23 +57,54 @@ function sedScript(event: HookName): string {
     `s/,"[a-z]*":"${safe}\\{101\\}${safe}*"//g`,
     appendMatch(' \\([0-9][0-9]*\\.[0-9][0-9]*\\) [0-9.]*', 'up":"\\2"'),
     appendMatch(' at \\([0-9][0-9]*\\)', 'at":\\2'),
-    `s/^/{"v":${EVENT_LINE_VERSION},"run":"RUN","event":"${event}"/`,
+    `s/^/{"v":${EVENT_LINE_VERSION},"run":"RUN","event":"EVENT"/`,
     's/$/}/',
     'p',
   ].join(';');
 }
 
-export function hookCommand(event: HookName, uptimeFile: string = UPTIME_FILE): string {
-  // The run id goes into sed's script, so it is let in only when made of safe characters.
-  const [before, after] = sedScript(event).split('RUN') as [string, string];
-  const script = `${shellQuote(before)}"$GT_RUN"${shellQuote(after)}`;
+/**
+ * The hook's shell text, the event spliced into sed's script as `eventWord` (a quoted name, or the script file's
+ * checked argument). The run id goes into the script too, so it is let in only when made of safe characters.
+ */
+function hookBody(event: HookName | 'ARG', uptimeFile: string): string {
+  const [beforeRun, afterRun] = sedScript().split('RUN') as [string, string];
+  const [middle, end] = afterRun.split('EVENT') as [string, string];
+  const eventWord = event === 'ARG' ? '"$1"' : shellQuote(event);
+  const script = `${shellQuote(beforeRun)}"$GT_RUN"${shellQuote(middle)}${eventWord}${shellQuote(end)}`;
   return [
     `polecat_f=${EVENT_FILE_IN_HOOK};`,
     // Outside a polecat (no run, no events directory) the hook does nothing.
     `case "$GT_RUN" in ''|*[!A-Za-z0-9_-]*) exit 0;; esac;`,
+    ...(event === 'ARG' ? [`case "$1" in ${HOOK_NAMES.join('|')}) ;; *) exit 0;; esac;`] : []),
     `[ -d "\${polecat_f%/*}" ] || exit 0;`,
     `command exec 2>/dev/null 3>>"$polecat_f" || exit 0;`,
-    `[ -r ${shellQuote(uptimeFile)} ] && exec sed -n ${script} - ${shellQuote(uptimeFile)} >&3 3>&-;`,
+    `[ -r ${shellQuote(uptimeFile)} ] && { sed -n ${script} - ${shellQuote(uptimeFile)} >&3 3>&-; exit 0; };`,
     `{ cat; echo; date '+ at %s000'; } | sed -n ${script} >&3 3>&-; exit 0`,
   ].join(' ');
+}
+
+/** The hook of one event, whole: for a settings file (Claude's, Gemini's). */
+export function hookCommand(event: HookName, uptimeFile: string = UPTIME_FILE): string {
+  return hookBody(event, uptimeFile);
+}
+
+/**
+ * The same hook as a script taking the event as its argument, for an agent whose hooks are given on its command
+ * line (Codex's `-c hooks...`), where the whole command for every event would not fit. Written once per town.
+ */
+export function hookScript(uptimeFile: string = UPTIME_FILE): string {
+  return ['#!/bin/sh', "# Written by polecat: reports an agent's hook event (its name, $1) to the polecat's event file.", hookBody('ARG', uptimeFile), ''].join('\n');
+}
+
+export function hookScriptPath(townRoot: string): string {
+  return join(townRoot, '.runtime', 'polecat', 'hook.sh');
+}
+
+/** Where the town's hook script is, as the hook's shell finds it (hookScriptPath). */
+export const HOOK_SCRIPT_IN_HOOK = '"$GT_ROOT/.runtime/polecat/hook.sh"';
+
+/** The hook command that runs the town's script for one event. */
+export function scriptHookCommand(event: HookName): string {
+  return `sh ${HOOK_SCRIPT_IN_HOOK} ${event}`;
 }

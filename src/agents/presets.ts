@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NO_WORDS, type ActivityWords } from '../activity/screen-evidence.js';
 import { BUSY_MARKER } from './screen.js';
+import { codexHookArgs } from './settings.js';
 
 /** How an agent takes its first prompt on the command line: as the last word, after a flag, or not at all. */
 export type PromptStyle = { readonly kind: 'positional' } | { readonly kind: 'flag'; readonly flag: string } | { readonly kind: 'none' };
@@ -80,7 +81,7 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
     command: 'codex',
     // Without --no-daemon Codex copies itself into ~/.codex and starts a shared server that outlives the session.
     // Its update offer drops the prompt given on the command line (0.171), and updating is the user's to do.
-    args: ['--dangerously-bypass-approvals-and-sandbox', '--no-daemon', '-c', 'check_for_update_on_startup=false'],
+    args: ['--dangerously-bypass-approvals-and-sandbox', '--no-daemon', '-c', 'check_for_update_on_startup=false', ...codexHookArgs()],
     processNames: ['node', 'codex'],
     // Held back until its dialogs are answered, then submitted by Codex itself.
     prompt: positional,

@@ -4,7 +4,8 @@ import { writeFileAtomic } from '../files/atomic.js';
 import { READY_HOOK_ARGV, READY_HOOK_COMMAND } from '../tmux/hook-commands.js';
 import type { AgentPreset, HooksProvider } from './presets.js';
 import { HOOK_NAMES } from '../../machines/activity.js';
-import { hookCommand } from '../activity/hook-command.js';
+import { EVENT_FILE_IN_HOOK, hookCommand, scriptHookCommand } from '../activity/hook-command.js';
+import type { HookName } from '../../machines/activity.js';
 
 export interface SettingsPlan {
   /** The file to ensure, or undefined when the agent keeps no settings file. */
@@ -43,6 +44,63 @@ function claudeHooks(): Record<string, unknown> {
   );
 }
 
+/**
+ * Gemini's hooks (0.61: on by default, run by `bash -c` in a trusted folder), each reported under the name of the
+ * Claude event it means. PreCompress is left out: it fires before nearly every model call, compressing or not.
+ * Its Notification has one kind, ToolPermission.
+ */
+const GEMINI_HOOKS: ReadonlyArray<readonly [string, HookName]> = [
+  ['SessionStart', 'SessionStart'],
+  ['BeforeAgent', 'UserPromptSubmit'],
+  ['BeforeTool', 'PreToolUse'],
+  ['AfterTool', 'PostToolUse'],
+  ['Notification', 'PermissionRequest'],
+  ['AfterAgent', 'Stop'],
+  ['SessionEnd', 'SessionEnd'],
+];
+
+function geminiHooks(): Record<string, unknown> {
+  return Object.fromEntries(
+    GEMINI_HOOKS.map(([theirs, ours]) => {
+      // Gemini's timeouts are in milliseconds.
+      const report = { type: 'command', command: hookCommand(ours), timeout: 5_000 };
+      const hooks = theirs === 'SessionStart' ? [...sessionStartHook.hooks, report] : [report];
+      return [theirs, [{ matcher: '', hooks }]];
+    }),
+  );
+}
+
+/**
+ * Codex's hooks (0.171), given on its command line: each runs the town's hook script (the whole command for every
+ * event would not fit), and is let run without Codex's per-hook trust (--dangerously-bypass-hook-trust). Its
+ * Interrupt (Esc in a turn) ends the turn as Stop does; it has no Notification or StopFailure.
+ */
+const CODEX_HOOKS: ReadonlyArray<readonly [string, HookName]> = [
+  ['SessionStart', 'SessionStart'],
+  ['UserPromptSubmit', 'UserPromptSubmit'],
+  ['PreToolUse', 'PreToolUse'],
+  ['PermissionRequest', 'PermissionRequest'],
+  ['PostToolUse', 'PostToolUse'],
+  ['Stop', 'Stop'],
+  ['Interrupt', 'Stop'],
+  ['PreCompact', 'PreCompact'],
+  ['PostCompact', 'PostCompact'],
+  ['SubagentStart', 'SubagentStart'],
+  ['SubagentStop', 'SubagentStop'],
+  ['SessionEnd', 'SessionEnd'],
+];
+
+export function codexHookArgs(): string[] {
+  // A TOML basic string takes JSON's escapes.
+  const table = (ours: HookName) => `[{hooks=[{type="command",command=${JSON.stringify(scriptHookCommand(ours))},timeout=5}]}]`;
+  return ['--dangerously-bypass-hook-trust', ...CODEX_HOOKS.flatMap(([theirs, ours]) => ['-c', `hooks.${theirs}=${table(ours)}`])];
+}
+
+/** Whether a settings file of this provider, as it is, carries polecat's activity hooks. */
+export function hasActivityHooks(content: string): boolean {
+  return content.includes(JSON.stringify(EVENT_FILE_IN_HOOK).slice(1, -1));
+}
+
 /** What polecat writes for each provider when the file is missing. */
 export function settingsTemplate(provider: Exclude<HooksProvider, 'none'>): { content: string; mode: number } {
   const json = (value: unknown) => ({ content: `${JSON.stringify(value, null, 2)}\n`, mode: 0o600 });
@@ -50,7 +108,7 @@ export function settingsTemplate(provider: Exclude<HooksProvider, 'none'>): { co
     case 'claude':
       return json({ skipDangerousModePermissionPrompt: true, editorMode: 'normal', hooks: claudeHooks() });
     case 'gemini':
-      return json({ hooks: { SessionStart: [sessionStartHook] } });
+      return json({ hooks: geminiHooks() });
     case 'cursor':
       return json({ version: 1, hooks: {} });
     case 'copilot':

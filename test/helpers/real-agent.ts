@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { eventFilePath, readEvents } from '../../src/activity/event-file.js';
 import { start, stop } from '../../src/manager.js';
 import { planStart, planStop, type StartOptions } from '../../src/plan.js';
 import { createStepDeps } from '../../src/steps/deps.js';
@@ -51,6 +52,21 @@ export async function startReal(agent: string, town: TestTown = gitTown(), optio
     return { town, plan, result, screens, tmux: new Tmux({ socket: plan.socket }) };
   } finally {
     screens.stop();
+  }
+}
+
+/** Waits until the agent's hooks have reported these events, in this order (others may come between); returns every event's name. */
+export async function awaitHookEvents(run: RealStart, events: readonly string[], timeoutMs = 15_000): Promise<string[]> {
+  const names = () => readEvents(eventFilePath(run.town.root, address.rig, address.name), run.plan.runId).lines.map((line) => line.event);
+  const inOrder = (seen: readonly string[]) => {
+    let at = 0;
+    for (const name of seen) if (name === events[at]) at += 1;
+    return at === events.length;
+  };
+  try {
+    return await retryUntil(`hook events ${events.join(', ')}`, () => (inOrder(names()) ? names() : undefined), timeoutMs);
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; reported: ${names().join(', ') || 'nothing'}`);
   }
 }
 

@@ -1,11 +1,11 @@
 /** The activity hook command, run by a real `sh` as an agent's hook runner runs it. */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEventLine } from '../../src/activity/event-line.js';
-import { hookCommand } from '../../src/activity/hook-command.js';
+import { hookCommand, hookScript, scriptHookCommand } from '../../src/activity/hook-command.js';
 
 const RUN = '0b7d5a3e-8c1f-4a62-9d0e-2f4b6c8a1e3d';
 
@@ -65,6 +65,21 @@ describe('hookCommand', () => {
     const parsed = parseEventLine(readFileSync(file, 'utf8').trim(), RUN);
     expect(parsed).toMatchObject({ line: { event: 'PreToolUse', session: 'b'.repeat(100) } });
     expect((parsed as { line: object }).line).not.toHaveProperty('tool');
+  });
+
+  it("the town's script, given the event as its argument, writes the line the whole command writes; an unknown event writes nothing", () => {
+    const { env, file } = polecatEnv();
+    writeFileSync(join(env.GT_ROOT, '.runtime', 'polecat', 'hook.sh'), hookScript());
+    const payload = '{"session_id":"s-9","tool_name":"Bash"}';
+    expect(runHook(scriptHookCommand('PreToolUse'), payload, env)).toBe('');
+    runHook(hookCommand('PreToolUse'), payload, env);
+    expect(runHook(`sh "$GT_ROOT/.runtime/polecat/hook.sh" 'Stop;rm'`, payload, env)).toBe('');
+    expect(runHook(`sh "$GT_ROOT/.runtime/polecat/hook.sh"`, payload, env)).toBe('');
+    const [fromScript, fromCommand, ...rest] = readFileSync(file, 'utf8').trim().split('\n');
+    expect(rest).toEqual([]);
+    const strip = (line: string) => line.replace(/"up":"[\d.]+"/, '');
+    expect(strip(fromScript!)).toBe(strip(fromCommand!));
+    expect(parseEventLine(fromScript!, RUN)).toMatchObject({ line: { event: 'PreToolUse', tool: 'Bash', session: 's-9' } });
   });
 
   it('keeps a notification kind and an error kind, and leaves out what is not made of safe characters', () => {
