@@ -118,8 +118,12 @@ describe('settings files', () => {
 
   it("runs the same ready call from every provider's hook, as the files always had it", () => {
     const command = 'tmux set-environment GT_AGENT_READY 1 >/dev/null 2>&1 || true';
-    expect(JSON.parse(settingsTemplate('gemini').content).hooks.SessionStart).toEqual([{ matcher: '', hooks: [{ type: 'command', command }] }]);
-    // Claude's SessionStart also reports itself to the polecat's event file, after the ready call.
+    // Claude's and Gemini's SessionStart also report themselves to the polecat's event file, after the ready call.
+    const gemini = JSON.parse(settingsTemplate('gemini').content).hooks;
+    expect(gemini.SessionStart[0].hooks[0]).toEqual({ type: 'command', command });
+    expect(gemini.SessionStart[0].hooks[1]).toEqual({ type: 'command', command: hookCommand('SessionStart'), timeout: 5_000 });
+    expect(gemini.AfterAgent[0].hooks).toEqual([{ type: 'command', command: hookCommand('Stop'), timeout: 5_000 }]);
+    expect(Object.keys(gemini).sort()).toEqual(['AfterAgent', 'AfterTool', 'BeforeAgent', 'BeforeTool', 'Notification', 'SessionEnd', 'SessionStart']);
     const claude = JSON.parse(settingsTemplate('claude').content).hooks;
     expect(claude.SessionStart[0].hooks[0]).toEqual({ type: 'command', command });
     expect(claude.SessionStart[0].hooks[1]).toMatchObject({ type: 'command', command: hookCommand('SessionStart') });
