@@ -62,8 +62,11 @@ async function serve(routes: readonly Route[]): Promise<StandIn> {
   };
 }
 
-/** One answer of the Anthropic stand-in: a text, a Bash tool call (answered in the next request), or an error. */
-export type AnthropicAnswer = { readonly text: string } | { readonly bash: string } | { readonly status: 429 | 500 };
+/**
+ * One answer of the Anthropic stand-in: a text (held back `afterMs` first, a turn long enough to interrupt), a Bash
+ * tool call (answered in the next request), or an error.
+ */
+export type AnthropicAnswer = { readonly text: string; readonly afterMs?: number } | { readonly bash: string } | { readonly status: 429 | 500 };
 
 /**
  * Anthropic's Messages API as Claude Code uses it (field-notes section 5): `POST /v1/messages` streamed. A short
@@ -97,14 +100,17 @@ export function anthropicScript(answers: readonly AnthropicAnswer[]): Promise<St
         json(response, { ...message, content, stop_reason: stop, usage: { input_tokens: 1, output_tokens: 1 } });
         return true;
       }
-      sse(response, [
+      const afterMs = 'afterMs' in answer ? (answer.afterMs ?? 0) : 0;
+      setTimeout(() => {
+        if (!response.destroyed) sse(response, [
         { event: 'message_start', data: { type: 'message_start', message } },
         { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: block } },
         { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta } },
         { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
         { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: stop }, usage: { output_tokens: 1 } } },
         { event: 'message_stop', data: { type: 'message_stop' } },
-      ]);
+        ]);
+      }, afterMs);
       return true;
     },
   ]);
