@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import { READY_HOOK_ARGV, READY_HOOK_COMMAND } from '../tmux/hook-commands.js';
 import type { AgentPreset, HooksProvider } from './presets.js';
@@ -12,19 +12,56 @@ export interface SettingsPlan {
   readonly path: string | undefined;
   /** Extra arguments that make the agent read it. */
   readonly args: readonly string[];
+  /** The user's own --settings file that `path` is a copy of with polecat's hooks added (resolved from the work dir). */
+  readonly mergedFrom?: string;
+  /** How the agent's own arguments change: the user's --settings names the merged copy instead. */
+  readonly rewrite?: (args: readonly string[]) => string[];
+}
+
+/** Where the user's `--settings` value is in these arguments: `--settings X` or `--settings=X`. */
+function findOwnSettings(args: readonly string[]): { index: number; value: string; joined: boolean } | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--settings' && args[i + 1] !== undefined) return { index: i + 1, value: args[i + 1]!, joined: false };
+    if (args[i]!.startsWith('--settings=')) return { index: i, value: args[i]!.slice('--settings='.length), joined: true };
+  }
+  return undefined;
+}
+
+/** The user's --settings is a file (not settings written out as JSON on the command line, which polecat leaves alone). */
+export function ownSettingsFile(args: readonly string[]): string | undefined {
+  const own = findOwnSettings(args);
+  return own !== undefined && !own.value.trimStart().startsWith('{') ? own.value : undefined;
 }
 
 /**
  * Claude reads its polecat settings from the rig's shared polecats directory, outside any worktree, named with
- * `--settings`; the other agents read theirs from inside the work directory.
+ * `--settings`; the other agents read theirs from inside the work directory. A settings file the user names on
+ * Claude's command line is theirs: the agent is given a copy with polecat's hooks added, in the town's runtime
+ * directory, and the user's file is left as it is.
  */
-export function settingsPlan(preset: AgentPreset, polecatsDir: string, workDir: string, extraArgs: readonly string[] = []): SettingsPlan {
+export function settingsPlan(
+  preset: AgentPreset,
+  polecatsDir: string,
+  workDir: string,
+  extraArgs: readonly string[] = [],
+  mergedPath?: string,
+): SettingsPlan {
   const { provider, dir, file } = preset.hooks;
   if (provider === 'none' || file === '') return { path: undefined, args: [] };
   if (provider === 'claude') {
-    // Settings the user names on the agent's command line are theirs: polecat then writes and adds nothing.
     const given = [...preset.args, ...extraArgs].some((arg) => arg === '--settings' || arg.startsWith('--settings='));
-    if (given) return { path: undefined, args: [] };
+    if (given) {
+      const own = ownSettingsFile([...preset.args, ...extraArgs]);
+      if (own === undefined || mergedPath === undefined) return { path: undefined, args: [] };
+      const rewrite = (args: readonly string[]) => {
+        const found = findOwnSettings(args);
+        if (!found) return [...args];
+        const next = [...args];
+        next[found.index] = found.joined ? `--settings=${mergedPath}` : mergedPath;
+        return next;
+      };
+      return { path: mergedPath, args: [], mergedFrom: resolve(workDir, own), rewrite };
+    }
     const path = join(polecatsDir, dir, file);
     return { path, args: ['--settings', path] };
   }
@@ -136,6 +173,20 @@ export function settingsTemplate(provider: Exclude<HooksProvider, 'none'>): { co
 /** A single-quoted JavaScript string literal of the text (JSON's escapes are JavaScript's too). */
 function jsString(text: string): string {
   return `'${JSON.stringify(text).slice(1, -1).replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * The user's settings with polecat's activity hooks added: each event's groups of theirs first, then polecat's. Their
+ * other settings are as they wrote them.
+ */
+export function mergeClaudeHooks(own: Record<string, unknown>): Record<string, unknown> {
+  const theirs = typeof own.hooks === 'object' && own.hooks !== null && !Array.isArray(own.hooks) ? (own.hooks as Record<string, unknown>) : {};
+  const hooks: Record<string, unknown> = { ...theirs };
+  for (const [event, groups] of Object.entries(claudeHooks())) {
+    const before = Array.isArray(theirs[event]) ? (theirs[event] as unknown[]) : [];
+    hooks[event] = [...before, ...(groups as unknown[])];
+  }
+  return { ...own, hooks };
 }
 
 /** Writes the settings file if it is missing; a file that exists is the user's and is kept as it is. */

@@ -3,7 +3,7 @@
  * writes, as Claude runs them; the built CLI's status, list, wait, events and inject read what they wrote.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simAgentScript } from '../../src/agents/presets.js';
@@ -148,5 +148,33 @@ describe('activity from the agent’s hooks', () => {
       await cli('stop', 'gastown/Toast');
     }
     await awaitNothingLeft(log, JSON.parse(started.stdout).socket);
+  });
+
+  it("with the user's own --settings file: the agent gets a copy with polecat's hooks added, the user's hooks run too, and the user's file is unchanged", { timeout: 60_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const mark = join(town.root, 'mine-ran');
+    const own = join(town.root, 'my-claude-settings.json');
+    const text = `${JSON.stringify({ model: 'opus', hooks: { SessionStart: [{ matcher: '', hooks: [{ type: 'command', command: `echo mine >> ${shellQuote(mark)}` }] }] } }, null, 2)}\n`;
+    writeFileSync(own, text);
+    const log = hookedSim(town, ['--settings', own]);
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    const started = await cli('start', 'gastown/Toast', '--agent', 'hooked', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    expect(JSON.parse(started.stdout).warnings).toEqual([]);
+    expect((await cli('wait', 'gastown/Toast', '--for', 'idle', '--timeout', '20')).stdout).toMatch(/idle \d+s \(hook\)/);
+    expect(events(town).map((e) => e.event)).toEqual(['SessionStart', 'UserPromptSubmit', 'Stop']);
+    expect(readFileSync(mark, 'utf8')).toBe('mine\n');
+    expect(readFileSync(own, 'utf8')).toBe(text);
+    const merged = join(town.root, '.runtime', 'polecat', 'settings', 'gastown', 'Toast.json');
+    expect(JSON.parse(readFileSync(merged, 'utf8'))).toMatchObject({ model: 'opus' });
+    expect(statSync(merged).mode & 0o777).toBe(0o600);
+    expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
+    await awaitNothingLeft(log, JSON.parse(started.stdout).socket);
+
+    // A file that is not JSON is refused before anything runs.
+    writeFileSync(own, '{"model":');
+    const refused = await cli('start', 'gastown/Toast', '--agent', 'hooked');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`the agent's --settings ${own} is not JSON: `);
   });
 });

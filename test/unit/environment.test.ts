@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { HOOK_NAMES } from '../../machines/activity.js';
 import { hookCommand } from '../../src/activity/hook-command.js';
 import { agentEnvironment, agentInheritance, CREDENTIAL_ALLOW_LIST, credentialsFrom } from '../../src/agents/environment.js';
-import { ensureSettingsFile, settingsPlan, settingsTemplate } from '../../src/agents/settings.js';
+import { ensureSettingsFile, mergeClaudeHooks, settingsPlan, settingsTemplate } from '../../src/agents/settings.js';
 import { BUILTIN_PRESETS, type HooksProvider } from '../../src/agents/presets.js';
 import { buildStartupCommand, credentialsScript } from '../../src/agents/shell.js';
 import { makeTown } from '../helpers/town.js';
@@ -132,6 +132,17 @@ describe('settings files', () => {
     expect(settingsTemplate('opencode').content).toContain(
       "    if (event.type === 'session.created') execFile('tmux', ['set-environment', 'GT_AGENT_READY', '1'], () => {});\n",
     );
+  });
+
+  it("adds polecat's hooks to the user's own Claude settings after theirs, keeping everything else", () => {
+    const mine = { type: 'command', command: 'my-hook' };
+    const merged = mergeClaudeHooks({ model: 'opus', env: { A: '1' }, hooks: { Stop: [{ matcher: '', hooks: [mine] }], MyOwnEvent: [1] } });
+    expect(merged).toMatchObject({ model: 'opus', env: { A: '1' } });
+    const hooks = merged.hooks as Record<string, Array<{ hooks: Array<{ command: string }> }>>;
+    expect(hooks.Stop!.map((group) => group.hooks[0]!.command)).toEqual(['my-hook', hookCommand('Stop')]);
+    expect(hooks.MyOwnEvent).toEqual([1]);
+    expect(Object.keys(hooks).sort()).toEqual([...HOOK_NAMES, 'MyOwnEvent'].sort());
+    expect(Object.keys(mergeClaudeHooks({ hooks: 'not an object' }).hooks as object).sort()).toEqual([...HOOK_NAMES].sort());
   });
 
   it('writes nothing for agents without hooks', () => {
