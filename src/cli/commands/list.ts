@@ -4,7 +4,7 @@ import { describeActivity } from '../../activity/describe.js';
 import { eventFilePath } from '../../activity/event-file.js';
 import { LiveActivity } from '../../activity/live.js';
 import { lookOf } from '../../api/wait.js';
-import { list, type ListedPolecat } from '../../manager.js';
+import { list, type ListedPolecat } from '../../api/queries.js';
 import { resolveTown } from '../../plan.js';
 import { checkName, InvalidInputError } from '../../town/names.js';
 import { printJson, processOutput, type Output } from '../output.js';
