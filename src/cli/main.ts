@@ -39,8 +39,10 @@ export async function buildProgram(argv: readonly string[], output: Output = pro
     .exitOverride();
   const named = argv.find((arg) => !arg.startsWith('-'));
   const only = COMMANDS.filter(([names]) => named !== undefined && names.includes(named));
-  for (const [, load] of only.length > 0 ? only : COMMANDS) {
-    for (const command of await load(output)) program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
+  const versionOnly = named === undefined && argv.some((arg) => arg === '-V' || arg === '--version');
+  const loads = versionOnly ? [] : only.length > 0 ? only : COMMANDS;
+  for (const commands of await Promise.all(loads.map(([, load]) => load(output)))) {
+    for (const command of commands) program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
   }
   return program;
 }
