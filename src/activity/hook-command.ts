@@ -72,13 +72,15 @@ function hookBody(event: HookName | 'ARG', uptimeFile: string): string {
   const [middle, end] = afterRun.split('EVENT') as [string, string];
   const eventWord = event === 'ARG' ? '"$1"' : shellQuote(event);
   const script = `${shellQuote(beforeRun)}"$GT_RUN"${shellQuote(middle)}${eventWord}${shellQuote(end)}`;
+  // Outside a polecat (no run, no events directory) the hook does nothing, but still reads its input to the end: the
+  // agent writing it would otherwise find the pipe closed.
+  const leave = '{ cat >/dev/null 2>&1; exit 0; }';
   return [
     `polecat_f=${EVENT_FILE_IN_HOOK};`,
-    // Outside a polecat (no run, no events directory) the hook does nothing.
-    `case "$GT_RUN" in ''|*[!A-Za-z0-9_-]*) exit 0;; esac;`,
-    ...(event === 'ARG' ? [`case "$1" in ${HOOK_NAMES.join('|')}) ;; *) exit 0;; esac;`] : []),
-    `[ -d "\${polecat_f%/*}" ] || exit 0;`,
-    `command exec 2>/dev/null 3>>"$polecat_f" || exit 0;`,
+    `case "$GT_RUN" in ''|*[!A-Za-z0-9_-]*) ${leave};; esac;`,
+    ...(event === 'ARG' ? [`case "$1" in ${HOOK_NAMES.join('|')}) ;; *) ${leave};; esac;`] : []),
+    `[ -d "\${polecat_f%/*}" ] || ${leave};`,
+    `command exec 2>/dev/null 3>>"$polecat_f" || ${leave};`,
     `[ -r ${shellQuote(uptimeFile)} ] && { sed -n ${script} - ${shellQuote(uptimeFile)} >&3 3>&-; exit 0; };`,
     `{ cat; echo; date '+ at %s000'; } | sed -n ${script} >&3 3>&-; exit 0`,
   ].join(' ');

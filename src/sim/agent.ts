@@ -15,6 +15,12 @@
  * --settings FILE: a Claude settings file whose hooks the sim runs as Claude does (`sh -c`, the payload JSON on
  * stdin): SessionStart at its first prompt, UserPromptSubmit, PreToolUse and PostToolUse of --tool NAME (once a
  * turn), Stop when the turn ends (not when Esc interrupts it: Claude fires none then), SessionEnd on exit.
+ * --turn-ms N (or --busy-ms): each turn is busy this long, then ends; Esc interrupts it.
+ * --ask-permission: the --tool asks first, as Claude without bypassed permissions does: PermissionRequest and a
+ * permission_prompt Notification, a "Do you want to proceed?" prompt in place of the input; Enter or 1 allows (the
+ * tool runs and the turn goes on), Esc or 2 denies (the turn ends, no hook).
+ * --fail-turn rate_limit|server_error|authentication_failed: each turn ends in StopFailure with that error, its
+ * `API Error:` line on screen.
  * Everything after `--` is accepted as it is (never read as a flag) and logged in the `start` event as `extra`, so
  * tests can check exactly which arguments reached the agent.
  */
@@ -28,6 +34,14 @@ import { StringDecoder } from 'node:string_decoder';
 
 type DialogName = 'trust' | 'bypass' | 'login';
 type ExitPoint = 'start' | DialogName | 'prompt';
+type FailKind = 'rate_limit' | 'server_error' | 'authentication_failed';
+const FAIL_KINDS: readonly FailKind[] = ['rate_limit', 'server_error', 'authentication_failed'];
+/** What Claude prints for each failure, as far as the screen reader needs: its `API Error:` line. */
+const FAIL_LINES: Record<FailKind, string> = {
+  rate_limit: '  ⎿  API Error: 429 {"type":"error","error":{"type":"rate_limit_error","message":"rate limited"}}',
+  server_error: '  ⎿  API Error: 500 {"type":"error","error":{"type":"api_error","message":"Internal server error"}}',
+  authentication_failed: '  ⎿  API Error: 401 {"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}',
+};
 
 interface Options {
   dialogs: DialogName[];
@@ -45,6 +59,10 @@ interface Options {
   dialogsAgain: boolean;
   settingsFile: string | undefined;
   tool: string | undefined;
+  /** The tool asks before it runs: a permission prompt, answered with Enter or 1 (allowed) or Esc or 2 (denied). */
+  askPermission: boolean;
+  /** Each turn fails as Claude's do when the API does: StopFailure with this error and an `API Error:` line. */
+  failTurn: FailKind | undefined;
   echoAnswers: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
@@ -68,6 +86,9 @@ const FLAGS: Record<string, FlagSpec> = {
   '--dialogs': { set: (o, v) => (o.dialogs = parseDialogs(v)) },
   '--startup-ms': { set: (o, v) => (o.startupMs = parseCount('--startup-ms', v)) },
   '--busy-ms': { set: (o, v) => (o.busyMs = parseCount('--busy-ms', v)) },
+  '--turn-ms': { set: (o, v) => (o.busyMs = parseCount('--turn-ms', v)) },
+  '--ask-permission': { enable: (o) => (o.askPermission = true) },
+  '--fail-turn': { set: (o, v) => (o.failTurn = parseChoice('--fail-turn', v, FAIL_KINDS)) },
   '--exit-at': { set: (o, v) => (o.exitAt = parseChoice('--exit-at', v, EXIT_POINTS)) },
   '--exit-code': { set: (o, v) => (o.exitCode = parseCount('--exit-code', v)) },
   '--log': { set: (o, v) => (o.logFile = v) },
@@ -100,6 +121,8 @@ function parseArgs(argv: readonly string[]): Options {
     dialogsAgain: false,
     settingsFile: undefined,
     tool: undefined,
+    askPermission: false,
+    failTurn: undefined,
     echoAnswers: false,
     spawnChild: false,
     logFile: undefined,
@@ -395,13 +418,18 @@ interface ReadyState {
   transcript: string[];
   input: string;
   busy: boolean;
+  /** A permission prompt for this tool is up, in place of the input box. */
+  asking: string | undefined;
   ctrlCArmed: boolean;
   promptPrefix: string;
 }
 
+/** Claude's permission prompt, drawn where its input box was. */
+const permissionLines = (tool: string) => [RULE, ` ${tool} command`, '', ' Do you want to proceed?', ' ❯ 1. Yes', '   2. No, and tell Claude what to do differently (esc)', ''];
+
 function readyLines(state: ReadyState, rows: number, columns: number): string[] {
   const promptLine = state.promptPrefix + showText(state.input);
-  const footer = [RULE, promptLine, RULE, state.busy ? STATUS_BUSY : STATUS_IDLE];
+  const footer = state.asking !== undefined ? permissionLines(state.asking) : [RULE, promptLine, RULE, state.busy ? STATUS_BUSY : STATUS_IDLE];
   if (state.ctrlCArmed) footer.push(CTRL_C_HINT);
   const promptRows = Math.max(1, Math.ceil(codePoints(promptLine) / Math.max(1, columns)));
   const room = rows - WELCOME_BOX.length - footer.length - (promptRows - 1);
@@ -528,6 +556,7 @@ class Sim {
       transcript: [],
       input: '',
       busy: false,
+      asking: undefined,
       ctrlCArmed: false,
       promptPrefix: options.promptNbsp ? '❯\u00a0' : '❯ ',
     };
@@ -714,6 +743,7 @@ class Sim {
   }
 
   private onReadyInput(event: InputEvent): void {
+    if (this.ready.asking !== undefined) return this.answerPermission(event);
     if (event.kind !== 'key') {
       this.ready.input += event.text;
       return this.render();
@@ -739,15 +769,41 @@ class Sim {
     this.ready.transcript.push(`> ${showText(text)}`, `⏺ Received ${codePoints(text)} chars`);
     this.ready.input = '';
     this.hooks.fire('UserPromptSubmit', { prompt: text });
-    if (this.options.tool !== undefined) {
-      this.hooks.fire('PreToolUse', { tool_name: this.options.tool, tool_input: {} });
-      this.hooks.fire('PostToolUse', { tool_name: this.options.tool, tool_input: {}, tool_response: {} });
+    const tool = this.options.tool;
+    if (tool !== undefined) {
+      this.hooks.fire('PreToolUse', { tool_name: tool, tool_input: {} });
+      if (this.options.askPermission) {
+        // As Claude: the request, then (once the prompt has waited) the notification; the turn waits for the answer.
+        this.hooks.fire('PermissionRequest', { tool_name: tool, tool_input: {} });
+        this.hooks.fire('Notification', { notification_type: 'permission_prompt', message: `Claude needs your permission to use ${tool}` });
+        this.ready.asking = tool;
+        return this.render();
+      }
+      this.hooks.fire('PostToolUse', { tool_name: tool, tool_input: {}, tool_response: {} });
     }
+    this.goOnWithTurn();
+  }
+
+  /** After its tool (if any): busy for --turn-ms, then the turn ends. */
+  private goOnWithTurn(): void {
     if (this.options.busyMs > 0) this.startBusy();
-    else {
-      this.hooks.fire('Stop', { last_assistant_message: 'done' });
-      this.render();
+    else this.endTurn();
+  }
+
+  private answerPermission(event: InputEvent): void {
+    const tool = this.ready.asking!;
+    const allowed = (event.kind === 'key' && event.key === 'Enter') || (event.kind !== 'key' && event.text === '1');
+    const denied = (event.kind === 'key' && event.key === 'Escape') || (event.kind !== 'key' && event.text === '2');
+    if (!allowed && !denied) return;
+    this.log('permission', { tool, allowed });
+    this.ready.asking = undefined;
+    if (denied) {
+      // Claude fires no hook for a denial: the turn ends, said on screen only.
+      this.ready.transcript.push('  ⎿  Interrupted · What should Claude do instead?');
+      return this.render();
     }
+    this.hooks.fire('PostToolUse', { tool_name: tool, tool_input: {}, tool_response: {} });
+    this.goOnWithTurn();
   }
 
   private startBusy(): void {
@@ -757,13 +813,24 @@ class Sim {
     this.render();
   }
 
-  /** The turn ends: done (Stop fires), or interrupted by Esc (no hook fires, as in Claude). */
+  /** The turn ends: done, or interrupted by Esc (no hook fires, as in Claude). */
   private stopBusy(done = false): void {
     if (!this.ready.busy) return;
     clearTimeout(this.busyTimer);
     this.ready.busy = false;
-    if (done) this.hooks.fire('Stop', { last_assistant_message: 'done' });
-    else this.ready.transcript.push('  ⎿  Interrupted · What should Claude do instead?');
+    if (done) return this.endTurn();
+    this.ready.transcript.push('  ⎿  Interrupted · What should Claude do instead?');
+    this.render();
+  }
+
+  /** Stop, or with --fail-turn StopFailure and the API error on screen. */
+  private endTurn(): void {
+    const fail = this.options.failTurn;
+    if (fail === undefined) this.hooks.fire('Stop', { last_assistant_message: 'done' });
+    else {
+      this.hooks.fire('StopFailure', { error: fail });
+      this.ready.transcript.push(FAIL_LINES[fail]);
+    }
     this.render();
   }
 

@@ -177,4 +177,41 @@ describe('activity from the agent’s hooks', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`the agent's --settings ${own} is not JSON: `);
   });
+
+  it('the sim acts out a permission prompt: waiting from its hooks; allowed, the turn goes on to idle; denied with Esc, idle from the screen', { timeout: 60_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = hookedSim(town, ['--tool', 'Bash', '--ask-permission', '--turn-ms', '300']);
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    const started = await cli('start', 'gastown/Toast', '--agent', 'hooked', '--prompt', 'run it', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    const { socket, pane } = JSON.parse(started.stdout) as { socket: string; pane: string };
+    const key = (name: string) => execFileSync('tmux', ['-L', socket, 'send-keys', '-t', pane, name]);
+    const asked = await cli('wait', 'gastown/Toast', '--for', 'waiting', '--timeout', '20');
+    expect(asked.stdout).toMatch(/^gastown\/Toast: waiting: permission \(Bash\) \d+s \(hook\)$/m);
+    expect((await cli('capture', 'gastown/Toast')).stdout).toContain('Do you want to proceed?');
+    key('Enter');
+    expect((await cli('wait', 'gastown/Toast', '--for', 'idle', '--timeout', '20')).stdout).toMatch(/idle \d+s \(hook\)/);
+    expect(events(town).map((e) => e.event)).toEqual(['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'Notification', 'PostToolUse', 'Stop']);
+
+    expect((await cli('inject', 'gastown/Toast', 'again', '--then-wait', 'change', '--wait-timeout', '20')).stdout).toMatch(/waiting: permission \(Bash\)/);
+    key('Escape');
+    expect((await cli('wait', 'gastown/Toast', '--for', 'idle', '--timeout', '20')).stdout).toMatch(/idle \d+s \(screen\)/);
+    expect(events(town).map((e) => e.event).slice(7)).toEqual(['UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'Notification']);
+    expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
+    await awaitNothingLeft(log, socket);
+  });
+
+  it('the sim acts out a failing API: every turn errored with its kind from StopFailure, and wait for idle ends 1 saying why', { timeout: 60_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = hookedSim(town, ['--fail-turn', 'rate_limit']);
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    const started = await cli('start', 'gastown/Toast', '--agent', 'hooked', '--prompt', 'go', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    const waited = await cli('wait', 'gastown/Toast', '--for', 'idle', '--timeout', '20');
+    expect(waited.code).toBe(1);
+    expect(waited.stdout).toMatch(/^gastown\/Toast: not idle \(its turn failed\); errored: rate limit \d+s \(hook\)$/m);
+    expect((await cli('capture', 'gastown/Toast')).stdout).toContain('API Error: 429');
+    expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
+    await awaitNothingLeft(log, JSON.parse(started.stdout).socket);
+  });
 });

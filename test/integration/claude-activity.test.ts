@@ -15,6 +15,22 @@ import { runCli } from '../helpers/cli.js';
 import { configureAgents, gitTown } from '../helpers/real-agent.js';
 import { CLAUDE_VERSION, freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
 
+/** A town whose Claude talks to the stand-in, the built CLI run in it, and the polecat's hook events as written. */
+function claudeTown(standIn: StandIn, agent: Record<string, unknown> = {}) {
+  const town = gitTown();
+  configureAgents(town, {
+    claude: { ...agent, env: { ANTHROPIC_BASE_URL: standIn.url, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0' } },
+  });
+  const env = { ANTHROPIC_AUTH_TOKEN: 'sk-ant-throwaway-polecat-test' };
+  const cli = (...args: string[]) => runCli([...args, '--town', town.root], { env });
+  const events = () =>
+    readFileSync(eventFilePath(town.root, 'gastown', 'Toast'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; tool?: string; error?: string; kind?: string });
+  return { town, cli, events };
+}
+
 const installed = installCli('@anthropic-ai/claude-code', CLAUDE_VERSION, 'claude');
 if (installed.reason) console.warn(`skipping the real Claude Code activity tests: ${installed.reason}`);
 
@@ -27,17 +43,7 @@ describe.skipIf(installed.cli === undefined)(`activity of the real Claude Code C
     const home = freshHome('claude-activity');
     writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true }));
     standIn = await anthropicScript([{ bash: 'echo polecat-tool-ran' }, { text: 'ran it' }, { status: 429 }, { status: 500 }, { text: 'fine again' }]);
-    const town = gitTown();
-    configureAgents(town, {
-      claude: { env: { ANTHROPIC_BASE_URL: standIn.url, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0' } },
-    });
-    const env = { ANTHROPIC_AUTH_TOKEN: 'sk-ant-throwaway-polecat-test' };
-    const cli = (...args: string[]) => runCli([...args, '--town', town.root], { env });
-    const events = () =>
-      readFileSync(eventFilePath(town.root, 'gastown', 'Toast'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as { event: string; tool?: string; error?: string });
+    const { cli, events } = claudeTown(standIn);
 
     const started = await cli('start', 'gastown/Toast', '--agent', 'claude', '--prompt', 'run the command', '--json');
     expect(started.code, started.stderr).toBe(0);
@@ -66,18 +72,8 @@ describe.skipIf(installed.cli === undefined)(`activity of the real Claude Code C
     const home = freshHome('claude-permission');
     writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true }));
     const asking = await anthropicScript([{ text: 'ready' }, { bash: 'touch polecat-asked' }, { text: 'a long answer', afterMs: 120_000 }]);
-    const town = gitTown();
     // Claude as a user runs it without polecat's bypass: it asks before running a command.
-    configureAgents(town, {
-      claude: { args: [], env: { ANTHROPIC_BASE_URL: asking.url, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0' } },
-    });
-    const env = { ANTHROPIC_AUTH_TOKEN: 'sk-ant-throwaway-polecat-test' };
-    const cli = (...args: string[]) => runCli([...args, '--town', town.root], { env });
-    const events = () =>
-      readFileSync(eventFilePath(town.root, 'gastown', 'Toast'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as { event: string; tool?: string; kind?: string });
+    const { cli, events } = claudeTown(asking, { args: [] });
     try {
       const started = await cli('start', 'gastown/Toast', '--agent', 'claude', '--prompt', 'say ready', '--json');
       expect(started.code, started.stderr).toBe(0);
