@@ -402,13 +402,14 @@ function buildTable(r) {
   const stubbornTarget = KILL_GRACE_MS + 200;
   rows.push([`   stop --force, agent ignores SIGTERM`, ms(r.stop.ignoresTerm.median), '—', ms(r.stop.ignoresTerm.median), `≤ ${stubbornTarget} ms (grace+200)`, verdict(r.stop.ignoresTerm.median <= stubbornTarget)]);
   const ls = r.listStatus;
-  rows.push([`4. list (with activity), ${ls.sessions} sessions`, ms(ls.list.median), ms(ls.floor.median), ms(ls.list.median), '< 250 ms', verdict(ls.list.median < 250)]);
+  rows.push([`4. list (with activity), ${ls.sessions} sessions`, ms(ls.list.median), ms(ls.floor.median), ms(ls.list.median), '< 150 ms', verdict(ls.list.median < 150)]);
   rows.push([`   status rig/p1, ${ls.sessions} sessions`, ms(ls.status.median), ms(ls.floor.median), ms(ls.status.median), '—', '—']);
   const tc = r.tmuxCalls;
   rows.push(['5. tmux processes per start', String(tc.polecat.median), String(tc.floor.median), String(tc.polecat.median), '≤ 10', verdict(tc.polecat.median <= 10)]);
   const versionRatio = ratio(r.version.polecat.median, r.version.node.median);
   rows.push(["6. polecat --version vs node -e ''", ms(r.version.polecat.median), ms(r.version.node.median), times(versionRatio), '—', '—']);
-  rows.push(['7. one activity hook (sh, sed, date)', ms(r.hook.hook.median), ms(r.hook.floor.median), ms(r.hook.hook.median - r.hook.floor.median), '< 5 ms', verdict(r.hook.hook.median < 5)]);
+  const ms1 = (value) => `${round(value, 1)} ms`;
+  rows.push(['7. one activity hook (sh and sed)', ms1(r.hook.hook.median), ms1(r.hook.floor.median), ms1(r.hook.hook.median - r.hook.floor.median), '< 5 ms', verdict(r.hook.hook.median < 5)]);
   rows.push(['8. Stop hook to polecat wait returning', ms(r.waitLatency.median), '—', ms(r.waitLatency.median), '< 50 ms', verdict(r.waitLatency.median < 50)]);
   r.targets = rows.filter((row) => row[5] === 'met' || row[5] === 'MISSED').map((row) => ({ figure: row[0].trim(), target: row[4], met: row[5] === 'met' }));
   return table(['figure', 'polecat', 'floor', 'ratio/value', 'target', 'result'], rows);
