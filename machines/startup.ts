@@ -45,7 +45,12 @@ export interface StartupInput extends RunTarget {
     readonly busyMarkers?: readonly string[];
     /** false: the agent never shows its startup text, so nudges cannot see it arrive (absent means it does). */
     readonly showsStartupText?: boolean;
-    readonly settings?: { readonly path: string; readonly provider: 'claude' | 'gemini' | 'cursor' | 'opencode' | 'copilot' };
+    readonly settings?: {
+      readonly path: string;
+      readonly provider: 'claude' | 'gemini' | 'cursor' | 'opencode' | 'copilot';
+      /** The user's own settings file, given with --settings: the file at `path` is it with polecat's hooks added. */
+      readonly mergedFrom?: string;
+    };
   };
   readonly env: Readonly<Record<string, string>>;
   /** Where createSession puts the caller's credentials for the agent's shell to read (and delete). */

@@ -4,10 +4,11 @@
 // and writes everything (every sample, the machine) as JSON. A measurement, not a test: a missed target still exits
 // 0; a measurement that failed (a start that did not reach running, ...) exits 1; Ctrl-C exits 130. Everything runs
 // on private tmux servers in a temp dir, through the built CLI as a user runs it, and is killed and removed at the end.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { resolve } from 'node:path';
-import { alive, cli, Lab, MeasurementError, RIG, root } from './bench/lab.js';
+import { dirname, join, resolve } from 'node:path';
+import { alive, cli, Lab, MeasurementError, RIG, root, simScript } from './bench/lab.js';
 import { ms, round, summary, table, times } from './bench/report.js';
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --out FILE]
@@ -292,6 +293,61 @@ async function measureVersion() {
   return { polecat: summary(polecat), node: summary(node) };
 }
 
+// --- 7. one activity hook -----------------------------------------------------------------------------------------
+
+/** A PreToolUse payload as Claude sends it (the tool input is part of what the hook reads past). */
+const HOOK_PAYLOAD = JSON.stringify({ session_id: 'bench-session', transcript_path: '/tmp/t.jsonl', cwd: '/tmp', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls -la' } });
+
+async function measureHook() {
+  const reps = plan.singleReps * 5;
+  progress(`7. one activity hook vs sh reading its input (${reps} reps + warm-up)`);
+  const space = lab.space('hook');
+  const { hookCommand } = await import(resolve(root, 'dist', 'src', 'activity', 'hook-command.js'));
+  const { eventFilePath, readEvents } = await import(resolve(root, 'dist', 'src', 'activity', 'event-file.js'));
+  const file = eventFilePath(space.dir, RIG, 'p1');
+  mkdirSync(dirname(file), { recursive: true });
+  const env = { PATH: process.env.PATH, GT_ROOT: space.dir, GT_RIG: RIG, GT_POLECAT: 'p1', GT_RUN: 'bench-run' };
+  const time = (what, script) => {
+    const began = performance.now();
+    const ran = spawnSync('/bin/sh', ['-c', script], { env, input: HOOK_PAYLOAD });
+    if (ran.status !== 0) throw new MeasurementError(`${what} exited ${ran.status}`);
+    return performance.now() - began;
+  };
+  const [hook, floor] = await interleaved(reps, [async () => time('the hook', hookCommand('PreToolUse')), async () => time('the floor', 'cat >/dev/null')], { warmUp: true });
+  const { lines } = readEvents(file, 'bench-run');
+  if (lines.length !== reps + 1 || lines.some((line) => line.tool !== 'Bash')) throw new MeasurementError(`the hook wrote ${lines.length} lines for ${reps + 1} calls`);
+  return { hook: summary(hook), floor: summary(floor) };
+}
+
+// --- 8. from a Stop hook to polecat wait returning -----------------------------------------------------------------
+
+/** How long a turn of the hooked sim lasts: long enough for a `polecat wait` to be watching before it ends. */
+const TURN_MS = 1500;
+
+async function measureWaitLatency() {
+  progress(`8. from a Stop hook to polecat wait returning (${plan.singleReps} reps)`);
+  const space = lab.space('wait');
+  const { eventFilePath, readEvents } = await import(resolve(root, 'dist', 'src', 'activity', 'event-file.js'));
+  // An agent on Claude's preset (polecat writes Claude's settings file) that is the sim, which runs its hooks.
+  mkdirSync(join(space.town, 'settings'), { recursive: true });
+  const agent = { provider: 'claude', command: process.execPath, args: [simScript, '--log', space.log, '--busy-ms', String(TURN_MS)], prompt_mode: 'none', process_names: ['node'] };
+  writeFileSync(join(space.town, 'settings', 'agents.json'), JSON.stringify({ agents: { hooked: agent } }));
+  await lab.polecat(space, ['start', `${RIG}/p1`, '--agent', 'hooked', '--prompt', TEXT]);
+  await lab.polecat(space, ['wait', `${RIG}/p1`, '--for', 'idle', '--timeout', '30']);
+  const file = eventFilePath(space.town, RIG, 'p1');
+  const samples = [];
+  for (let rep = 0; rep < plan.singleReps; rep++) {
+    await lab.polecat(space, ['inject', `${RIG}/p1`, `${TEXT} ${rep}`]);
+    const waiting = lab.polecat(space, ['wait', `${RIG}/p1`, '--for', 'idle', '--timeout', '30']).then(() => Date.now());
+    const returnedAt = await waiting;
+    const stops = readEvents(file).lines.filter((line) => line.event === 'Stop');
+    if (stops.length !== rep + 2) throw new MeasurementError(`expected ${rep + 2} Stop lines, found ${stops.length}`);
+    samples.push(returnedAt - stops.at(-1).at);
+  }
+  await lab.polecat(space, ['stop', `${RIG}/p1`]);
+  return summary(samples);
+}
+
 // --- the whole bench ---------------------------------------------------------------------------------------------
 
 async function machineInfo() {
@@ -346,12 +402,15 @@ function buildTable(r) {
   const stubbornTarget = KILL_GRACE_MS + 200;
   rows.push([`   stop --force, agent ignores SIGTERM`, ms(r.stop.ignoresTerm.median), '—', ms(r.stop.ignoresTerm.median), `≤ ${stubbornTarget} ms (grace+200)`, verdict(r.stop.ignoresTerm.median <= stubbornTarget)]);
   const ls = r.listStatus;
-  rows.push([`4. list, ${ls.sessions} sessions`, ms(ls.list.median), ms(ls.floor.median), ms(ls.list.median), '< 250 ms', verdict(ls.list.median < 250)]);
+  rows.push([`4. list (with activity), ${ls.sessions} sessions`, ms(ls.list.median), ms(ls.floor.median), ms(ls.list.median), '< 150 ms', verdict(ls.list.median < 150)]);
   rows.push([`   status rig/p1, ${ls.sessions} sessions`, ms(ls.status.median), ms(ls.floor.median), ms(ls.status.median), '—', '—']);
   const tc = r.tmuxCalls;
   rows.push(['5. tmux processes per start', String(tc.polecat.median), String(tc.floor.median), String(tc.polecat.median), '≤ 10', verdict(tc.polecat.median <= 10)]);
   const versionRatio = ratio(r.version.polecat.median, r.version.node.median);
   rows.push(["6. polecat --version vs node -e ''", ms(r.version.polecat.median), ms(r.version.node.median), times(versionRatio), '—', '—']);
+  const ms1 = (value) => `${round(value, 1)} ms`;
+  rows.push(['7. one activity hook (sh and sed)', ms1(r.hook.hook.median), ms1(r.hook.floor.median), ms1(r.hook.hook.median - r.hook.floor.median), '< 5 ms', verdict(r.hook.hook.median < 5)]);
+  rows.push(['8. Stop hook to polecat wait returning', ms(r.waitLatency.median), '—', ms(r.waitLatency.median), '< 50 ms', verdict(r.waitLatency.median < 50)]);
   r.targets = rows.filter((row) => row[5] === 'met' || row[5] === 'MISSED').map((row) => ({ figure: row[0].trim(), target: row[4], met: row[5] === 'met' }));
   return table(['figure', 'polecat', 'floor', 'ratio/value', 'target', 'result'], rows);
 }
@@ -385,6 +444,8 @@ async function main() {
     results.listStatus = await measureListStatus(results.multiStart);
     results.tmuxCalls = await measureTmuxCalls();
     results.version = await measureVersion();
+    results.hook = await measureHook();
+    results.waitLatency = await measureWaitLatency();
     results.machine.loadAverageAtEnd = os.loadavg().map((v) => round(v, 2));
     const printed = buildTable(results);
     results.table = printed.split("\n");

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StartupInput, StartupTimeouts } from '../machines/startup.js';
 import type { StopInput } from '../machines/stop.js';
@@ -24,6 +25,28 @@ export interface LocateOptions {
   readonly socket?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+}
+
+/** The user's own --settings file, read before anything runs: a JSON object of settings. */
+function checkOwnSettings(path: string): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidInputError(`the agent's --settings ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`the agent's --settings ${path} is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidInputError(`the agent's --settings ${path} is not a JSON object of settings`);
+}
+
+/** Where a polecat's Claude reads the user's own --settings with polecat's hooks added. */
+export function mergedSettingsPath(townRoot: string, address: PolecatAddress): string {
+  return join(townRoot, '.runtime', 'polecat', 'settings', address.rig, `${address.name}.json`);
 }
 
 export function resolveTown(options: LocateOptions): { townRoot: string; socket: string } {
@@ -93,10 +116,12 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
       ? { ...resolveAgent(options.agent, registry), source: '--agent', warnings: [] }
       : chooseAgent(location.townRoot, address.rig, registry, callerEnv.PATH);
   const { preset } = choice;
-  const settings = settingsPlan(preset, paths.polecatsDir, paths.workDir, choice.extraArgs);
+  const settings = settingsPlan(preset, paths.polecatsDir, paths.workDir, choice.extraArgs, mergedSettingsPath(location.townRoot, address));
+  if (settings.mergedFrom !== undefined) checkOwnSettings(settings.mergedFrom);
   const startupText = options.prompt ?? defaultStartupText(address, options.issue);
   const onCommandLine = promptWords(preset, startupText);
-  const argv = [preset.command, ...preset.args, ...settings.args, ...choice.extraArgs, ...onCommandLine];
+  const own = (args: readonly string[]) => (settings.rewrite ? settings.rewrite(args) : args);
+  const argv = [preset.command, ...own(preset.args), ...settings.args, ...own(choice.extraArgs), ...onCommandLine];
   const runId = options.runId ?? randomUUID();
   const env = agentEnvironment({
     address,
@@ -109,7 +134,12 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
     presetEnv: preset.env,
   });
   const route = options.issue !== undefined ? routeIssue(location.townRoot, options.issue, paths.workDir) : { dir: paths.workDir, warnings: [] };
-  const planWarnings = [...choice.warnings, ...route.warnings];
+  // Claude given its settings as JSON on its command line by the user: polecat adds nothing to them, hooks included.
+  const ownSettings =
+    preset.hooks.provider === 'claude' && settings.path === undefined
+      ? ["the agent's own --settings JSON is used as it is, without polecat's activity hooks: what the agent is doing is read from its screen only (give the settings as a file to have polecat add its hooks to a copy)"]
+      : [];
+  const planWarnings = [...choice.warnings, ...route.warnings, ...ownSettings];
   return {
     runId,
     rig: address.rig,
@@ -131,7 +161,9 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
       readyDelayMs: preset.readyDelayMs,
       busyMarkers: [...preset.busyMarkers],
       showsStartupText: preset.showsStartupText,
-      ...(settings.path !== undefined && preset.hooks.provider !== 'none' ? { settings: { path: settings.path, provider: preset.hooks.provider } } : {}),
+      ...(settings.path !== undefined && preset.hooks.provider !== 'none'
+        ? { settings: { path: settings.path, provider: preset.hooks.provider, ...(settings.mergedFrom !== undefined ? { mergedFrom: settings.mergedFrom } : {}) } }
+        : {}),
     },
     env,
     credentialsFile: join(location.townRoot, '.runtime', 'polecat', `credentials-${runId}.env`),

@@ -86,6 +86,11 @@ function applyEntry(base: AgentPreset, name: string, entry: Json, path: string, 
     readyMarkers: optionalStrings(entry, 'ready_markers', path, where) ?? base.readyMarkers,
     busyMarkers: optionalStrings(entry, 'busy_markers', path, where) ?? base.busyMarkers,
     showsStartupText: optionalBoolean(entry, 'shows_startup_text', path, where) ?? base.showsStartupText,
+    activityWords: {
+      permission: optionalStrings(entry, 'permission_markers', path, where) ?? base.activityWords.permission,
+      interrupted: optionalStrings(entry, 'interrupted_markers', path, where) ?? base.activityWords.interrupted,
+      apiError: optionalStrings(entry, 'api_error_markers', path, where) ?? base.activityWords.apiError,
+    },
     hooks: {
       provider: (provider as HooksProvider | undefined) ?? base.hooks.provider,
       dir: optionalString(hooksEntry, 'dir', path, `${where}.hooks`) ?? base.hooks.dir,

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NO_WORDS, type ActivityWords } from '../activity/screen-evidence.js';
 import { BUSY_MARKER } from './screen.js';
+import { codexHookArgs } from './settings.js';
 
 /** How an agent takes its first prompt on the command line: as the last word, after a flag, or not at all. */
 export type PromptStyle = { readonly kind: 'positional' } | { readonly kind: 'flag'; readonly flag: string } | { readonly kind: 'none' };
@@ -33,6 +35,8 @@ export interface AgentPreset {
   readonly busyMarkers: readonly string[];
   /** false for an agent that never shows the startup text it took on its command line. */
   readonly showsStartupText: boolean;
+  /** Its words on screen for a permission prompt, an interrupted turn and an API error (activity, by the screen). */
+  readonly activityWords: ActivityWords;
   readonly hooks: HooksSpec;
   readonly env: Readonly<Record<string, string>>;
 }
@@ -55,10 +59,10 @@ export function simAgentScript(): string {
 const NO_HOOKS: HooksSpec = { provider: 'none', dir: '', file: '' };
 const positional: PromptStyle = { kind: 'positional' };
 
-type PresetDefaults = 'name' | 'env' | 'hooks' | 'readyPromptPrefix' | 'readyMarkers' | 'readyDelayMs' | 'busyMarkers' | 'showsStartupText';
+type PresetDefaults = 'name' | 'env' | 'hooks' | 'readyPromptPrefix' | 'readyMarkers' | 'readyDelayMs' | 'busyMarkers' | 'showsStartupText' | 'activityWords';
 
 function preset(name: string, fields: Omit<AgentPreset, PresetDefaults> & Partial<AgentPreset>): AgentPreset {
-  return { name, env: {}, hooks: NO_HOOKS, readyPromptPrefix: '', readyMarkers: [], readyDelayMs: 0, busyMarkers: [BUSY_MARKER], showsStartupText: true, ...fields };
+  return { name, env: {}, hooks: NO_HOOKS, readyPromptPrefix: '', readyMarkers: [], readyDelayMs: 0, busyMarkers: [BUSY_MARKER], showsStartupText: true, activityWords: NO_WORDS, ...fields };
 }
 
 /** The agents polecat knows, as Gas Town configures them (reference section 5.1). */
@@ -71,12 +75,13 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
     readyPromptPrefix: '❯ ',
     readyDelayMs: 10_000,
     hooks: { provider: 'claude', dir: '.claude', file: 'settings.json' },
+    activityWords: { permission: ['Do you want to proceed?'], interrupted: ['Interrupted · What should Claude do instead?'], apiError: ['API Error:'] },
   }),
   codex: preset('codex', {
     command: 'codex',
     // Without --no-daemon Codex copies itself into ~/.codex and starts a shared server that outlives the session.
     // Its update offer drops the prompt given on the command line (0.171), and updating is the user's to do.
-    args: ['--dangerously-bypass-approvals-and-sandbox', '--no-daemon', '-c', 'check_for_update_on_startup=false'],
+    args: ['--dangerously-bypass-approvals-and-sandbox', '--no-daemon', '-c', 'check_for_update_on_startup=false', ...codexHookArgs()],
     processNames: ['node', 'codex'],
     // Held back until its dialogs are answered, then submitted by Codex itself.
     prompt: positional,

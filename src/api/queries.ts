@@ -1,3 +1,9 @@
+import { eventFilePath, readEvents } from '../activity/event-file.js';
+import { replayActivity, type Activity, type Evidence } from '../activity/replay.js';
+import { screenActivity } from '../activity/screen-evidence.js';
+import { loadAgents } from '../agents/config.js';
+import { findAgent } from '../agents/launch.js';
+import type { Tmux } from '../tmux/client.js';
 import { locate, resolveTown, type LocateOptions } from '../plan.js';
 import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { awaitExitStatus } from '../steps/watch.js';
@@ -35,6 +41,12 @@ export interface PolecatStatus {
   readonly created?: string;
   readonly lastActivity?: string;
   readonly attached?: boolean;
+  /** What the agent is doing, from its hooks and its pane (absent for a session polecat did not start). */
+  readonly activity?: Activity;
+  /** The run that started the agent. */
+  readonly run?: string;
+  /** What its screen showed of its activity, at this look. */
+  readonly screen?: Evidence['screen'];
 }
 
 /** A tmux Unix time as local ISO-8601 with offset (tmux reports seconds since the epoch). */
@@ -117,7 +129,57 @@ export async function status(
     ...exitOf({ ...row, paneDeadStatus: ended.deadStatus, paneDeadSignal: ended.deadSignal }),
     ...sessionTimes(row),
     attached: (row.attached ?? 0) > 0,
+    ...(own.agent !== undefined && row.run !== undefined ? await activityNow(tmux, location.townRoot, address, row, running, { status: ended.deadStatus, signal: ended.deadSignal }) : {}),
   };
+}
+
+async function activityNow(
+  tmux: Tmux,
+  townRoot: string,
+  address: PolecatAddress,
+  row: SessionRow & { run: string },
+  running: boolean,
+  ended: { status: number | undefined; signal: number | undefined },
+): Promise<Pick<PolecatStatus, 'activity' | 'run' | 'screen'>> {
+  const screen = running ? await seenOnScreen(tmux, row.paneId, townRoot, address.rig, row.agentName) : undefined;
+  return {
+    activity: activityOf(townRoot, address, row.run, (row.created ?? 0) * 1000, running, ended, screen),
+    run: row.run,
+    ...(screen ? { screen } : {}),
+  };
+}
+
+/** What the agent's screen says of its activity, read with its preset's screen reader and words. */
+async function seenOnScreen(tmux: Tmux, paneId: string, townRoot: string, rig: string, agentName: string): Promise<Evidence['screen']> {
+  const preset = findAgent(loadAgents(townRoot, rig), agentName);
+  if (!preset) return undefined;
+  const at = Date.now();
+  const screen = await tmux.capturePane(paneId).catch(() => undefined);
+  if (screen === undefined) return undefined;
+  const spec = { promptPrefix: preset.readyPromptPrefix, readyMarkers: preset.readyMarkers, busyMarkers: preset.busyMarkers };
+  const seen = screenActivity(screen, spec, preset.activityWords);
+  return seen === undefined ? undefined : { seen, at };
+}
+
+/** The agent's activity: its hooks' lines of this run, and (once it has ended) how it ended. */
+function activityOf(
+  townRoot: string,
+  address: PolecatAddress,
+  run: string,
+  startedAt: number,
+  running: boolean,
+  ended: { status: number | undefined; signal: number | undefined },
+  screen?: Evidence['screen'],
+): Activity {
+  const { lines } = readEvents(eventFilePath(townRoot, address.rig, address.name), run);
+  return replayActivity({
+    startedAt,
+    lines,
+    ...(screen ? { screen } : {}),
+    ...(running
+      ? {}
+      : { exited: { at: Date.now(), ...(ended.status !== undefined ? { status: ended.status } : {}), ...(ended.signal !== undefined ? { signal: `signal ${ended.signal}` } : {}) } }),
+  });
 }
 
 export interface PaneCapture {
@@ -158,6 +220,10 @@ export interface ListedPolecat {
   readonly agentExitSignal?: number;
   readonly created?: string;
   readonly attached: boolean;
+  /** What the agent is doing (absent for a session polecat did not start). */
+  readonly activity?: Activity;
+  /** The run that started the agent. */
+  readonly run?: string;
 }
 
 /** The town's polecats, from one tmux call: the agent pane of every session carrying this town's polecat options. */
@@ -177,6 +243,9 @@ export async function list(rig: string | undefined, options: LocateOptions & { d
       ...exitOf(r),
       ...(localTime(r.created) ? { created: localTime(r.created)! } : {}),
       attached: (r.attached ?? 0) > 0,
+      ...(r.run !== undefined
+        ? { activity: activityOf(townRoot, { rig: r.rig, name: r.polecat }, r.run, (r.created ?? 0) * 1000, agentAlive(r), { status: r.paneDeadStatus, signal: r.paneDeadSignal }), run: r.run }
+        : {}),
     }))
     .sort((a, b) => a.polecat.localeCompare(b.polecat));
   return { socket, polecats };

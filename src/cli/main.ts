@@ -1,32 +1,48 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { InvalidInputError } from '../town/names.js';
-import { attachCommand } from './commands/attach.js';
-import { captureCommand } from './commands/capture.js';
-import { injectCommand } from './commands/inject.js';
-import { inspectCommand } from './commands/inspect.js';
-import { resumeCommand, rollbackCommand } from './commands/resume.js';
-import { runsCommand } from './commands/runs.js';
-import { graphCommand } from './commands/graph.js';
-import { listCommand } from './commands/list.js';
-import { startCommand } from './commands/start.js';
-import { statusCommand } from './commands/status.js';
-import { stopCommand } from './commands/stop.js';
-import { stopAllCommand } from './commands/stop-all.js';
 import { CliError, EXIT, processOutput, type Output } from './output.js';
 
 function version(): string {
   return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 }
 
-export function buildProgram(output: Output = processOutput): Command {
+type Commands = (output: Output) => Promise<Command[]>;
+
+/** Each command's module, loaded only when it runs (or for the help that lists them all), in the order help lists them. */
+const COMMANDS: ReadonlyArray<readonly [readonly string[], Commands]> = [
+  [['start'], async (o) => [(await import('./commands/start.js')).startCommand(o)]],
+  [['stop'], async (o) => [(await import('./commands/stop.js')).stopCommand(o)]],
+  [['stop-all'], async (o) => [(await import('./commands/stop-all.js')).stopAllCommand(o)]],
+  [['status'], async (o) => [(await import('./commands/status.js')).statusCommand(o)]],
+  [['wait'], async (o) => [(await import('./commands/wait.js')).waitCommand(o)]],
+  [['events'], async (o) => [(await import('./commands/events.js')).eventsCommand(o)]],
+  [['list'], async (o) => [(await import('./commands/list.js')).listCommand(o)]],
+  [['attach'], async (o) => [(await import('./commands/attach.js')).attachCommand(o)]],
+  [['capture'], async (o) => [(await import('./commands/capture.js')).captureCommand(o)]],
+  [['inject'], async (o) => [(await import('./commands/inject.js')).injectCommand(o)]],
+  [['runs'], async (o) => [(await import('./commands/runs.js')).runsCommand(o)]],
+  [['inspect'], async (o) => [(await import('./commands/inspect.js')).inspectCommand(o)]],
+  [['resume', 'rollback'], async (o) => { const m = await import('./commands/resume.js'); return [m.resumeCommand(o), m.rollbackCommand(o)]; }],
+  [['graph'], async (o) => [(await import('./commands/graph.js')).graphCommand(o)]],
+];
+
+/**
+ * The program with the command the arguments name, or every command when they name none it knows (`--help`, a
+ * typo, which commander then answers): loading every command's modules costs a command that runs one.
+ */
+export async function buildProgram(argv: readonly string[], output: Output = processOutput): Promise<Command> {
   const program = new Command('polecat')
     .description('Start, watch and stop AI coding agents in tmux, one per polecat, with startup run as a statechart.')
     .version(version(), '-V, --version')
     .configureOutput(outputConfig(output, 'polecat'))
     .exitOverride();
-  for (const command of [startCommand(output), stopCommand(output), stopAllCommand(output), statusCommand(output), listCommand(output), attachCommand(output), captureCommand(output), injectCommand(output), runsCommand(output), inspectCommand(output), resumeCommand(output), rollbackCommand(output), graphCommand(output)]) {
-    program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const only = COMMANDS.filter(([names]) => named !== undefined && names.includes(named));
+  const versionOnly = named === undefined && argv.some((arg) => arg === '-V' || arg === '--version');
+  const loads = versionOnly ? [] : only.length > 0 ? only : COMMANDS;
+  for (const commands of await Promise.all(loads.map(([, load]) => load(output)))) {
+    for (const command of commands) program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
   }
   return program;
 }
@@ -50,7 +66,8 @@ function normalizeArgv(argv: readonly string[]): string[] {
 export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
   process.exitCode = undefined;
   try {
-    await buildProgram(output).parseAsync(normalizeArgv(argv), { from: 'user' });
+    const args = normalizeArgv(argv);
+    await (await buildProgram(args, output)).parseAsync(args, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -1,9 +1,9 @@
 import type { StartupInput } from '../../machines/startup.js';
 import { startMany, type StartOutcome } from '../manager.js';
 import { liveBlock } from './live-block.js';
-import { EXIT, formatMs, type Output } from './output.js';
+import { EXIT, formatMs, printJson, type Output } from './output.js';
 import { cancelOnSignals, interruptedExitCode } from './signals.js';
-import { reportBatchStartResult } from './start-report.js';
+import { reportBatchStartResult, startJson } from './start-report.js';
 
 const label = (plan: StartupInput) => `${plan.rig}/${plan.name}`;
 
@@ -23,9 +23,11 @@ export async function runStartBatch(
   alreadyRunning: readonly StartupInput[],
   parallel: number,
   output: Output,
+  json = false,
 ): Promise<number> {
   const block = liveBlock(output.err);
-  const shown: Output = { out: block.above(output.out), err: block.above(output.err) };
+  // With --json, stdout carries the JSON alone: every word for people goes to stderr.
+  const shown: Output = { out: block.above(json ? output.err : output.out), err: block.above(output.err) };
   const cancellation = cancelOnSignals(shown.err);
   const began = Date.now();
   const inFlight = new Map<string, InFlight>();
@@ -68,7 +70,8 @@ export async function runStartBatch(
     });
     block.close();
     for (const outcome of outcomes) if (outcome.kind === 'notBegun') output.err.write(`${label(outcome.plan)} not started: cancelled before it began\n`);
-    output.out.write(`${summary(outcomes, alreadyRunning, Date.now() - began)}\n`);
+    (json ? output.err : output.out).write(`${summary(outcomes, alreadyRunning, Date.now() - began)}\n`);
+    if (json) printJson(output, [...outcomes.map(outcomeJson), ...alreadyRunning.map((plan) => ({ polecat: label(plan), result: 'alreadyRunning', session: plan.sessionName, socket: plan.socket }))]);
     const interruptedBy = cancellation.interruptedBy();
     if (interruptedBy) return interruptedExitCode(interruptedBy);
     return outcomes.every((o) => o.kind === 'ended' && o.result.result === 'running') ? EXIT.ok : EXIT.failed;
@@ -77,6 +80,13 @@ export async function runStartBatch(
     block.close();
     cancellation.dispose();
   }
+}
+
+/** One start's outcome for `start --json`: as for one polecat, or what stopped it from ending. */
+function outcomeJson(outcome: StartOutcome) {
+  if (outcome.kind === 'ended') return startJson(outcome.plan, outcome.result, outcome.ms);
+  if (outcome.kind === 'error') return { polecat: label(outcome.plan), run: outcome.plan.runId, result: 'failed', ms: outcome.ms, failure: { message: outcome.error.message } };
+  return { polecat: label(outcome.plan), result: 'notBegun' };
 }
 
 function report(output: Output, outcome: StartOutcome): void {

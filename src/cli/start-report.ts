@@ -1,4 +1,4 @@
-import type { StartupOutput } from '../../machines/startup.js';
+import type { StartupInput, StartupOutput } from '../../machines/startup.js';
 import { EXIT, formatMs, quoteScreen, type Output } from './output.js';
 import { interruptedExitCode } from './signals.js';
 
@@ -55,4 +55,23 @@ export function reportBatchStartResult(output: Output, label: string, result: St
   } else {
     output.err.write(lines([failedLine(label, result), ...warningLines(result), ...screenLines(result), `  rolled back: ${undoneText(result)}`]));
   }
+}
+
+/** `start --json`: what a script needs of a start's outcome. */
+export function startJson(plan: StartupInput, result: StartupOutput, ms: number) {
+  return {
+    polecat: `${plan.rig}/${plan.name}`,
+    run: plan.runId,
+    result: result.result,
+    ms,
+    session: result.sessionName,
+    socket: result.socket,
+    ...(result.session ? { pane: result.session.paneId, agentPid: result.session.panePid } : {}),
+    agent: plan.agent.name,
+    dialogsAnswered: result.dialogsAnswered,
+    warnings: result.warnings,
+    ...(result.failure ? { failure: result.failure } : {}),
+    ...(result.cancelledIn !== undefined ? { cancelledIn: result.cancelledIn } : {}),
+    undone: result.undone,
+  };
 }

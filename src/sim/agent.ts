@@ -12,11 +12,21 @@
  * --dialogs-again: once every dialog is answered, the first one shows again, unchanged, and is then taken.
  * --echo-answers: each answered dialog stays printed above the prompt, as a transcript line would.
  * The login dialog is Claude Code's sign-in screen: none of its options gets past it.
+ * --settings FILE: a Claude settings file whose hooks the sim runs as Claude does (`sh -c`, the payload JSON on
+ * stdin): SessionStart at its first prompt, UserPromptSubmit, PreToolUse and PostToolUse of --tool NAME (once a
+ * turn), Stop when the turn ends (not when Esc interrupts it: Claude fires none then), SessionEnd on exit.
+ * --turn-ms N (or --busy-ms): each turn is busy this long, then ends; Esc interrupts it.
+ * --ask-permission: the --tool asks first, as Claude without bypassed permissions does: PermissionRequest and a
+ * permission_prompt Notification, a "Do you want to proceed?" prompt in place of the input; Enter or 1 allows (the
+ * tool runs and the turn goes on), Esc or 2 denies (the turn ends, no hook).
+ * --fail-turn rate_limit|server_error|authentication_failed: each turn ends in StopFailure with that error, its
+ * `API Error:` line on screen.
  * Everything after `--` is accepted as it is (never read as a flag) and logged in the `start` event as `extra`, so
  * tests can check exactly which arguments reached the agent.
  */
-import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -24,6 +34,14 @@ import { StringDecoder } from 'node:string_decoder';
 
 type DialogName = 'trust' | 'bypass' | 'login';
 type ExitPoint = 'start' | DialogName | 'prompt';
+type FailKind = 'rate_limit' | 'server_error' | 'authentication_failed';
+const FAIL_KINDS: readonly FailKind[] = ['rate_limit', 'server_error', 'authentication_failed'];
+/** What Claude prints for each failure, as far as the screen reader needs: its `API Error:` line. */
+const FAIL_LINES: Record<FailKind, string> = {
+  rate_limit: '  ⎿  API Error: 429 {"type":"error","error":{"type":"rate_limit_error","message":"rate limited"}}',
+  server_error: '  ⎿  API Error: 500 {"type":"error","error":{"type":"api_error","message":"Internal server error"}}',
+  authentication_failed: '  ⎿  API Error: 401 {"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}',
+};
 
 interface Options {
   dialogs: DialogName[];
@@ -39,6 +57,12 @@ interface Options {
   ignoreCtrlC: boolean;
   ignoreAnswers: boolean;
   dialogsAgain: boolean;
+  settingsFile: string | undefined;
+  tool: string | undefined;
+  /** The tool asks before it runs: a permission prompt, answered with Enter or 1 (allowed) or Esc or 2 (denied). */
+  askPermission: boolean;
+  /** Each turn fails as Claude's do when the API does: StopFailure with this error and an `API Error:` line. */
+  failTurn: FailKind | undefined;
   echoAnswers: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
@@ -62,6 +86,9 @@ const FLAGS: Record<string, FlagSpec> = {
   '--dialogs': { set: (o, v) => (o.dialogs = parseDialogs(v)) },
   '--startup-ms': { set: (o, v) => (o.startupMs = parseCount('--startup-ms', v)) },
   '--busy-ms': { set: (o, v) => (o.busyMs = parseCount('--busy-ms', v)) },
+  '--turn-ms': { set: (o, v) => (o.busyMs = parseCount('--turn-ms', v)) },
+  '--ask-permission': { enable: (o) => (o.askPermission = true) },
+  '--fail-turn': { set: (o, v) => (o.failTurn = parseChoice('--fail-turn', v, FAIL_KINDS)) },
   '--exit-at': { set: (o, v) => (o.exitAt = parseChoice('--exit-at', v, EXIT_POINTS)) },
   '--exit-code': { set: (o, v) => (o.exitCode = parseCount('--exit-code', v)) },
   '--log': { set: (o, v) => (o.logFile = v) },
@@ -71,6 +98,8 @@ const FLAGS: Record<string, FlagSpec> = {
   '--ignore-term': { enable: (o) => (o.ignoreTerm = true) },
   '--ignore-ctrl-c': { enable: (o) => (o.ignoreCtrlC = true) },
   '--ignore-answers': { enable: (o) => (o.ignoreAnswers = true) },
+  '--settings': { set: (o, v) => (o.settingsFile = v) },
+  '--tool': { set: (o, v) => (o.tool = v) },
   '--dialogs-again': { enable: (o) => (o.dialogsAgain = true) },
   '--echo-answers': { enable: (o) => (o.echoAnswers = true) },
   '--spawn-child': { enable: (o) => (o.spawnChild = true) },
@@ -90,6 +119,10 @@ function parseArgs(argv: readonly string[]): Options {
     ignoreCtrlC: false,
     ignoreAnswers: false,
     dialogsAgain: false,
+    settingsFile: undefined,
+    tool: undefined,
+    askPermission: false,
+    failTurn: undefined,
     echoAnswers: false,
     spawnChild: false,
     logFile: undefined,
@@ -385,13 +418,18 @@ interface ReadyState {
   transcript: string[];
   input: string;
   busy: boolean;
+  /** A permission prompt for this tool is up, in place of the input box. */
+  asking: string | undefined;
   ctrlCArmed: boolean;
   promptPrefix: string;
 }
 
+/** Claude's permission prompt, drawn where its input box was. */
+const permissionLines = (tool: string) => [RULE, ` ${tool} command`, '', ' Do you want to proceed?', ' ❯ 1. Yes', '   2. No, and tell Claude what to do differently (esc)', ''];
+
 function readyLines(state: ReadyState, rows: number, columns: number): string[] {
   const promptLine = state.promptPrefix + showText(state.input);
-  const footer = [RULE, promptLine, RULE, state.busy ? STATUS_BUSY : STATUS_IDLE];
+  const footer = state.asking !== undefined ? permissionLines(state.asking) : [RULE, promptLine, RULE, state.busy ? STATUS_BUSY : STATUS_IDLE];
   if (state.ctrlCArmed) footer.push(CTRL_C_HINT);
   const promptRows = Math.max(1, Math.ceil(codePoints(promptLine) / Math.max(1, columns)));
   const room = rows - WELCOME_BOX.length - footer.length - (promptRows - 1);
@@ -435,6 +473,58 @@ function terminalSize(): { rows: number; columns: number } {
   return { rows: 24, columns: 80 };
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hooks, as Claude Code runs them
+
+type HookCommands = Record<string, string[]>;
+
+function readHooks(file: string | undefined): HookCommands {
+  if (file === undefined) return {};
+  const settings = JSON.parse(readFileSync(file, 'utf8')) as { hooks?: Record<string, Array<{ hooks?: Array<{ type?: string; command?: string }> }>> };
+  const commands: HookCommands = {};
+  for (const [event, groups] of Object.entries(settings.hooks ?? {})) {
+    commands[event] = groups.flatMap((group) => (group.hooks ?? []).filter((hook) => hook.type === 'command' && typeof hook.command === 'string').map((hook) => hook.command!));
+  }
+  return commands;
+}
+
+class Hooks {
+  private readonly commands: HookCommands;
+  private readonly session = randomUUID();
+  /** One hook at a time, in order, as Claude waits for each. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(file: string | undefined, private readonly log: (event: string, data?: LogData) => void) {
+    this.commands = readHooks(file);
+  }
+
+  private payload(event: string, fields: Record<string, unknown>): string {
+    return JSON.stringify({ session_id: this.session, transcript_path: '', cwd: process.cwd(), hook_event_name: event, ...fields });
+  }
+
+  fire(event: string, fields: Record<string, unknown> = {}): void {
+    for (const command of this.commands[event] ?? []) {
+      const input = this.payload(event, fields);
+      this.queue = this.queue.then(
+        () =>
+          new Promise<void>((resolve) => {
+            const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'ignore', 'ignore'] });
+            child.on('error', () => resolve()).on('exit', () => resolve());
+            child.stdin.on('error', () => {});
+            child.stdin.end(input);
+          }),
+      );
+    }
+    if (this.commands[event]?.length) this.log('hook', { name: event });
+  }
+
+  /** At exit there is no event loop left to wait on: SessionEnd's hooks run to their end first. */
+  fireNow(event: string, fields: Record<string, unknown> = {}): void {
+    for (const command of this.commands[event] ?? []) spawnSync('/bin/sh', ['-c', command], { input: this.payload(event, fields), stdio: ['pipe', 'ignore', 'ignore'], timeout: 1_500 });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The sim
 
@@ -454,15 +544,19 @@ class Sim {
   private lastScreen: string | undefined;
   private exitScheduled = false;
   private exited = false;
+  private readonly hooks: Hooks;
+  private sessionStarted = false;
 
   constructor(
     private readonly options: Options,
     private readonly log: (event: string, data?: LogData) => void,
   ) {
+    this.hooks = new Hooks(options.settingsFile, log);
     this.ready = {
       transcript: [],
       input: '',
       busy: false,
+      asking: undefined,
       ctrlCArmed: false,
       promptPrefix: options.promptNbsp ? '❯\u00a0' : '❯ ',
     };
@@ -481,6 +575,7 @@ class Sim {
   exit(code: number): void {
     if (this.exited) return;
     this.exited = true;
+    if (this.sessionStarted) this.hooks.fireNow('SessionEnd', { reason: 'prompt_input_exit' });
     write(BRACKETED_PASTE_OFF);
     setRawMode(false);
     this.log('exit', { code });
@@ -575,6 +670,10 @@ class Sim {
     }
     this.phase = this.options.hang ? 'hang' : 'ready';
     this.render();
+    if (this.phase === 'ready' && !this.sessionStarted) {
+      this.sessionStarted = true;
+      this.hooks.fire('SessionStart', { source: 'startup' });
+    }
     if (this.phase === 'ready' && this.options.exitAt === 'prompt') this.scheduleExit();
   }
 
@@ -644,6 +743,7 @@ class Sim {
   }
 
   private onReadyInput(event: InputEvent): void {
+    if (this.ready.asking !== undefined) return this.answerPermission(event);
     if (event.kind !== 'key') {
       this.ready.input += event.text;
       return this.render();
@@ -668,21 +768,69 @@ class Sim {
     this.log('submit', { text });
     this.ready.transcript.push(`> ${showText(text)}`, `⏺ Received ${codePoints(text)} chars`);
     this.ready.input = '';
+    this.hooks.fire('UserPromptSubmit', { prompt: text });
+    const tool = this.options.tool;
+    if (tool !== undefined) {
+      this.hooks.fire('PreToolUse', { tool_name: tool, tool_input: {} });
+      if (this.options.askPermission) {
+        // As Claude: the request, then (once the prompt has waited) the notification; the turn waits for the answer.
+        this.hooks.fire('PermissionRequest', { tool_name: tool, tool_input: {} });
+        this.hooks.fire('Notification', { notification_type: 'permission_prompt', message: `Claude needs your permission to use ${tool}` });
+        this.ready.asking = tool;
+        return this.render();
+      }
+      this.hooks.fire('PostToolUse', { tool_name: tool, tool_input: {}, tool_response: {} });
+    }
+    this.goOnWithTurn();
+  }
+
+  /** After its tool (if any): busy for --turn-ms, then the turn ends. */
+  private goOnWithTurn(): void {
     if (this.options.busyMs > 0) this.startBusy();
-    else this.render();
+    else this.endTurn();
+  }
+
+  private answerPermission(event: InputEvent): void {
+    const tool = this.ready.asking!;
+    const allowed = (event.kind === 'key' && event.key === 'Enter') || (event.kind !== 'key' && event.text === '1');
+    const denied = (event.kind === 'key' && event.key === 'Escape') || (event.kind !== 'key' && event.text === '2');
+    if (!allowed && !denied) return;
+    this.log('permission', { tool, allowed });
+    this.ready.asking = undefined;
+    if (denied) {
+      // Claude fires no hook for a denial: the turn ends, said on screen only.
+      this.ready.transcript.push('  ⎿  Interrupted · What should Claude do instead?');
+      return this.render();
+    }
+    this.hooks.fire('PostToolUse', { tool_name: tool, tool_input: {}, tool_response: {} });
+    this.goOnWithTurn();
   }
 
   private startBusy(): void {
     clearTimeout(this.busyTimer);
     this.ready.busy = true;
-    this.busyTimer = setTimeout(() => this.stopBusy(), this.options.busyMs);
+    this.busyTimer = setTimeout(() => this.stopBusy(true), this.options.busyMs);
     this.render();
   }
 
-  private stopBusy(): void {
+  /** The turn ends: done, or interrupted by Esc (no hook fires, as in Claude). */
+  private stopBusy(done = false): void {
     if (!this.ready.busy) return;
     clearTimeout(this.busyTimer);
     this.ready.busy = false;
+    if (done) return this.endTurn();
+    this.ready.transcript.push('  ⎿  Interrupted · What should Claude do instead?');
+    this.render();
+  }
+
+  /** Stop, or with --fail-turn StopFailure and the API error on screen. */
+  private endTurn(): void {
+    const fail = this.options.failTurn;
+    if (fail === undefined) this.hooks.fire('Stop', { last_assistant_message: 'done' });
+    else {
+      this.hooks.fire('StopFailure', { error: fail });
+      this.ready.transcript.push(FAIL_LINES[fail]);
+    }
     this.render();
   }
 

@@ -136,7 +136,13 @@ export async function submit(tmux: Tmux, paneId: string, check: DeliveryCheck, s
     const retryAt = Math.min(watching.deadline, Date.now() + 1_000 * attempt);
     do {
       await sleep(watching.pollMs, watching.signal);
-      screen = await watching.look();
+      try {
+        screen = await watching.look();
+      } catch (error) {
+        // The agent ended on its Enter (`/exit`): the text was taken. Whoever needs it alive looks next.
+        if (error instanceof StepError) return;
+        throw error;
+      }
       if (check.submitted(screen, beforeEnter)) return;
     } while (Date.now() < retryAt);
     if (Date.now() >= watching.deadline) break;

@@ -79,6 +79,7 @@ export const SESSION_FIELDS = {
   town: ['@polecat_town', 'string'],
   agentPane: ['@polecat_pane', 'string'],
   agentName: ['@polecat_agent', 'string'],
+  run: ['@polecat_run', 'string'],
   paneId: ['pane_id', 'string'],
   panePid: ['pane_pid', 'int'],
   currentCommand: ['pane_current_command', 'string'],

@@ -113,6 +113,41 @@ describe('polecat start, many at once', () => {
     }
   });
 
+  it('--json prints, on stdout alone, an array with each polecat\'s outcome: running, failed with its failure, already running', async () => {
+    const town = makeTown({ alpha: ['a', 'b', 'c'], beta: ['z'] });
+    mkdirSync(join(town.root, 'beta', 'settings'));
+    writeFileSync(join(town.root, 'beta', 'settings', 'agents.json'), JSON.stringify({ version: 1, agents: { sim: { args: [simAgentScript(), '--hang'] } } }));
+    try {
+      expect((await runCli(['start', 'alpha/c', '--town', town.root, '--agent', 'sim'])).code).toBe(0);
+      const batch = await runCli(['start', 'alpha/a', 'beta/z', 'alpha/b', '--town', town.root, '--agent', 'sim --dialogs trust', '--timeout', 'dialogs=2', '--json']);
+      expect(batch.code, batch.stderr).toBe(1);
+      const outcomes = JSON.parse(batch.stdout) as Array<{ polecat: string; result: string; run?: string; session?: string; agentPid?: number; failure?: { step: string; message: string; screen?: string } }>;
+      expect(outcomes.map((o) => [o.polecat, o.result]).sort()).toEqual([
+        ['alpha/a', 'running'],
+        ['alpha/b', 'running'],
+        ['beta/z', 'failed'],
+      ]);
+      const a = outcomes.find((o) => o.polecat === 'alpha/a')!;
+      expect(a.session).toBe('alpha-a');
+      expect(a.run).toMatch(/^[0-9a-f-]{36}$/);
+      expect(isAlive(a.agentPid!)).toBe(true);
+      expect(outcomes.find((o) => o.polecat === 'beta/z')!.failure).toMatchObject({ step: 'acceptBypass', screen: expect.stringContaining('Starting up') });
+      // What people read went to stderr: the reports and the summary.
+      expect(batch.stderr).toMatch(/^alpha\/a running in /m);
+      expect(batch.stderr).toMatch(/^2 started, 1 failed \(beta\/z\), 0 cancelled in /m);
+
+      const all = await runCli(['start', 'alpha', '--all', '--town', town.root, '--agent', 'sim', '--json']);
+      expect(all.code, all.stderr).toBe(0);
+      expect((JSON.parse(all.stdout) as Array<{ polecat: string; result: string }>).map((o) => [o.polecat, o.result])).toEqual([
+        ['alpha/a', 'alreadyRunning'],
+        ['alpha/b', 'alreadyRunning'],
+        ['alpha/c', 'alreadyRunning'],
+      ]);
+    } finally {
+      await runCli(['stop-all', 'alpha', '--town', town.root]);
+    }
+  });
+
   it('--parallel 2 with four polecats has two runs in flight at a time, never three (from the run journals)', async () => {
     const town = makeTown({ alpha: ['a', 'b', 'c', 'd'] });
     try {

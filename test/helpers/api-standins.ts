@@ -63,10 +63,18 @@ async function serve(routes: readonly Route[]): Promise<StandIn> {
 }
 
 /**
- * Anthropic's Messages API as Claude Code uses it (field-notes section 5): `POST /v1/messages` streamed, a short
- * title request answered with a JSON title, every other request with the reply.
+ * One answer of the Anthropic stand-in: a text (held back `afterMs` first, a turn long enough to interrupt), a Bash
+ * tool call (answered in the next request), or an error.
  */
-export function anthropicStandIn(reply: string): Promise<StandIn> {
+export type AnthropicAnswer = { readonly text: string; readonly afterMs?: number } | { readonly bash: string } | { readonly status: 429 | 500 };
+
+/**
+ * Anthropic's Messages API as Claude Code uses it (field-notes section 5): `POST /v1/messages` streamed. A short
+ * title request is answered with a JSON title; every other request takes the next answer of the script, and the
+ * last answer once the script is done.
+ */
+export function anthropicScript(answers: readonly AnthropicAnswer[]): Promise<StandIn> {
+  let next = 0;
   return serve([
     (request, response) => {
       if (request.method === 'HEAD') {
@@ -76,23 +84,41 @@ export function anthropicStandIn(reply: string): Promise<StandIn> {
       if (request.method !== 'POST' || !request.path.startsWith('/v1/messages')) return false;
       const body = JSON.parse(request.body) as { stream?: boolean; system?: unknown };
       const titling = JSON.stringify(body.system ?? '').includes('title');
-      const text = titling ? JSON.stringify({ title: 'Polecat check' }) : reply;
-      const message = { id: 'msg_standin', type: 'message', role: 'assistant', model: 'claude-standin', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } };
-      if (body.stream !== true) {
-        json(response, { ...message, content: [{ type: 'text', text }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } });
+      const answer: AnthropicAnswer = titling ? { text: JSON.stringify({ title: 'Polecat check' }) } : answers[Math.min(next++, answers.length - 1)]!;
+      if ('status' in answer) {
+        const type = answer.status === 429 ? 'rate_limit_error' : 'api_error';
+        response.writeHead(answer.status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ type: 'error', error: { type, message: `stand-in ${answer.status}` } }));
         return true;
       }
-      sse(response, [
+      const message = { id: `msg_standin_${next}`, type: 'message', role: 'assistant', model: 'claude-standin', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } };
+      const block = 'text' in answer ? { type: 'text', text: '' } : { type: 'tool_use', id: `toolu_standin_${next}`, name: 'Bash', input: {} };
+      const delta = 'text' in answer ? { type: 'text_delta', text: answer.text } : { type: 'input_json_delta', partial_json: JSON.stringify({ command: answer.bash, description: 'stand-in command' }) };
+      const stop = 'text' in answer ? 'end_turn' : 'tool_use';
+      if (body.stream !== true) {
+        const content = 'text' in answer ? [{ type: 'text', text: answer.text }] : [{ ...block, input: { command: answer.bash } }];
+        json(response, { ...message, content, stop_reason: stop, usage: { input_tokens: 1, output_tokens: 1 } });
+        return true;
+      }
+      const afterMs = 'afterMs' in answer ? (answer.afterMs ?? 0) : 0;
+      setTimeout(() => {
+        if (!response.destroyed) sse(response, [
         { event: 'message_start', data: { type: 'message_start', message } },
-        { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
-        { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } } },
+        { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: block } },
+        { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta } },
         { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
-        { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } } },
+        { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: stop }, usage: { output_tokens: 1 } } },
         { event: 'message_stop', data: { type: 'message_stop' } },
-      ]);
+        ]);
+      }, afterMs);
       return true;
     },
   ]);
+}
+
+/** The stand-in answering every turn with one text. */
+export function anthropicStandIn(reply: string): Promise<StandIn> {
+  return anthropicScript([{ text: reply }]);
 }
 
 /**

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { eventFilePath, readEvents } from '../../src/activity/event-file.js';
 import { start, stop } from '../../src/manager.js';
 import { planStart, planStop, type StartOptions } from '../../src/plan.js';
 import { createStepDeps } from '../../src/steps/deps.js';
@@ -54,6 +55,21 @@ export async function startReal(agent: string, town: TestTown = gitTown(), optio
   }
 }
 
+/** Waits until the agent's hooks have reported these events, in this order (others may come between); returns every event's name. */
+export async function awaitHookEvents(run: RealStart, events: readonly string[], timeoutMs = 15_000): Promise<string[]> {
+  const names = () => readEvents(eventFilePath(run.town.root, address.rig, address.name), run.plan.runId).lines.map((line) => line.event);
+  const inOrder = (seen: readonly string[]) => {
+    let at = 0;
+    for (const name of seen) if (name === events[at]) at += 1;
+    return at === events.length;
+  };
+  try {
+    return await retryUntil(`hook events ${events.join(', ')}`, () => (inOrder(names()) ? names() : undefined), timeoutMs);
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; reported: ${names().join(', ') || 'nothing'}`);
+  }
+}
+
 /** Waits for the agent's screen to show what the probe looks for; fails with the last screen. */
 export async function awaitScreen(run: RealStart, what: string, probe: (screen: string) => boolean, timeoutMs = 30_000): Promise<string> {
   let last = '';
@@ -87,12 +103,12 @@ export async function expectRolledBack(run: RealStart): Promise<void> {
   await retryUntil('no process naming the town', () => !execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(run.town.root) || undefined, 10_000);
 }
 
-/** The start ended running, with exactly these dialogs answered and no warning. */
-export function expectStarted(run: RealStart, dialogs: readonly string[]): void {
+/** The start ended running, with exactly these dialogs answered and these warnings (none, unless given). */
+export function expectStarted(run: RealStart, dialogs: readonly string[], warnings: readonly string[] = []): void {
   expect(run.result.failure, JSON.stringify(run.result.failure)).toBeUndefined();
   expect(run.result.result).toBe('running');
   expect(run.result.dialogsAnswered).toEqual(dialogs);
-  expect(run.result.warnings).toEqual([]);
+  expect(run.result.warnings).toEqual(warnings);
 }
 
 /** The start failed with this message, its screen showing this, and was rolled back. */

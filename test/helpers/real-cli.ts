@@ -10,6 +10,9 @@ import { testTmpDir } from './tmux-guard.js';
 
 const CACHE = resolve(import.meta.dirname, '../../node_modules/.cache');
 
+/** The Claude Code version the real-Claude tests install (claude.test.ts, claude-activity.test.ts). */
+export const CLAUDE_VERSION = '2.1.197';
+
 export interface RealCli {
   /** The npm package and the exact version installed. */
   readonly spec: string;

@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { status } from '../../src/manager.js';
 import { anthropicStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
-import { freshHome, installCli, putOnPath, withEnv } from '../helpers/real-cli.js';
+import { CLAUDE_VERSION, freshHome, installCli, putOnPath, withEnv } from '../helpers/real-cli.js';
 import { keepScreen } from '../helpers/screen-recorder.js';
 import { address, awaitScreen, configureAgents, expectRefused, expectStarted, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { makeTown, type TestTown } from '../helpers/town.js';
 
-export const CLAUDE_VERSION = '2.1.197';
 const installed = installCli('@anthropic-ai/claude-code', CLAUDE_VERSION, 'claude');
 if (installed.reason) console.warn(`skipping the real Claude Code tests: ${installed.reason}`);
 
@@ -57,7 +56,11 @@ describe.skipIf(installed.cli === undefined)(`the real Claude Code CLI ${CLAUDE_
     configureAgents(town, { claude: { env: claudeEnv(standIn) } });
     const prompt = 'polecat startup check: reply with the word ready';
     const run = await withEnv(TOKEN, () => startReal('claude', town, { prompt }));
-    expectStarted(run, ['trust: Yes, I trust this folder', 'bypass: Yes, I accept']);
+    expectStarted(
+      run,
+      ['trust: Yes, I trust this folder', 'bypass: Yes, I accept'],
+      [`${settings} is kept as it is, without polecat's activity hooks: what the agent is doing is read from its screen only (remove the file to have polecat write one with them)`],
+    );
     const { screens } = run;
     expect(readFileSync(settings, 'utf8')).toBe('{"editorMode": "normal"}\n');
     expect(screens.sequence()).toEqual(expect.arrayContaining(['trust', 'bypass']));

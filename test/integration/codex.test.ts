@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAiStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
-import { awaitScreen, expectRefused, expectStarted, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { status } from '../../src/manager.js';
+import { address, awaitHookEvents, awaitScreen, expectRefused, expectStarted, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { freshHome, installCli, putOnPath } from '../helpers/real-cli.js';
 import { keepScreen } from '../helpers/screen-recorder.js';
 
@@ -22,7 +23,7 @@ describe.skipIf(installed.cli === undefined)(`the real Codex CLI ${CODEX_VERSION
   let standIn: StandIn | undefined;
   afterAll(async () => standIn?.close());
 
-  it('signed in: the folder dialog answered once, no update offer, the text sent and answered; stop leaves nothing', { timeout: 120_000 }, async () => {
+  it('signed in: the folder dialog answered once, no update offer, the text sent and answered, its turn reported by its hooks; stop leaves nothing', { timeout: 120_000 }, async () => {
     const home = freshHome('codex-in');
     standIn = await openAiStandIn(reply);
     mkdirSync(join(home, '.codex'));
@@ -39,6 +40,9 @@ describe.skipIf(installed.cli === undefined)(`the real Codex CLI ${CODEX_VERSION
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`• ${reply}`));
     expect(answered).toContain(`› ${prompt}`);
     expect(sentText(standIn, prompt)).toBe(true);
+    // Its own hooks, given on its command line, run the town's hook script.
+    await awaitHookEvents(run, ['SessionStart', 'UserPromptSubmit', 'Stop']);
+    expect((await status(address, { town: run.town.root })).activity).toMatchObject({ state: 'idle', source: 'hook' });
     run.screens.keep('codex', CODEX_VERSION, ['codex-trust']);
     keepScreen('codex', CODEX_VERSION, 'reply', answered);
     await stopAndExpectNothingLeft(run);

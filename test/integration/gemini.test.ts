@@ -9,7 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { geminiStandIn, sentText, type StandIn } from '../helpers/api-standins.js';
-import { awaitScreen, configureAgents, expectRefused, expectStarted, gitTown, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
+import { status } from '../../src/manager.js';
+import { address, awaitHookEvents, awaitScreen, configureAgents, expectRefused, expectStarted, gitTown, startReal, stopAndExpectNothingLeft } from '../helpers/real-agent.js';
 import { freshHome, installCli, putOnPath, withEnv } from '../helpers/real-cli.js';
 import { keepScreen } from '../helpers/screen-recorder.js';
 
@@ -33,7 +34,7 @@ describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSI
   let standIn: StandIn | undefined;
   afterAll(async () => standIn?.close());
 
-  it('signed in: no dialog in its own worktree, the text sent and answered; stop leaves nothing', { timeout: 120_000 }, async () => {
+  it('signed in: no dialog in its own worktree, the text sent and answered, its turn reported by its hooks; stop leaves nothing', { timeout: 120_000 }, async () => {
     signedInHome('gemini-in');
     standIn ??= await geminiStandIn(reply);
     const town = gitTown();
@@ -43,6 +44,9 @@ describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSI
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`✦ ${reply}`) && !screen.includes('(esc to cancel'));
     expect(answered).toContain(`> ${prompt}`);
     expect(sentText(standIn, prompt)).toBe(true);
+    // Its own hooks (BeforeAgent, AfterAgent), from the settings polecat wrote in its worktree, told the turn.
+    await awaitHookEvents(run, ['SessionStart', 'UserPromptSubmit', 'Stop']);
+    expect((await status(address, { town: town.root })).activity).toMatchObject({ state: 'idle', source: 'hook' });
     run.screens.keep('gemini', GEMINI_VERSION, ['busy']);
     keepScreen('gemini', GEMINI_VERSION, 'reply', answered);
     await stopAndExpectNothingLeft(run);

@@ -61,12 +61,25 @@ describe('loadAgents', () => {
     const town = makeTown({ gastown: ['Toast'] });
     writeJson(join(town.root, 'settings', 'agents.json'), {
       agents: {
-        boxed: { command: '/opt/boxed', ready_markers: ['ctrl+k menu'], busy_markers: ['Thinking', 'esc stop'], shows_startup_text: false },
+        boxed: {
+          command: '/opt/boxed',
+          ready_markers: ['ctrl+k menu'],
+          busy_markers: ['Thinking', 'esc stop'],
+          shows_startup_text: false,
+          permission_markers: ['Allow this?'],
+          api_error_markers: ['Request failed'],
+        },
         gemini: { args: ['--model', 'pro'] },
       },
     });
     const agents = loadAgents(town.root, 'gastown');
-    expect(agents.boxed).toMatchObject({ readyMarkers: ['ctrl+k menu'], busyMarkers: ['Thinking', 'esc stop'], showsStartupText: false });
+    expect(agents.boxed).toMatchObject({
+      readyMarkers: ['ctrl+k menu'],
+      busyMarkers: ['Thinking', 'esc stop'],
+      showsStartupText: false,
+      // Not given: Claude's, whose screen reading a new program starts from.
+      activityWords: { permission: ['Allow this?'], interrupted: ['Interrupted · What should Claude do instead?'], apiError: ['Request failed'] },
+    });
     expect(agents.gemini).toMatchObject({ readyPromptPrefix: '* ', busyMarkers: ['(esc to cancel'], readyMarkers: [], showsStartupText: true });
   });
 

@@ -3,8 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HOOK_NAMES } from '../../machines/activity.js';
+import { hookCommand } from '../../src/activity/hook-command.js';
 import { agentEnvironment, agentInheritance, CREDENTIAL_ALLOW_LIST, credentialsFrom } from '../../src/agents/environment.js';
-import { ensureSettingsFile, settingsPlan, settingsTemplate } from '../../src/agents/settings.js';
+import { ensureSettingsFile, mergeClaudeHooks, settingsPlan, settingsTemplate } from '../../src/agents/settings.js';
 import { BUILTIN_PRESETS, type HooksProvider } from '../../src/agents/presets.js';
 import { buildStartupCommand, credentialsScript } from '../../src/agents/shell.js';
 import { makeTown } from '../helpers/town.js';
@@ -116,13 +118,31 @@ describe('settings files', () => {
 
   it("runs the same ready call from every provider's hook, as the files always had it", () => {
     const command = 'tmux set-environment GT_AGENT_READY 1 >/dev/null 2>&1 || true';
-    for (const provider of ['claude', 'gemini'] as const) {
-      expect(JSON.parse(settingsTemplate(provider).content).hooks.SessionStart).toEqual([{ matcher: '', hooks: [{ type: 'command', command }] }]);
-    }
+    // Claude's and Gemini's SessionStart also report themselves to the polecat's event file, after the ready call.
+    const gemini = JSON.parse(settingsTemplate('gemini').content).hooks;
+    expect(gemini.SessionStart[0].hooks[0]).toEqual({ type: 'command', command });
+    expect(gemini.SessionStart[0].hooks[1]).toEqual({ type: 'command', command: hookCommand('SessionStart'), timeout: 5_000 });
+    expect(gemini.AfterAgent[0].hooks).toEqual([{ type: 'command', command: hookCommand('Stop'), timeout: 5_000 }]);
+    expect(Object.keys(gemini).sort()).toEqual(['AfterAgent', 'AfterTool', 'BeforeAgent', 'BeforeTool', 'Notification', 'SessionEnd', 'SessionStart']);
+    const claude = JSON.parse(settingsTemplate('claude').content).hooks;
+    expect(claude.SessionStart[0].hooks[0]).toEqual({ type: 'command', command });
+    expect(claude.SessionStart[0].hooks[1]).toMatchObject({ type: 'command', command: hookCommand('SessionStart') });
+    expect(Object.keys(claude).sort()).toEqual([...HOOK_NAMES].sort());
     expect(JSON.parse(settingsTemplate('copilot').content).hooks.sessionStart).toEqual([{ type: 'command', bash: command }]);
     expect(settingsTemplate('opencode').content).toContain(
       "    if (event.type === 'session.created') execFile('tmux', ['set-environment', 'GT_AGENT_READY', '1'], () => {});\n",
     );
+  });
+
+  it("adds polecat's hooks to the user's own Claude settings after theirs, keeping everything else", () => {
+    const mine = { type: 'command', command: 'my-hook' };
+    const merged = mergeClaudeHooks({ model: 'opus', env: { A: '1' }, hooks: { Stop: [{ matcher: '', hooks: [mine] }], MyOwnEvent: [1] } });
+    expect(merged).toMatchObject({ model: 'opus', env: { A: '1' } });
+    const hooks = merged.hooks as Record<string, Array<{ hooks: Array<{ command: string }> }>>;
+    expect(hooks.Stop!.map((group) => group.hooks[0]!.command)).toEqual(['my-hook', hookCommand('Stop')]);
+    expect(hooks.MyOwnEvent).toEqual([1]);
+    expect(Object.keys(hooks).sort()).toEqual([...HOOK_NAMES, 'MyOwnEvent'].sort());
+    expect(Object.keys(mergeClaudeHooks({ hooks: 'not an object' }).hooks as object).sort()).toEqual([...HOOK_NAMES].sort());
   });
 
   it('writes nothing for agents without hooks', () => {

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultStartupText, planStart, planStop } from '../../src/plan.js';
 import { makeTown } from '../helpers/town.js';
@@ -61,13 +63,40 @@ describe('planStart', () => {
     expect(plan.agent.argv.slice(-2)).toEqual(['--', '--help me fix the build']);
   });
 
-  it('leaves the settings to the user who names a file with --settings', () => {
+  it("gives Claude a copy of the user's own --settings file with polecat's hooks, the argument pointed at it; the user's file is theirs", () => {
     const town = makeTown({ gastown: ['Toast'] });
-    for (const agent of ['claude --settings /my/s.json', 'claude --settings=/my/s.json']) {
+    const own = join(town.root, 'my-settings.json');
+    writeFileSync(own, JSON.stringify({ model: 'opus' }));
+    for (const [agent, expected] of [
+      [`claude --settings ${own}`, ['--settings', 'MERGED']],
+      [`claude --settings=${own}`, ['--settings=MERGED']],
+    ] as const) {
       const plan = planStart(address, { town: town.root, agent });
-      expect(plan.agent.settings).toBeUndefined();
-      expect(plan.agent.argv.filter((a) => a.startsWith('--settings'))).toHaveLength(1);
+      const merged = join(town.root, '.runtime', 'polecat', 'settings', 'gastown', 'Toast.json');
+      expect(plan.agent.settings).toEqual({ path: merged, provider: 'claude', mergedFrom: own });
+      expect(plan.agent.argv.filter((a) => a.startsWith('--settings') || a === merged)).toEqual(expected.map((word) => word.replace('MERGED', merged)));
+      expect(plan.planWarnings).toBeUndefined();
     }
+    // Relative to the work directory, where Claude would read it.
+    writeFileSync(join(town.root, 'gastown', 'polecats', 'Toast', 'local.json'), '{}');
+    expect(planStart(address, { town: town.root, agent: 'claude --settings local.json' }).agent.settings?.mergedFrom).toBe(join(town.root, 'gastown', 'polecats', 'Toast', 'local.json'));
+  });
+
+  it("refuses a --settings file that is missing or not a JSON object, before anything runs; leaves settings given as JSON alone, saying so", () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const bad = join(town.root, 'bad.json');
+    writeFileSync(bad, '{"model": ');
+    writeFileSync(join(town.root, 'list.json'), '[]');
+    expect(() => planStart(address, { town: town.root, agent: 'claude --settings /nowhere/s.json' })).toThrow("the agent's --settings /nowhere/s.json: no such file");
+    expect(() => planStart(address, { town: town.root, agent: `claude --settings ${bad}` })).toThrow(`the agent's --settings ${bad} is not JSON: `);
+    expect(() => planStart(address, { town: town.root, agent: `claude --settings ${join(town.root, 'list.json')}` })).toThrow('is not a JSON object of settings');
+    const inline = planStart(address, { town: town.root, agent: `claude --settings '{"model":"opus"}'` });
+    expect(inline.agent.settings).toBeUndefined();
+    expect(inline.agent.argv).toContain('{"model":"opus"}');
+    expect(inline.planWarnings).toEqual([
+      "the agent's own --settings JSON is used as it is, without polecat's activity hooks: what the agent is doing is read from its screen only (give the settings as a file to have polecat add its hooks to a copy)",
+    ]);
+    expect(planStart(address, { town: town.root, agent: 'claude' }).planWarnings).toBeUndefined();
   });
 
   it('plans a stop on the same socket and session as the start', () => {

@@ -1,32 +1,31 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { STEP_ORDER } from '../../../machines/startup.js';
 import { list, start, type RunOptions } from '../../manager.js';
 import { planStart, planStarts, rigAddresses, type StartOptions } from '../../plan.js';
 import { DEFAULT_PARALLEL } from '../../manager.js';
-import type { InspectTarget, LiveInspector } from '../../inspect/live.js';
+import type { LiveInspector } from '../../inspect/live.js';
+import { addInspectOptions, inspectTarget, withInspector, type InspectFlags, type InspectOn } from '../inspect-option.js';
 import { checkName, InvalidInputError, parseAddress, type PolecatAddress } from '../../town/names.js';
-import { EXIT, processOutput, progressPrinter, wrapWords, type Output } from '../output.js';
+import { EXIT, printJson, processOutput, progressPrinter, wrapWords, type Output } from '../output.js';
 import { cancelOnSignals } from '../signals.js';
 import { runStartBatch } from '../start-batch.js';
-import { reportStartResult } from '../start-report.js';
+import { reportStartResult, startJson } from '../start-report.js';
 import { parseTimeouts, socketOption, START_TIMEOUTS, townOption } from '../options.js';
 
-interface StartFlags {
+interface StartFlags extends InspectFlags {
   all?: boolean;
   parallel?: string;
-  inspect?: boolean;
-  inspectSky?: boolean;
-  inspectPort: string;
   issue?: string;
   agent?: string;
   town?: string;
   socket?: string;
   prompt?: string;
   timeout?: string;
+  json?: boolean;
 }
 
 export function startCommand(output: Output = processOutput): Command {
-  return new Command('start')
+  return addInspectOptions(new Command('start'), 'the run (one polecat only)')
     .description('start polecats: each one\'s agent in a tmux session on the town socket, dialogs answered, startup text delivered')
     .usage('[options] <rig/name>...  |  <rig> --all [options]')
     .argument('<rig/name...>', 'the polecats, e.g. gastown/Toast gastown/Nux; with --all, the rig alone')
@@ -39,9 +38,7 @@ export function startCommand(output: Output = processOutput): Command {
     )
     .option('--prompt <text>', 'startup text delivered to the agent (default: names the polecat and its issue)')
     .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')
-    .option('--inspect', "stream the run to the Stately inspector through a relay on 127.0.0.1 whose page you open; --inspect=sky: Stately's hosted relay instead (needs internet); one polecat only")
-    .addOption(new Option('--inspect-sky').hideHelp())
-    .option('--inspect-port <port>', 'port of the local relay for --inspect', '8080')
+    .option('--json', "print the outcome as JSON on stdout, progress and reports going to stderr only: one object for one polecat, an array of them for several")
     .addOption(townOption())
     .addOption(socketOption())
     .addHelpText(
@@ -76,7 +73,7 @@ Examples:
       };
       if (!flags.all && targets.length === 1) {
         const plan = planStart(parseAddress(targets[0]!), options);
-        process.exitCode = await runStart(plan, output, inspectTarget(flags));
+        process.exitCode = await runStart(plan, output, inspectTarget(flags), flags.json === true);
         return;
       }
       if (flags.inspect || flags.inspectSky) throw new InvalidInputError('--inspect watches one start: give one polecat');
@@ -84,10 +81,10 @@ Examples:
         if (flags.issue !== undefined) throw new InvalidInputError('--issue hooks an issue to one polecat; it cannot go with --all');
         const rig = allTarget(targets);
         const { addresses, unaddressable } = rigAddresses(rig, options);
-        process.exitCode = await startAll(rig, addresses, unaddressable, options, parallel, output);
+        process.exitCode = await startAll(rig, addresses, unaddressable, options, parallel, output, flags.json === true);
         return;
       }
-      process.exitCode = await runStartBatch(planStarts(targets.map(parseAddress), options), [], parallel, output);
+      process.exitCode = await runStartBatch(planStarts(targets.map(parseAddress), options), [], parallel, output, flags.json === true);
     });
 }
 
@@ -116,11 +113,13 @@ async function startAll(
   options: StartOptions,
   parallel: number,
   output: Output,
+  json: boolean,
 ): Promise<number> {
   const plans = addresses.length > 0 ? planStarts(addresses, options) : [];
   for (const name of unaddressable) output.err.write(`  note: skipped ${rig}/polecats/${name}: not a valid polecat name\n`);
   if (plans.length === 0) {
     output.err.write(`no polecats in rig ${rig}: nothing to start\n`);
+    if (json) printJson(output, []);
     return EXIT.ok;
   }
   const running = new Set((await list(rig, options)).polecats.filter((p) => p.running).map((p) => p.name));
@@ -129,34 +128,38 @@ async function startAll(
     plans.filter((plan) => running.has(plan.name)),
     parallel,
     output,
+    json,
   );
 }
 
-function inspectTarget(flags: StartFlags): { target: InspectTarget; port: number } | undefined {
-  if (!flags.inspect && !flags.inspectSky) return undefined;
-  const target: InspectTarget = flags.inspectSky ? 'sky' : 'local';
-  const port = Number(flags.inspectPort);
-  if (!/^\d+$/.test(flags.inspectPort) || port < 1 || port > 65535) throw new InvalidInputError(`invalid --inspect-port ${JSON.stringify(flags.inspectPort)}: expected 1 to 65535`);
-  return { target, port };
-}
-
-async function runStart(plan: ReturnType<typeof planStart>, output: Output, inspectOn?: { target: InspectTarget; port: number }): Promise<number> {
+async function runStart(plan: ReturnType<typeof planStart>, output: Output, inspectOn: InspectOn | undefined, json: boolean): Promise<number> {
   const { err } = output;
   const cancellation = cancelOnSignals(err);
   const progress = progressPrinter(err);
   err.write(`Starting ${plan.rig}/${plan.name} (agent ${plan.agent.name}, session ${plan.sessionName}, socket ${plan.socket})\n`);
-  let inspector: LiveInspector | undefined;
   try {
-    // The inspector's modules (a WebSocket server and client) load only when asked for: every start would pay for them.
-    inspector = inspectOn ? await (await import('../../inspect/live.js')).startLiveInspector(inspectOn.target, inspectOn.port) : undefined;
-    if (inspector) err.write(`  inspect: ${inspector.url}\n`);
-    const started = Date.now();
-    const options: RunOptions = { onProgress: progress.onProgress, signal: cancellation.signal, ...(inspector ? { inspect: inspector.inspect } : {}) };
-    const result = await start(plan, options);
-    return reportStartResult(output, `${plan.rig}/${plan.name}`, result, cancellation.interruptedBy(), Date.now() - started);
+    return await withInspector(inspectOn, output, (inspector) => startOne(plan, output, inspector, json, cancellation, progress));
   } finally {
     progress.close();
-    await inspector?.stop();
     cancellation.dispose();
   }
+}
+
+async function startOne(
+  plan: ReturnType<typeof planStart>,
+  output: Output,
+  inspector: LiveInspector | undefined,
+  json: boolean,
+  cancellation: ReturnType<typeof cancelOnSignals>,
+  progress: ReturnType<typeof progressPrinter>,
+): Promise<number> {
+  const started = Date.now();
+  const options: RunOptions = { onProgress: progress.onProgress, signal: cancellation.signal, ...(inspector ? { inspect: inspector.inspect } : {}) };
+  const result = await start(plan, options);
+  const label = `${plan.rig}/${plan.name}`;
+  if (!json) return reportStartResult(output, label, result, cancellation.interruptedBy(), Date.now() - started);
+  // The outcome as data on stdout; the same words as without --json go to stderr.
+  const code = reportStartResult({ out: output.err, err: output.err }, label, result, cancellation.interruptedBy(), Date.now() - started);
+  printJson(output, startJson(plan, result, Date.now() - started));
+  return code;
 }

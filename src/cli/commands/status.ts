@@ -1,3 +1,4 @@
+import { describeActivity } from '../../activity/describe.js';
 import { describeExit } from '../../tmux/formats.js';
 import { Command } from 'commander';
 import { DEFAULT_HUNG_AFTER_MS, status } from '../../manager.js';
@@ -32,6 +33,7 @@ export function statusCommand(output: Output = processOutput): Command {
       if (result.pane) lines.push(`  pane     ${result.pane}`);
       if (result.agentPid !== undefined) lines.push(`  agent    ${result.agent ?? ''} pid ${result.agentPid} (${result.agentCommand})`);
       if (result.created) lines.push(`  created  ${result.created}`);
+      if (result.activity) lines.push(`  doing    ${describeActivity(result.activity, Date.now())}`);
       if (result.lastActivity) lines.push(`  activity ${result.lastActivity}`);
       if (result.attached !== undefined) lines.push(`  attached ${result.attached ? 'yes' : 'no'}`);
       output.out.write(`${lines.join('\n')}\n`);
