@@ -13,8 +13,13 @@ export const EVENT_FILE_LIMIT_BYTES = 1024 * 1024;
 /** How much of a set-aside file is kept. */
 export const EVENT_FILE_KEEP_BYTES = 256 * 1024;
 
+/** The directory every polecat's event file of the town is under, one directory per rig. */
+export function eventsDir(townRoot: string): string {
+  return join(townRoot, '.runtime', 'polecat', 'events');
+}
+
 export function eventFilePath(townRoot: string, rig: string, name: string): string {
-  return join(townRoot, '.runtime', 'polecat', 'events', rig, `${name}.jsonl`);
+  return join(eventsDir(townRoot), rig, `${name}.jsonl`);
 }
 
 /** The directory hooks write into: without it they write nothing, so polecat makes it before the agent starts. */

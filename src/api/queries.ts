@@ -90,9 +90,14 @@ function healthOf(alive: boolean, activitySeconds: number | undefined, hungAfter
   return 'healthy';
 }
 
+/** `replay: false`: no activity replayed from the event file, for a caller that feeds a live machine of its own. */
+export interface ActivityOptions {
+  readonly replay?: boolean;
+}
+
 export async function status(
   address: PolecatAddress,
-  options: LocateOptions & { deps?: StepDeps; hungAfterMs?: number } = {},
+  options: LocateOptions & ActivityOptions & { deps?: StepDeps; hungAfterMs?: number } = {},
 ): Promise<PolecatStatus> {
   const location = locate(address, options);
   const tmux = (options.deps ?? createStepDeps()).tmux(location.socket);
@@ -129,7 +134,9 @@ export async function status(
     ...exitOf({ ...row, paneDeadStatus: ended.deadStatus, paneDeadSignal: ended.deadSignal }),
     ...sessionTimes(row),
     attached: (row.attached ?? 0) > 0,
-    ...(own.agent !== undefined && row.run !== undefined ? await activityNow(tmux, location.townRoot, address, row, running, { status: ended.deadStatus, signal: ended.deadSignal }) : {}),
+    ...(own.agent !== undefined && row.run !== undefined
+      ? await activityNow(tmux, location.townRoot, address, row, running, { status: ended.deadStatus, signal: ended.deadSignal }, options.replay ?? true)
+      : {}),
   };
 }
 
@@ -140,10 +147,11 @@ async function activityNow(
   row: SessionRow & { run: string },
   running: boolean,
   ended: { status: number | undefined; signal: number | undefined },
+  replay: boolean,
 ): Promise<Pick<PolecatStatus, 'activity' | 'run' | 'screen'>> {
   const screen = running ? await seenOnScreen(tmux, row.paneId, townRoot, address.rig, row.agentName) : undefined;
   return {
-    activity: activityOf(townRoot, address, row.run, (row.created ?? 0) * 1000, running, ended, screen),
+    ...(replay ? { activity: activityOf(townRoot, address, row.run, (row.created ?? 0) * 1000, running, ended, screen) } : {}),
     run: row.run,
     ...(screen ? { screen } : {}),
   };
@@ -227,7 +235,7 @@ export interface ListedPolecat {
 }
 
 /** The town's polecats, from one tmux call: the agent pane of every session carrying this town's polecat options. */
-export async function list(rig: string | undefined, options: LocateOptions & { deps?: StepDeps } = {}): Promise<{ socket: string; polecats: ListedPolecat[] }> {
+export async function list(rig: string | undefined, options: LocateOptions & ActivityOptions & { deps?: StepDeps } = {}): Promise<{ socket: string; polecats: ListedPolecat[] }> {
   const { townRoot, socket } = resolveTown(options);
   const tmux = (options.deps ?? createStepDeps()).tmux(socket);
   const rows = (await tmux.listPolecatPanes()).filter((r) => r.town === townRoot && (rig === undefined || r.rig === rig));
@@ -243,8 +251,9 @@ export async function list(rig: string | undefined, options: LocateOptions & { d
       ...exitOf(r),
       ...(localTime(r.created) ? { created: localTime(r.created)! } : {}),
       attached: (r.attached ?? 0) > 0,
-      ...(r.run !== undefined
-        ? { activity: activityOf(townRoot, { rig: r.rig, name: r.polecat }, r.run, (r.created ?? 0) * 1000, agentAlive(r), { status: r.paneDeadStatus, signal: r.paneDeadSignal }), run: r.run }
+      ...(r.run !== undefined ? { run: r.run } : {}),
+      ...(r.run !== undefined && (options.replay ?? true)
+        ? { activity: activityOf(townRoot, { rig: r.rig, name: r.polecat }, r.run, (r.created ?? 0) * 1000, agentAlive(r), { status: r.paneDeadStatus, signal: r.paneDeadSignal }) }
         : {}),
     }))
     .sort((a, b) => a.polecat.localeCompare(b.polecat));

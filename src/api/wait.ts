@@ -121,7 +121,7 @@ export async function waitFor(
       for (const p of pending) {
         const key = formatAddress(p.address);
         if (outcomes.has(key)) continue;
-        const seen = await status(p.address, options);
+        const seen = await status(p.address, { ...options, replay: false });
         const look = lookOf(seen);
         const activity = look ? p.live.look(look) : undefined;
         if (activity) lastSeen.set(key, activity);

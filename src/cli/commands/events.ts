@@ -102,7 +102,7 @@ Examples:
           // Shown live: the polecat's activity machine, fed with what status sees at each wake.
           const live = inspector ? new LiveActivity(path, inspector.inspect) : undefined;
           const look = async () => {
-            const seen = live ? lookOf(await status(address, flags)) : undefined;
+            const seen = live ? lookOf(await status(address, { ...flags, replay: false })) : undefined;
             if (seen) live?.look(seen);
           };
           let looking = Promise.resolve();

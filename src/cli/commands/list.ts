@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { Command } from 'commander';
 import { describeActivity } from '../../activity/describe.js';
-import { eventFilePath } from '../../activity/event-file.js';
+import { eventFilePath, eventsDir } from '../../activity/event-file.js';
 import { LiveActivity } from '../../activity/live.js';
 import { lookOf } from '../../api/wait.js';
 import { list, type ListedPolecat } from '../../api/queries.js';
@@ -77,7 +77,7 @@ async function watchList(rig: string | undefined, flags: ListFlags, output: Outp
     let drawing = Promise.resolve();
     let again = false;
     const draw = async () => {
-      const result = await list(rig, flags);
+      const result = await list(rig, { ...flags, replay: false });
       const now = Date.now();
       const polecats = result.polecats.map((p) => {
         const look = lookOf(p, now);
@@ -106,7 +106,7 @@ async function watchList(rig: string | undefined, flags: ListFlags, output: Outp
     wake();
     await drawing;
     try {
-      watcher = watch(eventsRoot(townRoot), { recursive: true, persistent: false }, wake);
+      watcher = watch(eventsDir(townRoot), { recursive: true, persistent: false }, wake);
     } catch {
       // no event file yet anywhere in the town: the timer draws
     }
@@ -132,9 +132,4 @@ function fit(lines: readonly string[], terminal: Partial<NodeJS.WriteStream>): s
   const columns = terminal.columns ?? Infinity;
   const shown = lines.length <= rows ? [...lines] : [...lines.slice(0, Math.max(1, rows - 1)), `… and ${lines.length - Math.max(1, rows - 1)} more (a taller terminal shows them)`];
   return shown.map((line) => (line.length > columns ? line.slice(0, Math.max(0, columns - 1)) + '…' : line));
-}
-
-/** The directory every polecat's event file is under. */
-function eventsRoot(townRoot: string): string {
-  return eventFilePath(townRoot, 'x', 'x').replace(/\/x\/x\.jsonl$/, '');
 }
