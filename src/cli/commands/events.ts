@@ -60,17 +60,18 @@ async function followUntil(signal: AbortSignal, dirs: readonly string[], wake: (
 }
 
 export function eventsCommand(output: Output = processOutput): Command {
-  return addInspectOptions(new Command('events'), "the polecat's live activity machine (follows, as --follow)")
-    .description("a polecat's lifetime: its runs (each start and stop, and how it ended) and its agent's hook events, one line each, with the activity each led to")
-    .argument('<rig/name>', 'the polecat, e.g. gastown/Toast')
-    .option('--since <when>', 'only what happened after this: 90s, 10m, 2h ago, or a date-time')
-    .option('--follow', 'keep printing as things happen, until Ctrl-C')
-    .addOption(jsonOption())
-    .addOption(townOption())
-    .addOption(socketOption())
-    .addHelpText(
-      'after',
-      `
+  return addInspectOptions(
+    new Command('events')
+      .description("a polecat's lifetime: its runs (each start and stop, and how it ended) and its agent's hook events, one line each, with the activity each led to")
+      .argument('<rig/name>', 'the polecat, e.g. gastown/Toast')
+      .option('--since <when>', 'only what happened after this: 90s, 10m, 2h ago, or a date-time')
+      .option('--follow', 'keep printing as things happen, until Ctrl-C')
+      .addOption(jsonOption())
+      .addOption(townOption())
+      .addOption(socketOption())
+      .addHelpText(
+        'after',
+        `
 Each line: time, the run's id (its first 8 characters), what happened, the tool, and "→ state" when the activity
 changed. Hook events are kept only for the last part of a long life (the event file is set aside past 1 MB and
 256 KB of it kept); runs are kept as \`polecat runs\` keeps them. Hooks report only names, ids and times: never the
@@ -80,7 +81,9 @@ Examples:
   polecat events gastown/Toast --since 10m
   polecat events gastown/Toast --follow --json | jq -c 'select(.activity)'
   polecat events gastown/Toast --inspect     # open the address it prints: the activity machine, live`,
-    )
+      ),
+    "the polecat's live activity machine (follows, as --follow)",
+  )
     .action(async (target: string, flags: InspectFlags & { since?: string; follow?: boolean; json?: boolean; town?: string; socket?: string }) => {
       const address = parseAddress(target);
       const inspectOn = inspectTarget(flags);

@@ -25,25 +25,26 @@ interface StartFlags extends InspectFlags {
 }
 
 export function startCommand(output: Output = processOutput): Command {
-  return addInspectOptions(new Command('start'), 'the run (one polecat only)')
-    .description('start polecats: each one\'s agent in a tmux session on the town socket, dialogs answered, startup text delivered')
-    .usage('[options] <rig/name>...  |  <rig> --all [options]')
-    .argument('<rig/name...>', 'the polecats, e.g. gastown/Toast gastown/Nux; with --all, the rig alone')
-    .option('--all', 'every polecat of the rig: each directory under <town>/<rig>/polecats/ (hidden ones such as .claude are not polecats)')
-    .option('--parallel <n>', `at most this many starts at a time (default: ${DEFAULT_PARALLEL})`)
-    .option('--issue <id>', 'beads issue to validate and hook to the polecat, one polecat only (needs bd on PATH or $GT_BD)')
-    .option(
-      '--agent <"name [args...]">',
-      'agent and extra arguments, e.g. --agent "sim --dialogs trust,bypass", split into words as sh quotes them but never expanded or run (default: the rig\'s or town\'s settings/config.json, else claude)',
-    )
-    .option('--prompt <text>', 'startup text delivered to the agent (default: names the polecat and its issue)')
-    .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')
-    .option('--json', "print the outcome as JSON on stdout, progress and reports going to stderr only: one object for one polecat, an array of them for several")
-    .addOption(townOption())
-    .addOption(socketOption())
-    .addHelpText(
-      'after',
-      `
+  return addInspectOptions(
+    new Command('start')
+      .description('start polecats: each one\'s agent in a tmux session on the town socket, dialogs answered, startup text delivered')
+      .usage('[options] <rig/name>...  |  <rig> --all [options]')
+      .argument('<rig/name...>', 'the polecats, e.g. gastown/Toast gastown/Nux; with --all, the rig alone')
+      .option('--all', 'every polecat of the rig: each directory under <town>/<rig>/polecats/ (hidden ones such as .claude are not polecats)')
+      .option('--parallel <n>', `at most this many starts at a time (default: ${DEFAULT_PARALLEL})`)
+      .option('--issue <id>', 'beads issue to validate and hook to the polecat, one polecat only (needs bd on PATH or $GT_BD)')
+      .option(
+        '--agent <"name [args...]">',
+        'agent and extra arguments, e.g. --agent "sim --dialogs trust,bypass", split into words as sh quotes them but never expanded or run (default: the rig\'s or town\'s settings/config.json, else claude)',
+      )
+      .option('--prompt <text>', 'startup text delivered to the agent (default: names the polecat and its issue)')
+      .option('--timeout <name=seconds,...>', 'deadlines of the waits: command, dialogs, ready, nudge (default: command=60,dialogs=180,ready=60,nudge=30)')
+      .option('--json', "print the outcome as JSON on stdout, progress and reports going to stderr only: one object for one polecat, an array of them for several")
+      .addOption(townOption())
+      .addOption(socketOption())
+      .addHelpText(
+        'after',
+        `
 ${wrapWords(`Steps: ${STEP_ORDER.join(', ')} (polecat graph draws them). A failure rolls back what the start did (the session and every process in it, the issue's status) and exits 1. Ctrl-C cancels and rolls back (exit 130).`)}
 
 Many at once: name several polecats, or a rig with --all. Every name is checked and every start planned before
@@ -64,7 +65,9 @@ Examples:
   polecat start gastown/Toast --issue gt-abc12 --agent claude
   polecat start gastown/Toast gastown/Nux gastown/Max --parallel 2
   polecat start gastown --all`,
-    )
+      ),
+    'the run (one polecat only)',
+  )
     .action(async (targets: string[], flags: StartFlags) => {
       const parallel = parseParallel(flags.parallel);
       const options: StartOptions = {

@@ -8,16 +8,19 @@ import { cancelOnSignals, interruptedExitCode } from '../signals.js';
 import { addInspectOptions, inspectTarget, withInspector, type InspectFlags } from '../inspect-option.js';
 
 export function waitCommand(output: Output = processOutput): Command {
-  return addInspectOptions(new Command('wait'), "each polecat's live activity machine")
-    .description(
-      'wait until each polecat is in a state (from its agent\'s hooks and its pane): exit 0 when all are, 1 when time ran out or one can no longer get there (its agent exited), 130 on Ctrl-C',
-    )
-    .argument('<rig/name...>', 'the polecats, e.g. gastown/Toast gastown/Nux')
-    .requiredOption('--for <state>', `${WAIT_TARGETS.join(', ')} (change: anything other than what it is doing now)`)
-    .option('--timeout <seconds>', 'give up after this long (default: no limit)')
-    .addOption(jsonOption())
-    .addOption(townOption())
-    .addOption(socketOption())
+  return addInspectOptions(
+    new Command('wait')
+      .description(
+        'wait until each polecat is in a state (from its agent\'s hooks and its pane): exit 0 when all are, 1 when time ran out or one can no longer get there (its agent exited, or its turn failed while waiting for idle), 2 bad input, 130 on Ctrl-C, 143 on SIGTERM',
+      )
+      .argument('<rig/name...>', 'the polecats, e.g. gastown/Toast gastown/Nux')
+      .requiredOption('--for <state>', `${WAIT_TARGETS.join(', ')} (change: anything other than what it is doing now)`)
+      .option('--timeout <seconds>', 'give up after this long (default: no limit)')
+      .addOption(jsonOption())
+      .addOption(townOption())
+      .addOption(socketOption()),
+    "each polecat's live activity machine",
+  )
     .action(async (targets: string[], flags: InspectFlags & { for: string; timeout?: string; json?: boolean; town?: string; socket?: string }) => {
       if (!(WAIT_TARGETS as readonly string[]).includes(flags.for)) {
         throw new InvalidInputError(`invalid --for ${JSON.stringify(flags.for)}: expected one of ${WAIT_TARGETS.join(', ')}`);
