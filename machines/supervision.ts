@@ -1,0 +1,253 @@
+/**
+ * Supervision of one polecat that should be running (`polecat up`): watching it, and on its agent's death a restart
+ * after a backoff, the restart being the startup machine itself, invoked as a child (so one inspector view shows the
+ * supervision, its restarts and each restart's steps). Too many restarts in a window quarantine the polecat until it
+ * is put up again. DOWN (the polecat should no longer run) ends supervision from every state; during a restart it
+ * cancels that start first, which rolls back.
+ * Pure data: no I/O and no timers. The backoff is a step (`sleep`), the next start's plan another (`planRestart`:
+ * reading the town's settings is I/O), and every event carries the time it happened.
+ */
+import { assign, sendTo, setup } from 'xstate';
+import { stepSlot } from './shared.js';
+import { startupMachine, type StartupInput, type StartupOutput } from './startup.js';
+
+export const SUPERVISION_MACHINE_VERSION = 1;
+
+/** How hard supervision tries (the town's or rig's settings; the defaults below). */
+export interface SupervisionPolicy {
+  /** The first backoff; each restart of an agent that did not stay up doubles it, up to backoffMaxMs. */
+  readonly backoffMinMs: number;
+  readonly backoffMaxMs: number;
+  /** An agent up this long before it died starts again from backoffMinMs. */
+  readonly stableAfterMs: number;
+  /** More restarts than this within windowMs quarantine the polecat. */
+  readonly maxRestarts: number;
+  readonly windowMs: number;
+}
+
+export const DEFAULT_SUPERVISION_POLICY: SupervisionPolicy = {
+  backoffMinMs: 1_000,
+  backoffMaxMs: 5 * 60_000,
+  stableAfterMs: 5 * 60_000,
+  maxRestarts: 5,
+  windowMs: 10 * 60_000,
+};
+
+export interface SupervisedPolecat {
+  readonly rig: string;
+  readonly name: string;
+  readonly townRoot: string;
+}
+
+export interface SupervisionInput {
+  readonly polecat: SupervisedPolecat;
+  readonly policy: SupervisionPolicy;
+  /** When the agent being watched started (or when watching began). */
+  readonly upSince: number;
+  /** Its current run, the one a restart follows. */
+  readonly run?: string;
+}
+
+/** Why the agent is gone: its process ended (with its status or signal), or its pane or session did. */
+export type DeathReason = 'agent-exited' | 'agent-dead' | 'session-dead';
+
+export type SupervisionEvent =
+  | { readonly type: 'DIED'; readonly at: number; readonly reason: DeathReason; readonly exitStatus?: number; readonly signal?: string }
+  | { readonly type: 'DOWN'; readonly at: number }
+  | { readonly type: 'UP'; readonly at: number };
+
+/** What planRestart gives: the next start's plan, made when the restart began. */
+export interface RestartPlan {
+  readonly plan: StartupInput;
+  readonly at: number;
+}
+
+export interface PlanRestartInput {
+  readonly polecat: SupervisedPolecat;
+  /** The run the new one follows. */
+  readonly previousRun?: string;
+}
+
+export interface SupervisionContext {
+  readonly polecat: SupervisedPolecat;
+  readonly policy: SupervisionPolicy;
+  readonly upSince: number;
+  readonly run?: string;
+  /** When each restart began, within the window. */
+  readonly restarts: readonly number[];
+  /** The backoff before the next restart; 0 before the first. */
+  readonly backoffMs: number;
+  readonly lastDeath?: Extract<SupervisionEvent, { type: 'DIED' }>;
+  /** The restart in progress. */
+  readonly next?: RestartPlan;
+  /** How the last restart ended, when it did not run. */
+  readonly lastFailure?: string;
+  readonly quarantined?: { readonly at: number; readonly why: string };
+  /** DOWN came during a restart: it was cancelled, and supervision ends once it has rolled back. */
+  readonly downDuringRestart?: boolean;
+}
+
+export interface SupervisionOutput {
+  readonly restarts: number;
+  readonly run?: string;
+  /** A restart was in progress when the polecat was put down: it was cancelled (rolled back). */
+  readonly cancelledRestart: boolean;
+}
+
+/** The restarts begun within the window that ends at `now`. */
+function inWindow(context: SupervisionContext, now: number): number[] {
+  return context.restarts.filter((at) => at > now - context.policy.windowMs);
+}
+
+/** The next backoff: the minimum again after an agent that stayed up, else double the last (at most the maximum). */
+function nextBackoff(context: SupervisionContext, stayedUp: boolean): number {
+  const { backoffMinMs, backoffMaxMs } = context.policy;
+  if (stayedUp || context.backoffMs === 0) return backoffMinMs;
+  return Math.min(backoffMaxMs, context.backoffMs * 2);
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export const supervisionMachine = setup({
+  types: {
+    input: {} as SupervisionInput,
+    context: {} as SupervisionContext,
+    events: {} as SupervisionEvent,
+    output: {} as SupervisionOutput,
+  },
+  actors: {
+    /** Waits the backoff out (resolves after `ms`). */
+    sleep: stepSlot<void, { ms: number }>(),
+    planRestart: stepSlot<RestartPlan, PlanRestartInput>(),
+    restart: startupMachine,
+  },
+  guards: {
+    /** Another restart would be more than the policy allows within its window. */
+    crashLoop: ({ context }, params: { at: number }) => inWindow(context, params.at).length >= context.policy.maxRestarts,
+    started: (_, params: { output: StartupOutput }) => params.output.result === 'running',
+    downRequested: ({ context }) => context.downDuringRestart === true,
+  },
+  actions: {
+    /** A death while watching, and the backoff for the restart to come. */
+    keepDeath: assign(({ context }, params: { death: Extract<SupervisionEvent, { type: 'DIED' }> }) => ({
+      lastDeath: params.death,
+      backoffMs: nextBackoff(context, params.death.at - context.upSince >= context.policy.stableAfterMs),
+    })),
+    /** A restart that did not get the agent running counts as a crash: the backoff doubles. */
+    keepFailedRestart: assign(({ context }, params: { output: StartupOutput }) => ({
+      backoffMs: nextBackoff(context, false),
+      lastFailure: `${params.output.result}${params.output.failure ? ` at ${params.output.failure.step}: ${params.output.failure.message}` : ''}`,
+      next: undefined,
+    })),
+    beginRestart: assign(({ context }, params: { next: RestartPlan }) => ({
+      next: params.next,
+      restarts: [...inWindow(context, params.next.at), params.next.at],
+    })),
+    keepRunning: assign(({ context }) => ({ upSince: context.next?.at ?? context.upSince, run: context.next?.plan.runId ?? context.run, next: undefined, lastFailure: undefined })),
+    quarantine: assign(({ context }, params: { at: number }) => ({
+      quarantined: {
+        at: params.at,
+        why: `${inWindow(context, params.at).length} restarts within ${Math.round(context.policy.windowMs / 60_000)} min${context.lastFailure ? `, the last ${context.lastFailure}` : ''}`,
+      },
+    })),
+    quarantineUnplanned: assign(({ context }, params: { error: unknown }) => ({
+      quarantined: { at: context.lastDeath?.at ?? context.upSince, why: `no restart could be planned: ${messageOf(params.error)}` },
+    })),
+    markDown: assign({ downDuringRestart: true }),
+    cancelRestart: sendTo('restart', { type: 'CANCEL' }),
+    /** Put up again: a fresh start, with its count and backoff reset. */
+    release: assign({ quarantined: undefined, restarts: [], backoffMs: 0, lastFailure: undefined }),
+  },
+}).createMachine({
+  id: 'supervision',
+  description: 'Keep one polecat running: restart its agent when it dies, with backoff; quarantine a crash loop; end at DOWN.',
+  initial: 'watching',
+  context: ({ input }) => ({
+    polecat: input.polecat,
+    policy: input.policy,
+    upSince: input.upSince,
+    ...(input.run !== undefined ? { run: input.run } : {}),
+    restarts: [],
+    backoffMs: 0,
+  }),
+  states: {
+    watching: {
+      description: "The agent runs; its activity machine's exited, or its pane or session gone, is a death.",
+      on: {
+        DIED: [
+          {
+            guard: { type: 'crashLoop', params: ({ event }) => ({ at: event.at }) },
+            target: 'quarantined',
+            actions: [
+              { type: 'keepDeath', params: ({ event }) => ({ death: event }) },
+              { type: 'quarantine', params: ({ event }) => ({ at: event.at }) },
+            ],
+          },
+          { target: 'backoff', actions: { type: 'keepDeath', params: ({ event }) => ({ death: event }) } },
+        ],
+        DOWN: { target: 'down' },
+      },
+    },
+    backoff: {
+      description: 'Waiting before the restart: from backoffMinMs, doubling while the agent does not stay up, at most backoffMaxMs.',
+      invoke: {
+        src: 'sleep',
+        input: ({ context }) => ({ ms: context.backoffMs }),
+        onDone: { target: 'planning' },
+      },
+      on: { DOWN: { target: 'down' } },
+    },
+    planning: {
+      description: "The restart's plan: a new run of the polecat, following its last one, made from the settings as they are now.",
+      invoke: {
+        src: 'planRestart',
+        input: ({ context }) => ({ polecat: context.polecat, ...(context.run !== undefined ? { previousRun: context.run } : {}) }),
+        onDone: { target: 'restarting', actions: { type: 'beginRestart', params: ({ event }) => ({ next: event.output }) } },
+        // Its settings cannot make a start (an agents.json broken since, the polecat's directory gone): restarting
+        // again will not mend that; the user must, then put it up again.
+        onError: { target: 'quarantined', actions: { type: 'quarantineUnplanned', params: ({ event }) => ({ error: event.error }) } },
+      },
+      on: { DOWN: { target: 'down' } },
+    },
+    restarting: {
+      description:
+        'The startup machine, as a child: a run of its own, recorded like any start. Failed or cancelled, it is a crash. DOWN cancels it: it rolls back, and supervision ends when it has.',
+      invoke: {
+        id: 'restart',
+        src: 'restart',
+        input: ({ context }) => context.next!.plan,
+        onDone: [
+          { guard: 'downRequested', target: 'down' },
+          { guard: { type: 'started', params: ({ event }) => ({ output: event.output }) }, target: 'watching', actions: 'keepRunning' },
+          {
+            guard: { type: 'crashLoop', params: ({ context }) => ({ at: context.next?.at ?? context.upSince }) },
+            target: 'quarantined',
+            actions: [
+              { type: 'keepFailedRestart', params: ({ event }) => ({ output: event.output }) },
+              { type: 'quarantine', params: ({ context }) => ({ at: context.restarts.at(-1) ?? context.upSince }) },
+            ],
+          },
+          { target: 'backoff', actions: { type: 'keepFailedRestart', params: ({ event }) => ({ output: event.output }) } },
+        ],
+      },
+      // The child stays: what it did must be rolled back, so the state waits for its end.
+      on: { DOWN: { actions: ['markDown', 'cancelRestart'] } },
+    },
+    quarantined: {
+      description: 'Too many restarts in the window, or none could be planned: not restarted until the polecat is put up again.',
+      on: {
+        UP: { target: 'planning', actions: 'release' },
+        DOWN: { target: 'down' },
+      },
+    },
+    down: {
+      description: 'The polecat should no longer run: supervision ends, leaving it as it is.',
+      type: 'final',
+    },
+  },
+  output: ({ context }) => ({
+    restarts: context.restarts.length,
+    ...(context.run !== undefined ? { run: context.run } : {}),
+    cancelledRestart: context.downDuringRestart === true,
+  }),
+});

@@ -1,0 +1,161 @@
+/**
+ * What supervision does with deaths, restarts and DOWN, its restart being the real startup machine (its steps fakes
+ * that answer at once, or fail, or wait for a CANCEL), its backoff and planning fakes that record what they were given.
+ */
+import { describe, expect, it } from 'vitest';
+import { createActor, fromPromise, waitFor, type AnyActorRef } from 'xstate';
+import { startupMachine } from '../../machines/startup.js';
+import { DEFAULT_SUPERVISION_POLICY, supervisionMachine, type PlanRestartInput, type RestartPlan, type SupervisionEvent, type SupervisionPolicy } from '../../machines/supervision.js';
+import { STARTUP_ACTORS, startupPlan } from '../helpers/startup-paths.js';
+
+const OUTPUTS: Record<string, unknown> = {
+  validateIssue: { status: 'open' },
+  createSession: { paneId: '%1', panePid: 4242 },
+  acceptBypass: { answered: [] },
+  rollback: { undone: ['killed session gastown-Toast'] },
+};
+
+type StartBehaviour = 'runs' | 'fails' | 'hangs';
+
+/** The startup machine as supervision invokes it, its steps fakes: every start behaves as the next of `starts`. */
+function fakeStartup(starts: StartBehaviour[], log: string[]) {
+  let n = 0;
+  return startupMachine.provide({
+    actors: Object.fromEntries(
+      STARTUP_ACTORS.map((id) => [
+        id,
+        fromPromise(async ({ signal }) => {
+          const behaviour = starts[Math.min(n, starts.length - 1)]!;
+          if (id === 'verifyAlive') n += 1;
+          if (id === 'rollback') log.push('rollback');
+          if (id === 'waitForReady' && behaviour === 'hangs') await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+          if (id === 'verifyAlive' && behaviour === 'fails') throw new Error('the agent exited at once');
+          return OUTPUTS[id] ?? {};
+        }),
+      ]),
+    ) as never,
+  });
+}
+
+function supervise(starts: StartBehaviour[], policy: Partial<SupervisionPolicy> = {}, planError?: Error) {
+  const sleeps: number[] = [];
+  const log: string[] = [];
+  let clock = 10_000;
+  let runs = 0;
+  const machine = supervisionMachine.provide({
+    actors: {
+      sleep: fromPromise<void, { ms: number }>(async ({ input }) => {
+        sleeps.push(input.ms);
+        clock += input.ms;
+      }),
+      planRestart: fromPromise<RestartPlan, PlanRestartInput>(async ({ input }) => {
+        if (planError) throw planError;
+        log.push(`plan after ${input.previousRun}`);
+        runs += 1;
+        return { plan: { ...startupPlan, runId: `run-${runs}` }, at: clock };
+      }),
+      restart: fakeStartup(starts, log),
+    },
+  });
+  const actor = createActor(machine, {
+    input: { polecat: { rig: 'gastown', name: 'Toast', townRoot: '/town' }, policy: { ...DEFAULT_SUPERVISION_POLICY, ...policy }, upSince: clock, run: 'run-0' },
+  }).start();
+  const died = (afterMs = 1_000): SupervisionEvent => {
+    clock += afterMs;
+    return { type: 'DIED', at: clock, reason: 'agent-exited', exitStatus: 1 };
+  };
+  const settled = () => waitFor(actor as AnyActorRef, (s) => ['watching', 'quarantined', 'down'].includes(String(s.value)), { timeout: 2_000 });
+  return { actor, sleeps, log, died, settled, now: () => clock };
+}
+
+describe('supervision machine', () => {
+  it('restarts a dead agent after the backoff, as a run following the last one, then watches it', async () => {
+    const s = supervise(['runs']);
+    s.actor.send(s.died());
+    await s.settled();
+    expect(String(s.actor.getSnapshot().value)).toBe('watching');
+    expect(s.sleeps).toEqual([1_000]);
+    expect(s.log).toEqual(['plan after run-0']);
+    expect(s.actor.getSnapshot().context).toMatchObject({ run: 'run-1', restarts: [expect.any(Number)] });
+  });
+
+  it('doubles the backoff while the agent does not stay up, and starts from the least again after it has', async () => {
+    const s = supervise(['runs'], { maxRestarts: 100 });
+    for (let i = 0; i < 4; i++) {
+      s.actor.send(s.died(1_000));
+      await s.settled();
+    }
+    s.actor.send(s.died(DEFAULT_SUPERVISION_POLICY.stableAfterMs));
+    await s.settled();
+    expect(s.sleeps).toEqual([1_000, 2_000, 4_000, 8_000, 1_000]);
+  });
+
+  it('never waits longer than the most', async () => {
+    const s = supervise(['runs'], { maxRestarts: 100, backoffMaxMs: 3_000 });
+    for (let i = 0; i < 4; i++) {
+      s.actor.send(s.died(1));
+      await s.settled();
+    }
+    expect(s.sleeps).toEqual([1_000, 2_000, 3_000, 3_000]);
+  });
+
+  it('counts a start that fails (rolled back) as a crash, and quarantines a polecat that restarts more than allowed in the window', async () => {
+    const s = supervise(['fails'], { maxRestarts: 3 });
+    s.actor.send(s.died());
+    await s.settled();
+    const { value, context } = s.actor.getSnapshot();
+    expect(String(value)).toBe('quarantined');
+    expect(s.log.filter((line) => line === 'rollback')).toHaveLength(3);
+    expect(s.sleeps).toEqual([1_000, 2_000, 4_000]);
+    expect(context.quarantined?.why).toMatch(/^3 restarts within 10 min, the last failed at verifyAlive: the agent exited at once$/);
+    // Put up again: a start at once, its count and backoff reset.
+    s.actor.send({ type: 'UP', at: s.now() });
+    await waitFor(s.actor as AnyActorRef, (snap) => snap.context.restarts.length === 1);
+    expect(s.actor.getSnapshot().context.quarantined).toBeUndefined();
+  });
+
+  it('quarantines at a death past the limit without starting again', async () => {
+    const s = supervise(['runs'], { maxRestarts: 2 });
+    for (let i = 0; i < 3; i++) {
+      s.actor.send(s.died());
+      await s.settled();
+    }
+    expect(String(s.actor.getSnapshot().value)).toBe('quarantined');
+    expect(s.log.filter((line) => line.startsWith('plan'))).toHaveLength(2);
+  });
+
+  it('quarantines when no restart can be planned, saying why', async () => {
+    const s = supervise(['runs'], {}, new Error('agents.json: invalid JSON'));
+    s.actor.send(s.died());
+    await s.settled();
+    expect(s.actor.getSnapshot().context.quarantined?.why).toBe('no restart could be planned: agents.json: invalid JSON');
+  });
+
+  it('DOWN while watching or in backoff ends supervision, nothing started', async () => {
+    const watching = supervise(['runs']);
+    watching.actor.send({ type: 'DOWN', at: watching.now() });
+    expect(watching.actor.getSnapshot().status).toBe('done');
+    const s = supervise(['runs']);
+    // A backoff that never ends by itself.
+    const hanging = supervisionMachine.provide({ actors: { sleep: fromPromise(() => new Promise<void>(() => undefined)) } });
+    const actor = createActor(hanging, { input: { polecat: { rig: 'gastown', name: 'Toast', townRoot: '/town' }, policy: DEFAULT_SUPERVISION_POLICY, upSince: 0 } }).start();
+    actor.send(s.died());
+    expect(String(actor.getSnapshot().value)).toBe('backoff');
+    actor.send({ type: 'DOWN', at: s.now() });
+    expect(actor.getSnapshot().status).toBe('done');
+    expect(actor.getSnapshot().output).toMatchObject({ restarts: 0, cancelledRestart: false });
+  });
+
+  it('DOWN during a restart cancels the start, which rolls back, and ends supervision once it has', async () => {
+    const s = supervise(['hangs']);
+    s.actor.send(s.died());
+    await waitFor(s.actor as AnyActorRef, (snap) => String(snap.value) === 'restarting');
+    const child = s.actor.getSnapshot().children.restart as AnyActorRef;
+    await waitFor(child, (snap) => String(snap.value) === 'waitForReady');
+    s.actor.send({ type: 'DOWN', at: s.now() });
+    const done = await waitFor(s.actor as AnyActorRef, (snap) => snap.status === 'done', { timeout: 2_000 });
+    expect(done.output).toMatchObject({ cancelledRestart: true, restarts: 1 });
+    expect(s.log).toContain('rollback');
+    expect(child.getSnapshot().output).toMatchObject({ result: 'cancelled', cancelledIn: 'waitForReady' });
+  });
+});
