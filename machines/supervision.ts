@@ -191,6 +191,7 @@ export const supervisionMachine = setup({
     backoff: {
       description: 'Waiting before the restart: from backoffMinMs, doubling while the agent does not stay up, at most backoffMaxMs.',
       invoke: {
+        id: 'sleep',
         src: 'sleep',
         input: ({ context }) => ({ ms: context.backoffMs }),
         onDone: { target: 'planning' },
@@ -200,6 +201,7 @@ export const supervisionMachine = setup({
     planning: {
       description: "The restart's plan: a new run of the polecat, following its last one, made from the settings as they are now.",
       invoke: {
+        id: 'planRestart',
         src: 'planRestart',
         input: ({ context }) => ({ polecat: context.polecat, ...(context.run !== undefined ? { previousRun: context.run } : {}) }),
         onDone: { target: 'restarting', actions: { type: 'beginRestart', params: ({ event }) => ({ next: event.output }) } },

@@ -34,9 +34,10 @@ export interface Replay {
 
 /**
  * Replays a generated path on the real machine: every invoked step is a fake that answers with the path's next
- * event (resolves for done, rejects for error), and a path's CANCEL is sent to the machine while the step runs.
- * A CANCEL that leaves the state stops the step (its signal aborts); one the state only records leaves the step
- * running, and the step then answers with the event after the CANCEL.
+ * event (resolves for done, rejects for error), and a path's other events (CANCEL, DIED, DOWN, …) are sent to the
+ * machine: while a step runs, by that step; in a state that runs none, once the machine has settled there.
+ * An event that leaves the state stops the step (its signal aborts); one the state only records leaves the step
+ * running, and the step then answers with the event after it.
  * Returns the states the machine went through and the transitions it took.
  */
 export async function replayPath(
@@ -49,28 +50,45 @@ export async function replayPath(
   const taken = new Set<string>();
   const states: string[] = [];
   let cursor = 0;
+  /** Steps running now: while one is, it sends the path's next event; while none is, the driver below does. */
+  let running = 0;
   // eslint-disable-next-line prefer-const
   let actorRef: ReturnType<typeof createActor> | undefined;
+  const external = (event: AnyEventObject | undefined) => event !== undefined && actorIdOf(event) === undefined;
+  const drive = () =>
+    setTimeout(() => {
+      while (running === 0 && external(script[cursor]) && actorRef!.getSnapshot().status === 'active') actorRef!.send(script[cursor++]!);
+    }, 0);
 
   const fakes = Object.fromEntries(
     actorIds.map((id) => [
       id,
       fromPromise(async ({ signal }) => {
-        for (;;) {
-          const event = script[cursor];
-          if (!event) throw new Error(`path has no event left for step ${id}`);
-          cursor += 1;
-          if (event.type === 'CANCEL') {
-            // Sent once this step is running (not from inside the transition that started it), then looked at:
-            // a stopped step is done with; a step still running goes on to the path's next event.
-            await new Promise<void>((resolve) => queueMicrotask(resolve));
-            actorRef!.send({ type: 'CANCEL' });
-            if (signal.aborted) throw new Error('aborted');
-            continue;
+        running += 1;
+        try {
+          for (;;) {
+            const event = script[cursor];
+            if (!event) throw new Error(`path has no event left for step ${id}`);
+            cursor += 1;
+            if (external(event)) {
+              // Sent once this step is running (not from inside the transition that started it), then looked at:
+              // a stopped step is done with; a step still running goes on to the path's next event.
+              await new Promise<void>((resolve) => queueMicrotask(resolve));
+              actorRef!.send(event);
+              if (signal.aborted) throw new Error('aborted');
+              continue;
+            }
+            if (actorIdOf(event) !== id) throw new Error(`path expected ${event.type} while step ${id} runs`);
+            if (event.type.startsWith('xstate.error.')) throw (event as { error?: unknown }).error ?? new Error('fake failure');
+            return (event as { output?: unknown }).output;
           }
-          if (actorIdOf(event) !== id) throw new Error(`path expected ${event.type} while step ${id} runs`);
-          if (event.type.startsWith('xstate.error.')) throw (event as { error?: unknown }).error ?? new Error('fake failure');
-          return (event as { output?: unknown }).output;
+        } finally {
+          // Counted as running until its answer has reached the machine: the driver must not send the path's next
+          // event to the state this step is leaving.
+          setTimeout(() => {
+            running -= 1;
+            drive();
+          }, 0);
         }
       }),
     ]),
@@ -90,6 +108,7 @@ export async function replayPath(
       next: (snapshot) => {
         const value = String(snapshot.value);
         if (states[states.length - 1] !== value) states.push(value);
+        drive();
         if (snapshot.status === 'done') {
           output = snapshot.output;
           resolve();

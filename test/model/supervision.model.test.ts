@@ -1,0 +1,66 @@
+/**
+ * The supervision machine, model-based: every simple path to an end (xstate/graph) with deaths, DOWN, UP and each
+ * step's outcomes, replayed on the real machine (its steps and its restart fakes answering with the path's events);
+ * together they must take every transition it defines. The restart as the real startup machine is in
+ * test/unit/supervision-machine.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AnyEventObject } from 'xstate';
+import { DEFAULT_SUPERVISION_POLICY, supervisionMachine, type SupervisionInput, type SupervisionOutput } from '../../machines/supervision.js';
+import { allTransitions, completePaths, describeTransition, replayPath } from '../helpers/model.js';
+import { startupPlan } from '../helpers/startup-paths.js';
+
+const ACTORS = ['sleep', 'planRestart', 'restart'];
+// Two restarts allowed in the window: a third quarantines, which keeps the paths few but reaches every state.
+const input: SupervisionInput = { polecat: { rig: 'gastown', name: 'Toast', townRoot: '/town' }, policy: { ...DEFAULT_SUPERVISION_POLICY, maxRestarts: 2 }, upSince: 0, run: 'run-0' };
+const ended = (result: string) => ({ result, sessionName: 'gastown-Toast', socket: 's', dialogsAnswered: [], warnings: [], undone: [] });
+
+const EVENTS: AnyEventObject[] = [
+  { type: 'DIED', at: 1_000, reason: 'agent-exited', exitStatus: 1 },
+  { type: 'DOWN', at: 1_000 },
+  { type: 'UP', at: 1_000 },
+  { type: 'xstate.done.actor.sleep' },
+  { type: 'xstate.done.actor.planRestart', output: { plan: { ...startupPlan, runId: 'run-n' }, at: 2_000 } },
+  { type: 'xstate.error.actor.planRestart', error: new Error('agents.json: invalid JSON') },
+  ...['running', 'failed', 'cancelled'].map((result) => ({ type: 'xstate.done.actor.restart', output: ended(result) })),
+];
+
+const paths = completePaths(supervisionMachine, [input], EVENTS, ({ value, context: c }) =>
+  JSON.stringify([value, c.restarts.length, c.backoffMs, c.downDuringRestart === true, c.quarantined !== undefined]),
+);
+
+describe('supervision machine, model-based', () => {
+  it('ends every path down, and reaches every state on the way', () => {
+    // Pinned so that coverage cannot shrink silently: a changed machine changes this number on purpose.
+    expect(paths.length).toBe(506);
+    for (const path of paths) expect(path.finalValue).toBe('down');
+    expect(new Set(paths.flatMap((p) => p.states))).toEqual(new Set(['watching', 'backoff', 'planning', 'restarting', 'quarantined', 'down']));
+  });
+
+  const taken = new Set<string>();
+  describe.each(paths.map((path, index) => [index, path] as const))('path %i', (_index, path) => {
+    it(path.states.join(' → '), async () => {
+      const replay = await replayPath(supervisionMachine, ACTORS, path.input, path.events);
+      replay.taken.forEach((t) => taken.add(t));
+      expect(replay.states).toEqual(path.states);
+      // Put down during a restart: that start was cancelled, and supervision waited for its end.
+      const downInRestart = path.events.some((e, i) => e.type === 'DOWN' && path.arrivedIn[i] === 'restarting');
+      expect((replay.output as SupervisionOutput).cancelledRestart).toBe(downInRestart);
+    });
+  });
+
+  it('covers every transition of the machine', () => {
+    expect(allTransitions(supervisionMachine).map(describeTransition).filter((t) => !taken.has(t))).toEqual([]);
+  });
+
+  it('never restarts more than the window allows without quarantine in between', () => {
+    for (const path of paths) {
+      let since = 0;
+      for (const state of path.states) {
+        if (state === 'quarantined') since = 0;
+        if (state === 'restarting') since += 1;
+        expect(since, path.states.join(' → ')).toBeLessThanOrEqual(input.policy.maxRestarts);
+      }
+    }
+  });
+});
