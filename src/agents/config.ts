@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InvalidInputError } from '../town/names.js';
+import { readJsonFile, type Json } from '../town/settings-file.js';
 import { findAgent, unknownAgent, type AgentRegistry } from './launch.js';
 import { BUILTIN_PRESETS, DEFAULT_AGENT, type AgentPreset, type HooksProvider, type PromptStyle } from './presets.js';
 import { resolveProgram } from './program.js';
@@ -13,19 +13,6 @@ import { resolveProgram } from './program.js';
 
 const HOOK_PROVIDERS: readonly HooksProvider[] = ['claude', 'gemini', 'cursor', 'opencode', 'copilot', 'none'];
 
-type Json = Record<string, unknown>;
-
-function readJsonFile(path: string): Json | undefined {
-  if (!existsSync(path)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InvalidInputError(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidInputError(`${path}: expected a JSON object`);
-  return parsed as Json;
-}
 
 function fieldError(path: string, field: string, expected: string): InvalidInputError {
   return new InvalidInputError(`${path}: ${field} must be ${expected}`);

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { resolveTown } from '../../plan.js';
+import { DEFAULT_RETENTION, pruneRuns, retentionPolicy } from '../../runs/retention.js';
 import { listRuns, RunFiles, type JournalEntry } from '../../runs/store.js';
 import { runView } from '../../inspect/timeline.js';
 import { InvalidInputError, parseAddress } from '../../town/names.js';
@@ -11,11 +12,25 @@ export function runsCommand(output: Output = processOutput): Command {
     .description('list starts and stops (runs) with state, result and duration, newest first')
     .argument('[rig/name]', 'only the runs of this polecat')
     .option('--all', 'every run, not only the last 20')
+    .option('--prune', "remove finished runs past the town's retention: each polecat's beyond its newest --keep, older than --keep-days (never one in progress or interrupted)")
+    .option('--keep <n>', `with --prune: runs kept per polecat (default: settings/config.json runs.keep, else ${DEFAULT_RETENTION.keep})`)
+    .option('--keep-days <days>', `with --prune: runs younger than this are kept (default: runs.keep_days, else ${DEFAULT_RETENTION.keepDays})`)
+    .option('--dry-run', 'with --prune: say what would be removed, remove nothing')
     .addOption(jsonOption())
     .addOption(townOption())
-    .action((target: string | undefined, flags: { all?: boolean; json?: boolean; town?: string }) => {
+    .action((target: string | undefined, flags: { all?: boolean; json?: boolean; town?: string; prune?: boolean; keep?: string; keepDays?: string; dryRun?: boolean }) => {
       const address = target === undefined ? undefined : parseAddress(target);
       const { townRoot } = resolveTown(flags);
+      if (!flags.prune && (flags.keep !== undefined || flags.keepDays !== undefined || flags.dryRun)) throw new InvalidInputError('--keep, --keep-days and --dry-run go with --prune');
+      if (flags.prune) {
+        if (address) throw new InvalidInputError('--prune applies to the whole town: give no polecat');
+        const policy = retentionPolicy(townRoot);
+        const result = pruneRuns(townRoot, { keep: wholeNumber('--keep', flags.keep) ?? policy.keep, keepDays: wholeNumber('--keep-days', flags.keepDays) ?? policy.keepDays }, { dryRun: flags.dryRun === true });
+        if (flags.json) return printJson(output, result);
+        const verb = flags.dryRun ? 'would prune' : 'pruned';
+        output.out.write(`${verb} ${result.pruned.length} run${result.pruned.length === 1 ? '' : 's'}, kept ${result.kept} (${result.unfinished} in progress or interrupted, never pruned)\n`);
+        return;
+      }
       const damaged: string[] = [];
       const runs = listRuns(townRoot, (runId, error) => damaged.push(`${runId}: ${error.message}`))
         .filter((r) => !address || (r.record.rig === address.rig && r.record.name === address.name))
@@ -39,6 +54,12 @@ export function runsCommand(output: Output = processOutput): Command {
         );
       }
     });
+}
+
+function wholeNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new InvalidInputError(`invalid ${flag} ${JSON.stringify(text)}: expected a whole number of 0 or more`);
+  return Number(text);
 }
 
 export function findRun(townRoot: string, runId: string): RunFiles {
