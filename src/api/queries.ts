@@ -1,6 +1,7 @@
 import { eventFilePath, readEvents } from '../activity/event-file.js';
 import { replayActivity, type Activity, type Evidence } from '../activity/replay.js';
 import { screenActivity } from '../activity/screen-evidence.js';
+import { DesiredStateError, readDesired, type DesiredState } from '../supervise/desired.js';
 import { loadAgents } from '../agents/config.js';
 import { findAgent } from '../agents/launch.js';
 import type { Tmux } from '../tmux/client.js';
@@ -47,6 +48,20 @@ export interface PolecatStatus {
   readonly run?: string;
   /** What its screen showed of its activity, at this look. */
   readonly screen?: Evidence['screen'];
+  /** What was said of it with `polecat up` or `polecat down` (absent when nothing was), and since when. */
+  readonly want?: { readonly want: DesiredState['want']; readonly since: string };
+  /** Its desired-state file cannot be read: why (say up or down again to mend it). */
+  readonly wantDamaged?: string;
+}
+
+/** What was said of a polecat; a damaged file is reported, never the end of a status. */
+function desiredOf(townRoot: string, address: PolecatAddress): DesiredState | { damaged: string } | undefined {
+  try {
+    return readDesired(townRoot, address);
+  } catch (error) {
+    if (error instanceof DesiredStateError) return { damaged: error.message };
+    throw error;
+  }
 }
 
 /** A tmux Unix time as local ISO-8601 with offset (tmux reports seconds since the epoch). */
@@ -101,12 +116,15 @@ export async function status(
 ): Promise<PolecatStatus> {
   const location = locate(address, options);
   const tmux = (options.deps ?? createStepDeps()).tmux(location.socket);
+  const desired = desiredOf(location.townRoot, address);
   const base = {
     polecat: `${address.rig}/${address.name}`,
     rig: address.rig,
     name: address.name,
     session: location.sessionName,
     socket: location.socket,
+    ...(desired && 'want' in desired ? { want: { want: desired.want, since: desired.since } } : {}),
+    ...(desired && 'damaged' in desired ? { wantDamaged: desired.damaged } : {}),
   };
   let own: OwnSession | undefined;
   try {

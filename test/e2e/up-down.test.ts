@@ -1,5 +1,6 @@
 /** `polecat up` and `polecat down`, the built CLI on real tmux: what is said is kept, and the polecats follow it. */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { desiredDir, readDesired } from '../../src/supervise/desired.js';
 import { runCli } from '../helpers/cli.js';
@@ -22,15 +23,23 @@ describe('polecat up and down', () => {
     for (const name of ['Toast', 'Nux']) {
       expect(readDesired(town.root, { rig: 'gastown', name })).toMatchObject({ want: 'up', options: { agent, prompt: 'keep going' } });
     }
+    expect((await cli('status', 'gastown/Toast')).stdout).toMatch(/^ {2}wanted {3}up \(since \d{4}-\d\d-\d\dT[\d:.]+Z; polecat supervise keeps it running\)$/m);
+    expect(JSON.parse((await cli('status', 'gastown/Toast', '--json')).stdout).want).toMatchObject({ want: 'up' });
 
     const down = await cli('down', 'gastown/Toast', 'gastown/Nux');
     expect(down.code, down.stderr).toBe(0);
     expect(down.stdout).toMatch(/^gastown\/Toast: down \(stopped, \d+ process(es)? gone\)$/m);
     expect(down.stdout).toMatch(/^gastown\/Nux: down \(stopped, /m);
     expect(readDesired(town.root, { rig: 'gastown', name: 'Toast' })?.want).toBe('down');
+    expect((await cli('status', 'gastown/Toast')).stdout).toMatch(/^ {2}wanted {3}down \(since [^;]+\)$/m);
     // Down again: said again, nothing to stop.
     expect((await cli('down', 'gastown/Toast')).stdout).toBe('gastown/Toast: down (was not running)\n');
     await awaitNothingLeft(log, JSON.parse((await cli('status', 'gastown/Toast', '--json')).stdout).socket as string);
+    // A damaged desired-state file does not end a status: it is named, with how to mend it.
+    writeFileSync(join(desiredDir(town.root), 'gastown', 'Toast.json'), '{"format":1,');
+    const damaged = await cli('status', 'gastown/Toast');
+    expect(damaged.code).toBe(0);
+    expect(damaged.stdout).toMatch(/^ {2}wanted {3}unknown: .*Toast\.json is damaged \(not valid JSON\): say `polecat up` or `polecat down` for it again$/m);
   });
 
   it('refuses bad input before saying or starting anything', async () => {

@@ -29,6 +29,8 @@ export function statusCommand(output: Output = processOutput): Command {
             ? `agent exited with ${describeExit(result.agentExitStatus, result.agentExitSignal)}; its session is kept with the last screen (polecat stop ${result.polecat} removes it)`
             : 'not running';
       const lines = [`${result.polecat}: ${state}`, `  health   ${result.health}`];
+      if (result.wantDamaged) lines.push(`  wanted   unknown: ${result.wantDamaged}`);
+      if (result.want) lines.push(`  wanted   ${result.want.want} (since ${result.want.since}${result.want.want === 'up' ? '; polecat supervise keeps it running' : ''})`);
       lines.push(`  session  ${result.session}`, `  socket   ${result.socket}`);
       if (result.pane) lines.push(`  pane     ${result.pane}`);
       if (result.agentPid !== undefined) lines.push(`  agent    ${result.agent ?? ''} pid ${result.agentPid} (${result.agentCommand})`);
