@@ -30,6 +30,8 @@ export interface StartupInput extends RunTarget {
   /** Where `bd` runs for this polecat's issue (bd finds its database from there). */
   readonly beadsDir: string;
   readonly issue?: string;
+  /** The run this start follows: a supervisor's restart names the run of the agent that died. */
+  readonly follows?: string;
   readonly agent: {
     readonly name: string;
     readonly argv: readonly string[];

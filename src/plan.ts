@@ -76,6 +76,8 @@ export interface StartOptions extends LocateOptions {
   readonly prompt?: string;
   readonly timeouts?: Partial<StartupTimeouts>;
   readonly runId?: string;
+  /** The run this start follows (a restart's). */
+  readonly follows?: string;
 }
 
 /** Beads ids (`gt-abc12`, `bd-a1b2`, children `gt-abc12.1`): anything else is refused before bd runs. */
@@ -151,6 +153,7 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
     workDir: paths.workDir,
     beadsDir: route.dir,
     ...(options.issue !== undefined ? { issue: options.issue } : {}),
+    ...(options.follows !== undefined ? { follows: options.follows } : {}),
     agent: {
       name: preset.name,
       argv,

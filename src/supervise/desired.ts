@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
+import type { StartupTimeouts } from '../../machines/startup.js';
 import type { PolecatAddress } from '../town/names.js';
 
 export const DESIRED_FORMAT_VERSION = 1;
@@ -16,7 +17,8 @@ export interface UpOptions {
   readonly agent?: string;
   readonly issue?: string;
   readonly prompt?: string;
-  readonly timeout?: string;
+  /** The waits' deadlines, in milliseconds, as --timeout gave them. */
+  readonly timeouts?: Partial<StartupTimeouts>;
 }
 
 export interface DesiredState {
@@ -47,6 +49,27 @@ export async function writeDesired(townRoot: string, address: PolecatAddress, wa
   return state;
 }
 
+/** The kept start options, each checked: a restart must not start from a value nobody gave. */
+function optionsOf(path: string, value: unknown): UpOptions {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DesiredStateError(`${path} is damaged (its options are not an object)`);
+  const o = value as Record<string, unknown>;
+  for (const key of ['agent', 'issue', 'prompt'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'string') throw new DesiredStateError(`${path} is damaged (options.${key} is not a string)`);
+  }
+  const timeouts = o.timeouts;
+  if (timeouts !== undefined) {
+    const valid = typeof timeouts === 'object' && timeouts !== null && Object.values(timeouts).every((ms) => typeof ms === 'number' && Number.isFinite(ms) && ms > 0);
+    if (!valid) throw new DesiredStateError(`${path} is damaged (options.timeouts are not milliseconds)`);
+  }
+  return {
+    ...(o.agent !== undefined ? { agent: o.agent as string } : {}),
+    ...(o.issue !== undefined ? { issue: o.issue as string } : {}),
+    ...(o.prompt !== undefined ? { prompt: o.prompt as string } : {}),
+    ...(timeouts !== undefined ? { timeouts: timeouts as Partial<StartupTimeouts> } : {}),
+  };
+}
+
 function parseDesired(path: string, text: string): DesiredState {
   let value: unknown;
   try {
@@ -59,8 +82,7 @@ function parseDesired(path: string, text: string): DesiredState {
   if ((o.want !== 'up' && o.want !== 'down') || typeof o.rig !== 'string' || typeof o.name !== 'string' || typeof o.since !== 'string') {
     throw new DesiredStateError(`${path} is damaged (its fields are not a desired state)`);
   }
-  const options = typeof o.options === 'object' && o.options !== null ? o.options : {};
-  return { format: DESIRED_FORMAT_VERSION, rig: o.rig, name: o.name, want: o.want, since: o.since, options };
+  return { format: DESIRED_FORMAT_VERSION, rig: o.rig, name: o.name, want: o.want, since: o.since, options: optionsOf(path, o.options) };
 }
 
 /** What was said of this polecat, or undefined when nothing was (it is then neither up nor down: left alone). */

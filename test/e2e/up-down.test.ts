@@ -16,12 +16,12 @@ describe('polecat up and down', () => {
     // start does not say up.
     expect(readDesired(town.root, { rig: 'gastown', name: 'Nux' })).toBeUndefined();
 
-    const up = await cli('up', 'gastown', '--all', '--agent', agent, '--prompt', 'keep going');
+    const up = await cli('up', 'gastown', '--all', '--agent', agent, '--prompt', 'keep going', '--timeout', 'ready=45');
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/^gastown\/Toast running in /m);
     expect(up.stdout).toContain('gastown/Nux already running (session gastown-Nux); left as it is');
     for (const name of ['Toast', 'Nux']) {
-      expect(readDesired(town.root, { rig: 'gastown', name })).toMatchObject({ want: 'up', options: { agent, prompt: 'keep going' } });
+      expect(readDesired(town.root, { rig: 'gastown', name })).toMatchObject({ want: 'up', options: { agent, prompt: 'keep going', timeouts: { readyMs: 45_000 } } });
     }
     expect((await cli('status', 'gastown/Toast')).stdout).toMatch(/^ {2}wanted {3}up \(since \d{4}-\d\d-\d\dT[\d:.]+Z; polecat supervise keeps it running\)$/m);
     expect(JSON.parse((await cli('status', 'gastown/Toast', '--json')).stdout).want).toMatchObject({ want: 'up' });

@@ -34,9 +34,14 @@ describe('desired state', () => {
     mkdirSync(join(desiredDir(root), 'gastown'), { recursive: true });
     writeFileSync(join(desiredDir(root), 'gastown', 'Nux.json'), '{"format":1,"want":"sideways"');
     writeFileSync(join(desiredDir(root), 'gastown', 'Max.json'), '{"format":9}');
+    writeFileSync(join(desiredDir(root), 'gastown', 'Ace.json'), JSON.stringify({ format: 1, rig: 'gastown', name: 'Ace', want: 'up', since: 'x', options: { timeouts: { readyMs: 'soon' } } }));
     const damaged: string[] = [];
     expect(listDesired(root, undefined, (e) => damaged.push(e.message)).map((d) => d.name)).toEqual(['Toast']);
-    expect(damaged.sort()).toEqual([expect.stringMatching(/Max\.json is not a desired state of format 1$/), expect.stringMatching(/Nux\.json is damaged \(not valid JSON\)/)]);
+    expect(damaged.sort()).toEqual([
+      expect.stringMatching(/Ace\.json is damaged \(options\.timeouts are not milliseconds\)$/),
+      expect.stringMatching(/Max\.json is not a desired state of format 1$/),
+      expect.stringMatching(/Nux\.json is damaged \(not valid JSON\)/),
+    ]);
     expect(() => readDesired(root, { rig: 'gastown', name: 'Nux' })).toThrow('is damaged');
   });
 });

@@ -60,12 +60,13 @@ running is left as it is. Every name and option is checked before anything is sa
 Exit status: 0 every polecat running; 1 any start failed (it is still up: the supervisor starts it again);
 2 bad input (nothing said or started); 130 Ctrl-C.`,
     )
-    .action(async (targets: string[], flags: TargetFlags & UpOptions & { parallel?: string }) => {
+    .action(async (targets: string[], flags: TargetFlags & Omit<UpOptions, 'timeouts'> & { timeout?: string; parallel?: string }) => {
       const addresses = targetsOf(targets, flags);
       if (flags.issue !== undefined && addresses.length !== 1) throw new InvalidInputError('--issue hooks an issue to one polecat: give one');
       const parallel = flags.parallel === undefined ? DEFAULT_PARALLEL : Number(flags.parallel);
       if (!Number.isSafeInteger(parallel) || parallel < 1) throw new InvalidInputError(`invalid --parallel ${JSON.stringify(flags.parallel)}: expected a positive whole number`);
-      const options: StartOptions = { ...flags, ...(flags.timeout !== undefined ? { timeouts: parseTimeouts(flags.timeout, START_TIMEOUTS) } : {}) };
+      const timeouts = flags.timeout !== undefined ? parseTimeouts(flags.timeout, START_TIMEOUTS) : undefined;
+      const options: StartOptions = { ...flags, ...(timeouts ? { timeouts } : {}) };
       // Planned, so checked, before anything is said or started; a polecat that is not there is not said up.
       const plans = planStarts(addresses, options);
       for (const plan of plans) {
@@ -76,7 +77,7 @@ Exit status: 0 every polecat running; 1 any start failed (it is still up: the su
         ...(flags.agent !== undefined ? { agent: flags.agent } : {}),
         ...(flags.issue !== undefined ? { issue: flags.issue } : {}),
         ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
-        ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
+        ...(timeouts ? { timeouts } : {}),
       };
       for (const address of addresses) await writeDesired(townRoot, address, 'up', kept);
       const running = await runningOnes(flags);
