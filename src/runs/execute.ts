@@ -19,6 +19,8 @@ export interface ExecuteOptions {
    * behind unrecorded.
    */
   readonly recorder: RunRecorder;
+  /** The actor is a child its parent has started: it is followed, not started. */
+  readonly startedByParent?: boolean;
 }
 
 interface ObservedContext {
@@ -31,7 +33,7 @@ interface ObservedContext {
 }
 
 /**
- * Runs a machine actor to its final state. Each state entered and left is reported with its duration, and, when the
+ * Runs a machine actor to its final state (or follows a child its parent has started). Each state entered and left is reported with its duration, and, when the
  * run is recorded, journaled as it happens with the actor's persisted snapshot written after every change, so a run
  * whose process dies can be resumed or rolled back from where it was.
  */
@@ -50,7 +52,7 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
       if (event.type === 'step.finished') recorder.stepFinished(event.step, event.ms, event.outcome);
       options.onProgress?.(event);
     };
-    actor.subscribe({
+    const observer = {
       next: (snapshot: { value: unknown; status: string; context: ObservedContext; output?: unknown }) => {
         const value = String(snapshot.value);
         const context = snapshot.context;
@@ -86,12 +88,15 @@ export function execute<TOutput>(actor: AnyActorRef, options: ExecuteOptions): P
           resolve(snapshot.output as TOutput);
         }
       },
-      error: (error) => {
+      error: (error: unknown) => {
         options.signal?.removeEventListener('abort', cancel);
         reject(error);
       },
-    });
-    actor.start();
+    };
+    actor.subscribe(observer);
+    // A child its parent has started (a supervisor's restart) is recorded from the state it is in.
+    if (options.startedByParent) observer.next(actor.getSnapshot());
+    else actor.start();
     // A write that failed before onFailure was set (while the actor was made: the inspector journals) cancels now.
     if (recorder.writeError()) cancel();
     if (options.signal?.aborted) cancel();

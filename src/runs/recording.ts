@@ -144,11 +144,13 @@ export class RunRecorder {
 
   /**
    * The actor's inspection observer: the run's own events (a step done, a step's error, CANCEL) go to the journal,
-   * and every inspection event goes on to `forward` (the live inspector) if there is one.
+   * and every inspection event goes on to `forward` (the live inspector) if there is one. The run is the root actor,
+   * or (`sessionId`) a child: a supervisor's restart is the startup machine invoked by its supervision machine.
    */
-  inspector(forward?: (event: InspectionEvent) => void): (event: InspectionEvent) => void {
+  inspector(forward?: (event: InspectionEvent) => void, sessionId?: string): (event: InspectionEvent) => void {
     return (inspection) => {
-      if (inspection.type === '@xstate.event' && inspection.actorRef.sessionId === inspection.rootId && !inspection.event.type.startsWith('xstate.init')) {
+      const ofRun = sessionId === undefined ? inspection.actorRef.sessionId === inspection.rootId : inspection.actorRef.sessionId === sessionId;
+      if (inspection.type === '@xstate.event' && ofRun && !inspection.event.type.startsWith('xstate.init')) {
         const error = (inspection.event as { error?: { message?: unknown } }).error;
         this.journal({ type: 'event', event: inspection.event.type, ...(typeof error?.message === 'string' ? { error: error.message } : {}) });
       }
@@ -214,11 +216,12 @@ export async function runRecorded<TOutput extends { result: RunResult }>(
   recorder: RunRecorder,
   options: RunOptions,
   kind: RunKind,
+  startedByParent = false,
 ): Promise<TOutput> {
   const cancellation = cancellationOf(recorder.files, options.signal);
   let output: TOutput;
   try {
-    output = await execute<TOutput>(actor, { ...options, signal: cancellation.signal, recorder });
+    output = await execute<TOutput>(actor, { ...options, signal: cancellation.signal, recorder, startedByParent });
   } finally {
     cancellation.dispose();
   }

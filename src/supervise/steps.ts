@@ -22,21 +22,22 @@ export const sleepStep = () =>
   );
 
 /** The next start of the polecat: its options as `polecat up` kept them, following its last run. */
-export const planRestartStep = (locate: Pick<LocateOptions, 'socket' | 'env'> = {}) =>
-  fromPromise<RestartPlan, PlanRestartInput>(async ({ input }) => {
-    const { polecat, previousRun } = input;
-    const address = { rig: polecat.rig, name: polecat.name };
-    const desired = readDesired(polecat.townRoot, address);
-    if (desired?.want !== 'up') throw new Error(`${polecat.rig}/${polecat.name} is no longer up`);
-    const { agent, issue, prompt, timeouts } = desired.options;
-    const plan = planStart(address, {
-      ...locate,
-      town: polecat.townRoot,
-      ...(agent !== undefined ? { agent } : {}),
-      ...(issue !== undefined ? { issue } : {}),
-      ...(prompt !== undefined ? { prompt } : {}),
-      ...(timeouts !== undefined ? { timeouts } : {}),
-      ...(previousRun !== undefined ? { follows: previousRun } : {}),
-    });
-    return { plan, at: Date.now() };
+export function planRestart(input: PlanRestartInput, locate: Pick<LocateOptions, 'socket' | 'env'> = {}): RestartPlan {
+  const { polecat, previousRun } = input;
+  const address = { rig: polecat.rig, name: polecat.name };
+  const desired = readDesired(polecat.townRoot, address);
+  if (desired?.want !== 'up') throw new Error(`${polecat.rig}/${polecat.name} is no longer up`);
+  const { agent, issue, prompt, timeouts } = desired.options;
+  const plan = planStart(address, {
+    ...locate,
+    town: polecat.townRoot,
+    ...(agent !== undefined ? { agent } : {}),
+    ...(issue !== undefined ? { issue } : {}),
+    ...(prompt !== undefined ? { prompt } : {}),
+    ...(timeouts !== undefined ? { timeouts } : {}),
+    ...(previousRun !== undefined ? { follows: previousRun } : {}),
   });
+  return { plan, at: Date.now() };
+}
+
+export const planRestartStep = (locate: Pick<LocateOptions, 'socket' | 'env'> = {}) => fromPromise<RestartPlan, PlanRestartInput>(async ({ input }) => planRestart(input, locate));
