@@ -14,6 +14,7 @@ const COMMANDS: ReadonlyArray<readonly [readonly string[], Commands]> = [
   [['start'], async (o) => [(await import('./commands/start.js')).startCommand(o)]],
   [['stop'], async (o) => [(await import('./commands/stop.js')).stopCommand(o)]],
   [['stop-all'], async (o) => [(await import('./commands/stop-all.js')).stopAllCommand(o)]],
+  [['supervise'], async (o) => [(await import('./commands/supervise.js')).superviseCommand(o)]],
   [['up', 'down'], async (o) => { const m = await import('./commands/up.js'); return [m.upCommand(o), m.downCommand(o)]; }],
   [['status'], async (o) => [(await import('./commands/status.js')).statusCommand(o)]],
   [['wait'], async (o) => [(await import('./commands/wait.js')).waitCommand(o)]],

@@ -65,7 +65,11 @@ export function lockHolder(townRoot: string, rig: string, name: string): LockHol
  * gets it. A lock whose holder process is gone (crash, kill -9) is taken over.
  */
 export function acquireLock(townRoot: string, rig: string, name: string, runId: string, kind: string): PolecatLock {
-  const path = lockPath(townRoot, rig, name);
+  return acquireLockAt(lockPath(townRoot, rig, name), runId, kind, `${rig}/${name}`);
+}
+
+/** The same lock at any path: `what` names what it holds in the refusal (the town's supervisor uses one). */
+export function acquireLockAt(path: string, runId: string, kind: string, what: string): PolecatLock {
   makeDirectory(join(path, '..'));
   const holder: LockHolder = { ...currentProcess(), runId, kind };
   for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -89,7 +93,7 @@ export function acquireLock(townRoot: string, rig: string, name: string, runId: 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const current = readHolder(path);
-      if (current && isAlive(current)) throw new LockHeldError(current, `${rig}/${name}`);
+      if (current && isAlive(current)) throw new LockHeldError(current, what);
       if (current) {
         // The holder died: remove its lock only if it is still that holder's, then race for it like everyone else.
         if (readHolder(path)?.runId === current.runId) rmSync(path, { force: true });
@@ -102,5 +106,5 @@ export function acquireLock(townRoot: string, rig: string, name: string, runId: 
     }
   }
   const current = readHolder(path);
-  throw new LockHeldError(current ?? { pid: 0, startTime: 0, runId: 'unknown', kind: 'unknown' }, `${rig}/${name}`);
+  throw new LockHeldError(current ?? { pid: 0, startTime: 0, runId: 'unknown', kind: 'unknown' }, what);
 }

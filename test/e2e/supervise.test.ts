@@ -1,0 +1,56 @@
+/** `polecat supervise`, the built CLI on real tmux with the sim: agents killed and restarted, backoff growing, down honoured. */
+import { describe, expect, it } from 'vitest';
+import { RunFiles } from '../../src/runs/store.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { awaitNothingLeft, makeTown, retryUntil } from '../helpers/town.js';
+
+describe('polecat supervise', () => {
+  it('restarts an up polecat each time its agent is killed, with a growing backoff; one supervisor per town; down is honoured; SIGTERM ends it', { timeout: 90_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = town.logPath('sim');
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    const status = async () => JSON.parse((await cli('status', 'gastown/Toast', '--json')).stdout) as { running: boolean; agentPid?: number; run?: string; socket: string };
+    expect((await cli('up', 'gastown/Toast', '--agent', `sim --log ${log}`)).code).toBe(0);
+    const first = await status();
+
+    let pid = 0;
+    let output = () => '';
+    const supervising: Promise<CliResult> = runCli(['supervise', '--town', town.root], { detached: true, onSpawn: (p, out) => ((pid = p), (output = out)) });
+    try {
+      await retryUntil('the supervisor', () => (output().includes('gastown/Toast: supervised') ? true : undefined), 10_000);
+      const second = await cli('supervise');
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`is busy: run supervisor-${pid} (supervise, pid ${pid}) holds it`);
+
+      let last = first;
+      for (let kill = 1; kill <= 3; kill++) {
+        process.kill(last.agentPid!, 'SIGKILL');
+        const previous = last;
+        last = await retryUntil(`restart ${kill}`, async () => {
+          const now = await status();
+          return now.running && now.agentPid !== previous.agentPid ? now : undefined;
+        }, 30_000);
+        const record = await retryUntil(`run ${last.run} finished`, () => {
+          const r = new RunFiles(town.root, last.run!).record();
+          return r.result !== undefined ? r : undefined;
+        });
+        expect(record).toMatchObject({ kind: 'start', result: 'running', input: { follows: previous.run } });
+      }
+      expect(output().match(/gastown\/Toast: backoff [\d.]+ s/g)).toEqual(['gastown/Toast: backoff 1 s', 'gastown/Toast: backoff 2 s', 'gastown/Toast: backoff 4 s']);
+      expect(output().match(/restart begun/g)).toHaveLength(3);
+
+      const down = await cli('down', 'gastown/Toast');
+      expect(down.code, down.stderr).toBe(0);
+      await retryUntil('the supervisor told', () => (output().includes('gastown/Toast: down: no longer supervised') ? true : undefined), 10_000);
+      expect((await status()).running).toBe(false);
+    } finally {
+      if (pid) process.kill(pid, 'SIGTERM');
+      await supervising;
+      await cli('stop', 'gastown/Toast');
+    }
+    const ended = await supervising;
+    expect(ended.code).toBe(143);
+    expect(ended.stdout).toContain('supervisor stopped; every polecat left as it is');
+    await awaitNothingLeft(log, first.socket);
+  });
+});
