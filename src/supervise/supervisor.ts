@@ -14,6 +14,7 @@ import { list } from '../api/queries.js';
 import { acquireLockAt, type PolecatLock } from '../runs/lock.js';
 import type { StepDeps } from '../steps/deps.js';
 import { listDesired, type DesiredState } from './desired.js';
+import { supervisionPolicy } from './policy.js';
 import { superviseOne } from './supervise-one.js';
 
 export const SUPERVISOR_PASS_MS = 1_000;
@@ -124,7 +125,7 @@ export class Supervisor {
       {
         upSince,
         ...(run !== undefined ? { run } : {}),
-        ...(this.options.policy ? { policy: this.options.policy } : {}),
+        policy: this.options.policy ?? supervisionPolicy(this.options.townRoot, state.rig),
         ...(this.options.deps ? { deps: this.options.deps } : {}),
         ...(this.options.socket ? { locate: { socket: this.options.socket } } : {}),
         onRestart: (plan) => log(`${key}: restart begun: run ${plan.runId}${plan.follows ? ` after ${plan.follows}` : ''}`),

@@ -1,6 +1,8 @@
 /** `polecat supervise`, the built CLI on real tmux with the sim: agents killed and restarted, backoff growing, down honoured. */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunFiles } from '../../src/runs/store.js';
+import { RunFiles, runsDir } from '../../src/runs/store.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { awaitNothingLeft, makeTown, retryUntil } from '../helpers/town.js';
 
@@ -52,5 +54,44 @@ describe('polecat supervise', () => {
     expect(ended.code).toBe(143);
     expect(ended.stdout).toContain('supervisor stopped; every polecat left as it is');
     await awaitNothingLeft(log, first.socket);
+  });
+
+  it('quarantines an agent that dies at once on every start after the restarts its rig allows, starts nothing more, and tries again when put up again', { timeout: 90_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    mkdirSync(join(town.root, 'gastown', 'settings'), { recursive: true });
+    writeFileSync(join(town.root, 'gastown', 'settings', 'config.json'), JSON.stringify({ supervision: { backoff_min_s: 0.05, backoff_max_s: 0.1, max_restarts: 3 } }));
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    const starts = () => (existsSync(runsDir(town.root)) ? readdirSync(runsDir(town.root)).length : 0);
+    // The start that up makes fails too: the polecat is still up.
+    expect((await cli('up', 'gastown/Toast', '--agent', 'sim --exit-at start --exit-code 3')).code).toBe(1);
+    let pid = 0;
+    let output = () => '';
+    const supervising = runCli(['supervise', '--town', town.root], { detached: true, onSpawn: (p, out) => ((pid = p), (output = out)) });
+    try {
+      await retryUntil('the quarantine', () => (output().includes('gastown/Toast: quarantined: ') ? true : undefined), 60_000);
+      expect(output()).toMatch(/gastown\/Toast: quarantined: 3 restarts within 10 min, the last failed at \w+: .*exit.* 3.* \(polecat up gastown\/Toast to try again\)/);
+      expect(output().match(/restart begun/g)).toHaveLength(3);
+      const quarantinedAt = starts();
+      expect(quarantinedAt).toBe(4);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(starts()).toBe(quarantinedAt);
+      // Put up again: released, and tried again (here, to be quarantined again).
+      await cli('up', 'gastown/Toast', '--agent', 'sim --exit-at start --exit-code 3');
+      await retryUntil('released', () => (output().includes('gastown/Toast: up again: released from quarantine') ? true : undefined), 10_000);
+      await retryUntil('a start after the release', () => (starts() > quarantinedAt + 1 ? true : undefined), 20_000);
+    } finally {
+      if (pid) process.kill(pid, 'SIGTERM');
+      await supervising;
+      await cli('stop', 'gastown/Toast');
+    }
+  });
+
+  it('refuses a supervision policy it cannot read, before supervising anything', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    mkdirSync(join(town.root, 'settings'), { recursive: true });
+    writeFileSync(join(town.root, 'settings', 'config.json'), JSON.stringify({ supervision: { max_restarts: 0 } }));
+    const result = await runCli(['supervise', '--town', town.root, '--rig', 'gastown']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('supervision.max_restarts must be a whole number, 1 or more');
   });
 });

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { resolveTown } from '../../plan.js';
+import { listDesired } from '../../supervise/desired.js';
+import { supervisionPolicy } from '../../supervise/policy.js';
 import { Supervisor } from '../../supervise/supervisor.js';
 import { checkName } from '../../town/names.js';
 import { processOutput, type Output } from '../output.js';
@@ -26,6 +28,8 @@ Exit status: 130 Ctrl-C, 143 SIGTERM; 1 another supervisor of the town runs (its
     .action(async (flags: { rig?: string; town?: string; socket?: string }) => {
       const rig = flags.rig === undefined ? undefined : checkName('rig', flags.rig);
       const { townRoot, socket } = resolveTown(flags);
+      // A policy that cannot be read is said now, not at the first death.
+      for (const r of new Set([...listDesired(townRoot, rig).map((d) => d.rig), ...(rig !== undefined ? [rig] : [])])) supervisionPolicy(townRoot, r);
       const log = (line: string) => output.out.write(`${new Date().toISOString()}  ${line}\n`);
       const supervisor = Supervisor.take({ townRoot, socket, ...(rig !== undefined ? { rig } : {}), log });
       const cancellation = cancelOnSignals(output.err, { first: 'stopping the supervisor (a restart in progress finishes first)', again: 'still stopping' });

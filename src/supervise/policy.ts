@@ -1,0 +1,41 @@
+/**
+ * How hard the supervisor tries, from `settings/config.json` of the town and of the rig (the rig's winning), under
+ * `supervision`: `backoff_min_s`, `backoff_max_s`, `stable_after_s`, `max_restarts`, `window_s`. Each one absent is the
+ * default (DEFAULT_SUPERVISION_POLICY: 1 s to 5 min, stable after 5 min, 5 restarts in 10 min).
+ */
+import { join } from 'node:path';
+import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from '../../machines/supervision.js';
+import { InvalidInputError } from '../town/names.js';
+import { readJsonFile } from '../town/settings-file.js';
+
+const SECONDS: ReadonlyArray<readonly [string, 'backoffMinMs' | 'backoffMaxMs' | 'stableAfterMs' | 'windowMs']> = [
+  ['backoff_min_s', 'backoffMinMs'],
+  ['backoff_max_s', 'backoffMaxMs'],
+  ['stable_after_s', 'stableAfterMs'],
+  ['window_s', 'windowMs'],
+];
+
+function fromFile(file: string, base: SupervisionPolicy): SupervisionPolicy {
+  const section = readJsonFile(file)?.supervision;
+  if (section === undefined) return base;
+  if (typeof section !== 'object' || section === null || Array.isArray(section)) throw new InvalidInputError(`${file}: supervision must be an object`);
+  const o = section as Record<string, unknown>;
+  let policy = { ...base };
+  for (const [key, field] of SECONDS) {
+    const value = o[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidInputError(`${file}: supervision.${key} must be a number of seconds, 0 or more`);
+    policy = { ...policy, [field]: value * 1000 };
+  }
+  if (o.max_restarts !== undefined) {
+    if (typeof o.max_restarts !== 'number' || !Number.isInteger(o.max_restarts) || o.max_restarts < 1) throw new InvalidInputError(`${file}: supervision.max_restarts must be a whole number, 1 or more`);
+    policy = { ...policy, maxRestarts: o.max_restarts };
+  }
+  if (policy.backoffMaxMs < policy.backoffMinMs) throw new InvalidInputError(`${file}: supervision.backoff_max_s is below backoff_min_s`);
+  return policy;
+}
+
+export function supervisionPolicy(townRoot: string, rig: string): SupervisionPolicy {
+  const town = fromFile(join(townRoot, 'settings', 'config.json'), DEFAULT_SUPERVISION_POLICY);
+  return fromFile(join(townRoot, rig, 'settings', 'config.json'), town);
+}
