@@ -86,6 +86,35 @@ describe('polecat supervise', () => {
     }
   });
 
+  it('down during the backoff: the restart never comes', { timeout: 60_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    mkdirSync(join(town.root, 'gastown', 'settings'), { recursive: true });
+    writeFileSync(join(town.root, 'gastown', 'settings', 'config.json'), JSON.stringify({ supervision: { backoff_min_s: 3 } }));
+    const log = town.logPath('sim');
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    expect((await cli('up', 'gastown/Toast', '--agent', `sim --log ${log}`)).code).toBe(0);
+    const first = JSON.parse((await cli('status', 'gastown/Toast', '--json')).stdout) as { agentPid: number; socket: string };
+    let pid = 0;
+    let output = () => '';
+    const supervising = runCli(['supervise', '--town', town.root], { detached: true, onSpawn: (p, out) => ((pid = p), (output = out)) });
+    try {
+      await retryUntil('the supervisor', () => (output().includes('gastown/Toast: supervised') ? true : undefined), 10_000);
+      process.kill(first.agentPid, 'SIGKILL');
+      await retryUntil('the backoff', () => (output().includes('gastown/Toast: backoff 3 s') ? true : undefined), 10_000);
+      expect((await cli('down', 'gastown/Toast')).code).toBe(0);
+      await retryUntil('down told', () => (output().includes('gastown/Toast: down: no longer supervised') ? true : undefined), 10_000);
+      // Past the backoff's end: nothing was started.
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      expect(output()).not.toContain('restart begun');
+      expect(readdirSync(runsDir(town.root)).map((id) => new RunFiles(town.root, id).record().kind).sort()).toEqual(['start', 'stop']);
+    } finally {
+      if (pid) process.kill(pid, 'SIGTERM');
+      await supervising;
+      await cli('stop', 'gastown/Toast');
+    }
+    await awaitNothingLeft(log, first.socket);
+  });
+
   it('refuses a supervision policy it cannot read, before supervising anything', async () => {
     const town = makeTown({ gastown: ['Toast'] });
     mkdirSync(join(town.root, 'settings'), { recursive: true });

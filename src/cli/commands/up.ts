@@ -33,9 +33,9 @@ function targetsOf(targets: readonly string[], flags: TargetFlags): PolecatAddre
   return addresses;
 }
 
-/** Running polecats of the town, by `rig/name`: one tmux call. */
-async function runningOnes(flags: TargetFlags): Promise<Set<string>> {
-  return new Set((await list(undefined, { ...flags, replay: false })).polecats.filter((p) => p.running).map((p) => p.polecat));
+/** The town's polecats with a session, by `rig/name` (`running`: only those whose agent runs): one tmux call. */
+async function withSessions(flags: TargetFlags, running: boolean): Promise<Set<string>> {
+  return new Set((await list(undefined, { ...flags, replay: false })).polecats.filter((p) => !running || p.running).map((p) => p.polecat));
 }
 
 export function upCommand(output: Output = processOutput): Command {
@@ -80,7 +80,7 @@ Exit status: 0 every polecat running; 1 any start failed (it is still up: the su
         ...(timeouts ? { timeouts } : {}),
       };
       for (const address of addresses) await writeDesired(townRoot, address, 'up', kept);
-      const running = await runningOnes(flags);
+      const running = await withSessions(flags, true);
       const label = (plan: { rig: string; name: string }) => `${plan.rig}/${plan.name}`;
       process.exitCode = await runStartBatch(
         plans.filter((plan) => !running.has(label(plan))),
@@ -108,7 +108,8 @@ export function downCommand(output: Output = processOutput): Command {
       const plans = addresses.map((address) => planStop(address, { ...flags, ...timeouts }));
       const { townRoot } = resolveTown(flags);
       for (const address of addresses) await writeDesired(townRoot, address, 'down');
-      const running = await runningOnes(flags);
+      // A session whose agent has exited is stopped too: its session and what is left in it go.
+      const running = await withSessions(flags, false);
       const cancellation = cancelOnSignals(output.err, stopSignalWords(() => ({}), addresses.length > 1));
       try {
         const results = await Promise.allSettled(
