@@ -62,6 +62,14 @@ export interface RestartPlan {
   readonly at: number;
 }
 
+/** Or that no restart is needed: the polecat was found running (started meanwhile by someone else: `polecat up`). */
+export interface FoundRunning {
+  readonly alreadyRunning: { readonly run?: string };
+  readonly at: number;
+}
+
+export type PlannedRestart = RestartPlan | FoundRunning;
+
 export interface PlanRestartInput {
   readonly polecat: SupervisedPolecat;
   /** The run the new one follows. */
@@ -118,7 +126,7 @@ export const supervisionMachine = setup({
   actors: {
     /** Waits the backoff out (resolves after `ms`). */
     sleep: stepSlot<void, { ms: number }>(),
-    planRestart: stepSlot<RestartPlan, PlanRestartInput>(),
+    planRestart: stepSlot<PlannedRestart, PlanRestartInput>(),
     restart: startupMachine,
   },
   guards: {
@@ -126,6 +134,7 @@ export const supervisionMachine = setup({
     crashLoop: ({ context }, params: { at: number }) => inWindow(context, params.at).length >= context.policy.maxRestarts,
     started: (_, params: { output: StartupOutput }) => params.output.result === 'running',
     downRequested: ({ context }) => context.downDuringRestart === true,
+    foundRunning: (_, params: { planned: PlannedRestart }) => 'alreadyRunning' in params.planned,
   },
   actions: {
     /** A death while watching, and the backoff for the restart to come. */
@@ -142,6 +151,10 @@ export const supervisionMachine = setup({
     beginRestart: assign(({ context }, params: { next: RestartPlan }) => ({
       next: params.next,
       restarts: [...inWindow(context, params.next.at), params.next.at],
+    })),
+    keepFound: assign(({ context }, params: { planned: PlannedRestart }) => ({
+      upSince: params.planned.at,
+      run: 'alreadyRunning' in params.planned ? (params.planned.alreadyRunning.run ?? context.run) : context.run,
     })),
     keepRunning: assign(({ context }) => ({ upSince: context.next?.at ?? context.upSince, run: context.next?.plan.runId ?? context.run, next: undefined, lastFailure: undefined })),
     quarantine: assign(({ context }, params: { at: number }) => ({
@@ -204,7 +217,11 @@ export const supervisionMachine = setup({
         id: 'planRestart',
         src: 'planRestart',
         input: ({ context }) => ({ polecat: context.polecat, ...(context.run !== undefined ? { previousRun: context.run } : {}) }),
-        onDone: { target: 'restarting', actions: { type: 'beginRestart', params: ({ event }) => ({ next: event.output }) } },
+        onDone: [
+          // Started meanwhile by someone else (a `polecat up` as the agent was found gone): watched as it is.
+          { guard: { type: 'foundRunning', params: ({ event }) => ({ planned: event.output }) }, target: 'watching', actions: { type: 'keepFound', params: ({ event }) => ({ planned: event.output }) } },
+          { target: 'restarting', actions: { type: 'beginRestart', params: ({ event }) => ({ next: event.output as RestartPlan }) } },
+        ],
         // Its settings cannot make a start (an agents.json broken since, the polecat's directory gone): restarting
         // again will not mend that; the user must, then put it up again.
         onError: { target: 'quarantined', actions: { type: 'quarantineUnplanned', params: ({ event }) => ({ error: event.error }) } },

@@ -5,10 +5,11 @@
  */
 import { createActor, fromPromise, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { STARTUP_MACHINE_VERSION, type StartupInput, type StartupOutput } from '../../machines/startup.js';
-import { DEFAULT_SUPERVISION_POLICY, supervisionMachine, type PlanRestartInput, type RestartPlan, type SupervisedPolecat, type SupervisionPolicy } from '../../machines/supervision.js';
+import { DEFAULT_SUPERVISION_POLICY, supervisionMachine, type PlannedRestart, type PlanRestartInput, type SupervisedPolecat, type SupervisionPolicy } from '../../machines/supervision.js';
 import { createStartupMachine } from '../api/start.js';
 import type { LocateOptions } from '../plan.js';
-import type { PolecatLock } from '../runs/lock.js';
+import { LockHeldError, type PolecatLock } from '../runs/lock.js';
+import { status } from '../api/queries.js';
 import { lockForRun, RunRecorder, runRecorded } from '../runs/recording.js';
 import type { StepDeps } from '../steps/deps.js';
 import { planRestart, sleepStep } from './steps.js';
@@ -27,6 +28,21 @@ export interface SuperviseOptions {
   readonly onRestarted?: (plan: StartupInput, output: StartupOutput | Error) => void;
 }
 
+/** How often a supervisor looks again at a polecat whose lock another run holds. */
+const LOCK_RETRY_MS = 200;
+
+/** The polecat's lock, once the run holding it (a user's start or stop) has let it go. */
+async function lockWhenFree(plan: StartupInput, signal: AbortSignal): Promise<PolecatLock> {
+  for (;;) {
+    try {
+      return lockForRun(plan.townRoot, plan.rig, plan.name, plan.runId, 'start');
+    } catch (error) {
+      if (!(error instanceof LockHeldError) || signal.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+    }
+  }
+}
+
 export function superviseOne(polecat: SupervisedPolecat, options: SuperviseOptions): Actor<typeof supervisionMachine> {
   // The restart planned and its lock taken, waiting for the child that runs it.
   let planned: { plan: StartupInput; lock: PolecatLock } | undefined;
@@ -35,9 +51,15 @@ export function superviseOne(polecat: SupervisedPolecat, options: SuperviseOptio
   const machine = supervisionMachine.provide({
     actors: {
       sleep: sleepStep(),
-      planRestart: fromPromise<RestartPlan, PlanRestartInput>(async ({ input }) => {
+      planRestart: fromPromise<PlannedRestart, PlanRestartInput>(async ({ input, signal }) => {
         const next = planRestart(input, options.locate);
-        const lock = lockForRun(next.plan.townRoot, next.plan.rig, next.plan.name, next.plan.runId, 'start');
+        const lock = await lockWhenFree(next.plan, signal);
+        // Someone else started it while the lock was theirs (`polecat up`): nothing to restart.
+        const seen = await status({ rig: next.plan.rig, name: next.plan.name }, { town: next.plan.townRoot, socket: next.plan.socket, replay: false, ...(options.deps ? { deps: options.deps } : {}) });
+        if (seen.running) {
+          lock.release();
+          return { alreadyRunning: { ...(seen.run !== undefined ? { run: seen.run } : {}) }, at: Date.now() };
+        }
         planned = { plan: next.plan, lock };
         return next;
       }),

@@ -115,6 +115,30 @@ describe('polecat supervise', () => {
     await awaitNothingLeft(log, first.socket);
   });
 
+  it('a polecat put up while the supervisor runs is started once, by up, and then watched', { timeout: 60_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = town.logPath('sim');
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    let pid = 0;
+    let output = () => '';
+    const supervising = runCli(['supervise', '--town', town.root], { detached: true, onSpawn: (p, out) => ((pid = p), (output = out)) });
+    try {
+      await retryUntil('the supervisor', () => (output().includes('supervising town') ? true : undefined), 10_000);
+      // A slow start, which the supervisor sees up while it runs.
+      const up = await cli('up', 'gastown/Toast', '--agent', `sim --log ${log} --startup-ms 2500`);
+      expect(up.code, up.stderr).toBe(0);
+      await retryUntil('the supervisor watching it', () => (output().includes('gastown/Toast: supervised') ? true : undefined), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(output()).not.toContain('restart begun');
+      expect(output()).not.toContain('quarantined');
+      expect(readdirSync(runsDir(town.root))).toHaveLength(1);
+    } finally {
+      if (pid) process.kill(pid, 'SIGTERM');
+      await supervising;
+      await cli('stop', 'gastown/Toast');
+    }
+  });
+
   it('refuses a supervision policy it cannot read, before supervising anything', async () => {
     const town = makeTown({ gastown: ['Toast'] });
     mkdirSync(join(town.root, 'settings'), { recursive: true });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, waitFor, type AnyActorRef } from 'xstate';
 import { startupMachine } from '../../machines/startup.js';
-import { DEFAULT_SUPERVISION_POLICY, supervisionMachine, type PlanRestartInput, type RestartPlan, type SupervisionEvent, type SupervisionPolicy } from '../../machines/supervision.js';
+import { DEFAULT_SUPERVISION_POLICY, supervisionMachine, type PlannedRestart, type PlanRestartInput, type SupervisionEvent, type SupervisionPolicy } from '../../machines/supervision.js';
 import { STARTUP_ACTORS, startupPlan } from '../helpers/startup-paths.js';
 
 const OUTPUTS: Record<string, unknown> = {
@@ -37,7 +37,7 @@ function fakeStartup(starts: StartBehaviour[], log: string[]) {
   });
 }
 
-function supervise(starts: StartBehaviour[], policy: Partial<SupervisionPolicy> = {}, planError?: Error) {
+function supervise(starts: StartBehaviour[], policy: Partial<SupervisionPolicy> = {}, planError?: Error, foundRunning?: string) {
   const sleeps: number[] = [];
   const log: string[] = [];
   let clock = 10_000;
@@ -48,8 +48,9 @@ function supervise(starts: StartBehaviour[], policy: Partial<SupervisionPolicy> 
         sleeps.push(input.ms);
         clock += input.ms;
       }),
-      planRestart: fromPromise<RestartPlan, PlanRestartInput>(async ({ input }) => {
+      planRestart: fromPromise<PlannedRestart, PlanRestartInput>(async ({ input }) => {
         if (planError) throw planError;
+        if (foundRunning) return { alreadyRunning: { run: foundRunning }, at: clock };
         log.push(`plan after ${input.previousRun}`);
         runs += 1;
         return { plan: { ...startupPlan, runId: `run-${runs}` }, at: clock };
@@ -122,6 +123,14 @@ describe('supervision machine', () => {
     }
     expect(String(s.actor.getSnapshot().value)).toBe('quarantined');
     expect(s.log.filter((line) => line.startsWith('plan'))).toHaveLength(2);
+  });
+
+  it('watches a polecat found running when its restart was planned (started meanwhile by someone else), restarting nothing', async () => {
+    const s = supervise(['runs'], {}, undefined, 'run-by-user');
+    s.actor.send(s.died());
+    await s.settled();
+    expect(s.actor.getSnapshot().context).toMatchObject({ run: 'run-by-user', restarts: [] });
+    expect(s.log).not.toContain('rollback');
   });
 
   it('quarantines when no restart can be planned, saying why', async () => {
