@@ -34,6 +34,11 @@ export function activityOfSnapshot({ value, context }: SnapshotFrom<typeof activ
   return { state: String(value), ...context };
 }
 
+/** How the pane says its agent ended (tmux's exit status or signal number), as evidence. */
+export function paneExit(at: number, status: number | undefined, signal: number | undefined): NonNullable<Evidence['exited']> {
+  return { at, ...(status !== undefined ? { status } : {}), ...(signal !== undefined ? { signal: `signal ${signal}` } : {}) };
+}
+
 /** What the pane's end says, as the machine takes it. */
 export function exitedEvent(exited: NonNullable<Evidence['exited']>): ActivityEvent {
   return { type: 'EXITED', ...exited };

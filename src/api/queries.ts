@@ -1,5 +1,5 @@
 import { eventFilePath, readEvents } from '../activity/event-file.js';
-import { replayActivity, type Activity, type Evidence } from '../activity/replay.js';
+import { paneExit, replayActivity, type Activity, type Evidence } from '../activity/replay.js';
 import { screenActivity } from '../activity/screen-evidence.js';
 import { DesiredStateError, readDesired, type DesiredState } from '../supervise/desired.js';
 import { loadAgents } from '../agents/config.js';
@@ -202,9 +202,7 @@ function activityOf(
     startedAt,
     lines,
     ...(screen ? { screen } : {}),
-    ...(running
-      ? {}
-      : { exited: { at: Date.now(), ...(ended.status !== undefined ? { status: ended.status } : {}), ...(ended.signal !== undefined ? { signal: `signal ${ended.signal}` } : {}) } }),
+    ...(running ? {} : { exited: paneExit(Date.now(), ended.status, ended.signal) }),
   });
 }
 

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { eventFilePath } from '../activity/event-file.js';
 import { LiveActivity, type Look } from '../activity/live.js';
-import type { Activity } from '../activity/replay.js';
+import { paneExit, type Activity } from '../activity/replay.js';
 import { locate, type LocateOptions } from '../plan.js';
 import type { StepDeps } from '../steps/deps.js';
 import { formatAddress, type PolecatAddress } from '../town/names.js';
@@ -24,15 +24,7 @@ export function lookOf(
     run: seen.run,
     startedAt: seen.created !== undefined ? Date.parse(seen.created) : now,
     ...(seen.screen ? { screen: seen.screen } : {}),
-    ...(seen.running
-      ? {}
-      : {
-          exited: {
-            at: now,
-            ...(seen.agentExitStatus !== undefined ? { status: seen.agentExitStatus } : {}),
-            ...(seen.agentExitSignal !== undefined ? { signal: `signal ${seen.agentExitSignal}` } : {}),
-          },
-        }),
+    ...(seen.running ? {} : { exited: paneExit(now, seen.agentExitStatus, seen.agentExitSignal) }),
   };
 }
 
