@@ -46,10 +46,24 @@ export interface SupervisionInput {
   readonly upSince: number;
   /** Its current run, the one a restart follows. */
   readonly run?: string;
+  /** What an earlier supervisor left of this polecat's supervision (its file): carried on, not begun again. */
+  readonly restored?: RestoredSupervision;
 }
 
-/** Why the agent is gone: its process ended (with its status or signal), or its pane or session did. */
-export type DeathReason = 'agent-exited' | 'agent-dead' | 'session-dead';
+export interface RestoredSupervision {
+  readonly restarts: readonly number[];
+  readonly backoffMs: number;
+  /** It was waiting out a backoff: what is left of it (0: over, restart now). */
+  readonly backoffLeftMs?: number;
+  readonly lastFailure?: string;
+  readonly quarantined?: { readonly at: number; readonly why: string };
+}
+
+/**
+ * Why the agent is gone: its process ended (with its status or signal), or its pane or session did; or it hung and
+ * was stopped to be restarted (only when the settings ask for that).
+ */
+export type DeathReason = 'agent-exited' | 'agent-dead' | 'session-dead' | 'agent-hung';
 
 export type SupervisionEvent =
   | { readonly type: 'DIED'; readonly at: number; readonly reason: DeathReason; readonly exitStatus?: number; readonly signal?: string }
@@ -70,6 +84,16 @@ export interface FoundRunning {
 
 export type PlannedRestart = RestartPlan | FoundRunning;
 
+/**
+ * What settling found: the polecat's interrupted starts (a supervisor or a start killed part way), each resumed or,
+ * when it could not be, rolled back; `running` when one of them got the agent running.
+ */
+export interface Settled {
+  readonly runs: ReadonlyArray<{ readonly run: string; readonly how: 'resumed' | 'rolled back' | 'failed' }>;
+  readonly running?: { readonly run: string };
+  readonly at: number;
+}
+
 export interface PlanRestartInput {
   readonly polecat: SupervisedPolecat;
   /** The run the new one follows. */
@@ -85,6 +109,8 @@ export interface SupervisionContext {
   readonly restarts: readonly number[];
   /** The backoff before the next restart; 0 before the first. */
   readonly backoffMs: number;
+  /** Restored in a backoff: the time left of it, waited instead of backoffMs once. */
+  readonly backoffLeftMs?: number;
   readonly lastDeath?: Extract<SupervisionEvent, { type: 'DIED' }>;
   /** The restart in progress. */
   readonly next?: RestartPlan;
@@ -93,6 +119,8 @@ export interface SupervisionContext {
   readonly quarantined?: { readonly at: number; readonly why: string };
   /** DOWN came during a restart: it was cancelled, and supervision ends once it has rolled back. */
   readonly downDuringRestart?: boolean;
+  /** DOWN came while settling: supervision ends once the settling has. */
+  readonly downAfterSettling?: boolean;
 }
 
 export interface SupervisionOutput {
@@ -126,6 +154,7 @@ export const supervisionMachine = setup({
   actors: {
     /** Waits the backoff out (resolves after `ms`). */
     sleep: stepSlot<void, { ms: number }>(),
+    settle: stepSlot<Settled, { polecat: SupervisedPolecat }>(),
     planRestart: stepSlot<PlannedRestart, PlanRestartInput>(),
     restart: startupMachine,
   },
@@ -134,7 +163,11 @@ export const supervisionMachine = setup({
     crashLoop: ({ context }, params: { at: number }) => inWindow(context, params.at).length >= context.policy.maxRestarts,
     started: (_, params: { output: StartupOutput }) => params.output.result === 'running',
     downRequested: ({ context }) => context.downDuringRestart === true,
+    downWhileSettling: ({ context }) => context.downAfterSettling === true,
     foundRunning: (_, params: { planned: PlannedRestart }) => 'alreadyRunning' in params.planned,
+    settledRunning: (_, params: { settled: Settled }) => params.settled.running !== undefined,
+    restoredQuarantine: ({ context }) => context.quarantined !== undefined,
+    restoredBackoff: ({ context }) => context.backoffLeftMs !== undefined,
   },
   actions: {
     /** A death while watching, and the backoff for the restart to come. */
@@ -156,6 +189,16 @@ export const supervisionMachine = setup({
       upSince: params.planned.at,
       run: 'alreadyRunning' in params.planned ? (params.planned.alreadyRunning.run ?? context.run) : context.run,
     })),
+    keepSettled: assign(({ context }, params: { settled: Settled }) => ({
+      upSince: params.settled.at,
+      run: params.settled.running?.run ?? context.run,
+      quarantined: undefined,
+      backoffLeftMs: undefined,
+    })),
+    quarantineUnsettled: assign(({ context }, params: { error: unknown }) => ({
+      quarantined: { at: context.upSince, why: `an interrupted start could not be settled: ${messageOf(params.error)}` },
+    })),
+    backoffWaited: assign({ backoffLeftMs: undefined }),
     keepRunning: assign(({ context }) => ({ upSince: context.next?.at ?? context.upSince, run: context.next?.plan.runId ?? context.run, next: undefined, lastFailure: undefined })),
     quarantine: assign(({ context }, params: { at: number }) => ({
       quarantined: {
@@ -167,6 +210,7 @@ export const supervisionMachine = setup({
       quarantined: { at: context.lastDeath?.at ?? context.upSince, why: `no restart could be planned: ${messageOf(params.error)}` },
     })),
     markDown: assign({ downDuringRestart: true }),
+    markDownAfterSettling: assign({ downAfterSettling: true }),
     cancelRestart: sendTo('restart', { type: 'CANCEL' }),
     /** Put up again: a fresh start, with its count and backoff reset. */
     release: assign({ quarantined: undefined, restarts: [], backoffMs: 0, lastFailure: undefined }),
@@ -174,16 +218,42 @@ export const supervisionMachine = setup({
 }).createMachine({
   id: 'supervision',
   description: 'Keep one polecat running: restart its agent when it dies, with backoff; quarantine a crash loop; end at DOWN.',
-  initial: 'watching',
+  initial: 'settling',
   context: ({ input }) => ({
     polecat: input.polecat,
     policy: input.policy,
     upSince: input.upSince,
     ...(input.run !== undefined ? { run: input.run } : {}),
-    restarts: [],
-    backoffMs: 0,
+    restarts: [...(input.restored?.restarts ?? [])],
+    backoffMs: input.restored?.backoffMs ?? 0,
+    ...(input.restored?.backoffLeftMs !== undefined ? { backoffLeftMs: input.restored.backoffLeftMs } : {}),
+    ...(input.restored?.lastFailure !== undefined ? { lastFailure: input.restored.lastFailure } : {}),
+    ...(input.restored?.quarantined !== undefined ? { quarantined: input.restored.quarantined } : {}),
   }),
   states: {
+    settling: {
+      description:
+        'First, what an earlier run left half done: an interrupted start of the polecat is resumed, or rolled back if it cannot be. Then supervision goes on where an earlier supervisor left it (quarantined, or in a backoff).',
+      invoke: {
+        id: 'settle',
+        src: 'settle',
+        input: ({ context }) => ({ polecat: context.polecat }),
+        onDone: [
+          { guard: 'downWhileSettling', target: 'down' },
+          { guard: { type: 'settledRunning', params: ({ event }) => ({ settled: event.output }) }, target: 'watching', actions: { type: 'keepSettled', params: ({ event }) => ({ settled: event.output }) } },
+          { guard: 'restoredQuarantine', target: 'quarantined' },
+          { guard: 'restoredBackoff', target: 'backoff' },
+          { target: 'watching' },
+        ],
+        // Neither resumed nor rolled back: a restart would be refused by the same run; the user must settle it.
+        onError: [
+          { guard: 'downWhileSettling', target: 'down' },
+          { target: 'quarantined', actions: { type: 'quarantineUnsettled', params: ({ event }) => ({ error: event.error }) } },
+        ],
+      },
+      // A resume or a rollback in progress is let finish: it is the polecat's own run, and must not be left half done.
+      on: { DOWN: { actions: 'markDownAfterSettling' } },
+    },
     watching: {
       description: "The agent runs; its activity machine's exited, or its pane or session gone, is a death.",
       on: {
@@ -206,8 +276,8 @@ export const supervisionMachine = setup({
       invoke: {
         id: 'sleep',
         src: 'sleep',
-        input: ({ context }) => ({ ms: context.backoffMs }),
-        onDone: { target: 'planning' },
+        input: ({ context }) => ({ ms: context.backoffLeftMs ?? context.backoffMs }),
+        onDone: { target: 'planning', actions: 'backoffWaited' },
       },
       on: { DOWN: { target: 'down' } },
     },

@@ -1,11 +1,14 @@
 import { eventFilePath, readEvents } from '../activity/event-file.js';
 import { paneExit, replayActivity, type Activity, type Evidence } from '../activity/replay.js';
 import { screenActivity } from '../activity/screen-evidence.js';
-import { DesiredStateError, readDesired, type DesiredState } from '../supervise/desired.js';
+import { DesiredStateError, listDesired, readDesired, type DesiredState } from '../supervise/desired.js';
+import { viewOf, type SupervisionView } from '../supervise/describe.js';
+import { listSupervision, readSupervision } from '../supervise/supervision-file.js';
 import { loadAgents } from '../agents/config.js';
 import { findAgent } from '../agents/launch.js';
 import type { Tmux } from '../tmux/client.js';
 import { locate, resolveTown, type LocateOptions } from '../plan.js';
+import { sessionName } from '../town/town.js';
 import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { awaitExitStatus } from '../steps/watch.js';
 import { TmuxError } from '../tmux/errors.js';
@@ -52,6 +55,8 @@ export interface PolecatStatus {
   readonly want?: { readonly want: DesiredState['want']; readonly since: string };
   /** Its desired-state file cannot be read: why (say up or down again to mend it). */
   readonly wantDamaged?: string;
+  /** What the supervisor keeps of it: state, restarts in the window, backoff, quarantine (for a polecat up). */
+  readonly supervision?: SupervisionView;
 }
 
 /** What was said of a polecat; a damaged file is reported, never the end of a status. */
@@ -62,6 +67,12 @@ function desiredOf(townRoot: string, address: PolecatAddress): DesiredState | { 
     if (error instanceof DesiredStateError) return { damaged: error.message };
     throw error;
   }
+}
+
+function supervisionOf(record: Parameters<typeof viewOf>[0], want: DesiredState | undefined): { supervision?: SupervisionView } {
+  if (want?.want !== 'up') return {};
+  const view = viewOf(record, want);
+  return view ? { supervision: view } : {};
 }
 
 /** A tmux Unix time as local ISO-8601 with offset (tmux reports seconds since the epoch). */
@@ -125,6 +136,7 @@ export async function status(
     socket: location.socket,
     ...(desired && 'want' in desired ? { want: { want: desired.want, since: desired.since } } : {}),
     ...(desired && 'damaged' in desired ? { wantDamaged: desired.damaged } : {}),
+    ...supervisionOf(readSupervision(location.townRoot, address), desired && 'want' in desired ? desired : undefined),
   };
   let own: OwnSession | undefined;
   try {
@@ -243,15 +255,26 @@ export interface ListedPolecat {
   readonly agentExitStatus?: number;
   readonly agentExitSignal?: number;
   readonly created?: string;
+  /** The pane's last output or input. */
+  readonly lastActivity?: string;
   readonly attached: boolean;
   /** What the agent is doing (absent for a session polecat did not start). */
   readonly activity?: Activity;
   /** The run that started the agent. */
   readonly run?: string;
+  /** What was said of it (up or down) and since when; with its supervision when up. */
+  readonly want?: { readonly want: DesiredState['want']; readonly since: string };
+  readonly supervision?: SupervisionView;
+  /** Up, but without a session now (in a backoff, quarantined, or not yet started by the supervisor). */
+  readonly absent?: boolean;
 }
 
 /** The town's polecats, from one tmux call: the agent pane of every session carrying this town's polecat options. */
-export async function list(rig: string | undefined, options: LocateOptions & ActivityOptions & { deps?: StepDeps } = {}): Promise<{ socket: string; polecats: ListedPolecat[] }> {
+export async function list(
+  rig: string | undefined,
+  /** said: false leaves out what was said of the polecats (up, down, supervision): the sessions only, as the supervisor reads them. */
+  options: LocateOptions & ActivityOptions & { deps?: StepDeps; said?: boolean } = {},
+): Promise<{ socket: string; polecats: ListedPolecat[] }> {
   const { townRoot, socket } = resolveTown(options);
   const tmux = (options.deps ?? createStepDeps()).tmux(socket);
   const rows = (await tmux.listPolecatPanes()).filter((r) => r.town === townRoot && (rig === undefined || r.rig === rig));
@@ -266,12 +289,34 @@ export async function list(rig: string | undefined, options: LocateOptions & Act
       agentCommand: r.currentCommand,
       ...exitOf(r),
       ...(localTime(r.created) ? { created: localTime(r.created)! } : {}),
+      ...(localTime(r.activity) ? { lastActivity: localTime(r.activity)! } : {}),
       attached: (r.attached ?? 0) > 0,
       ...(r.run !== undefined ? { run: r.run } : {}),
       ...(r.run !== undefined && (options.replay ?? true)
         ? { activity: activityOf(townRoot, { rig: r.rig, name: r.polecat }, r.run, (r.created ?? 0) * 1000, agentAlive(r), { status: r.paneDeadStatus, signal: r.paneDeadSignal }) }
         : {}),
-    }))
-    .sort((a, b) => a.polecat.localeCompare(b.polecat));
-  return { socket, polecats };
+    }));
+  if (options.said === false) return { socket, polecats: polecats.sort((a, b) => a.polecat.localeCompare(b.polecat)) };
+  // What was said of them: a polecat up and not running is listed too, with what its supervision is doing about it.
+  const desired = new Map(listDesired(townRoot, rig).map((d) => [`${d.rig}/${d.name}`, d]));
+  const records = desired.size > 0 ? listSupervision(townRoot, rig) : new Map();
+  const said = (p: { polecat: string }) => {
+    const want = desired.get(p.polecat);
+    return want ? { want: { want: want.want, since: want.since }, ...supervisionOf(records.get(p.polecat), want) } : {};
+  };
+  const shown = new Set(polecats.map((p) => p.polecat));
+  const absent: ListedPolecat[] = [...desired.values()]
+    .filter((d) => d.want === 'up' && !shown.has(`${d.rig}/${d.name}`))
+    .map((d) => ({
+      polecat: `${d.rig}/${d.name}`,
+      rig: d.rig,
+      name: d.name,
+      session: sessionName(townRoot, d),
+      agent: '',
+      running: false,
+      agentCommand: '',
+      attached: false,
+      absent: true,
+    }));
+  return { socket, polecats: [...polecats, ...absent].map((p) => ({ ...p, ...said(p) })).sort((a, b) => a.polecat.localeCompare(b.polecat)) };
 }

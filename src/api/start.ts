@@ -24,7 +24,8 @@ export function createStartupMachine(deps: StepDeps = createStepDeps()) {
   return startupMachine.provide({ actors: startupActors(deps) });
 }
 
-function interruptedStarts(townRoot: string, rig: string, name: string): ListedRun[] {
+/** The polecat's starts whose process died part way: to be resumed or rolled back before it starts again. */
+export function interruptedStarts(townRoot: string, rig: string, name: string): ListedRun[] {
   return listRuns(townRoot).filter((r) => r.state === 'interrupted' && r.record.kind === 'start' && r.record.rig === rig && r.record.name === name);
 }
 

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { DEFAULT_SUPERVISION_POLICY, type SupervisionPolicy } from '../../machines/supervision.js';
+import { DEFAULT_HUNG_AFTER_MS } from '../api/queries.js';
 import { InvalidInputError } from '../town/names.js';
 import { readJsonFile } from '../town/settings-file.js';
 
@@ -38,4 +39,32 @@ function fromFile(file: string, base: SupervisionPolicy): SupervisionPolicy {
 export function supervisionPolicy(townRoot: string, rig: string): SupervisionPolicy {
   const town = fromFile(join(townRoot, 'settings', 'config.json'), DEFAULT_SUPERVISION_POLICY);
   return fromFile(join(townRoot, rig, 'settings', 'config.json'), town);
+}
+
+/** A hung agent: busy with no pane activity this long. Reported; stopped and restarted only with restartHung. */
+export interface HungPolicy {
+  readonly hungAfterMs: number;
+  readonly restartHung: boolean;
+}
+
+function hungFromFile(file: string, base: HungPolicy): HungPolicy {
+  const section = readJsonFile(file)?.supervision as Record<string, unknown> | undefined;
+  if (section === undefined || typeof section !== 'object' || section === null) return base;
+  let policy = base;
+  if (section.hung_after_s !== undefined) {
+    const value = section.hung_after_s;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidInputError(`${file}: supervision.hung_after_s must be a number of seconds, more than 0`);
+    policy = { ...policy, hungAfterMs: value * 1000 };
+  }
+  if (section.restart_hung !== undefined) {
+    if (typeof section.restart_hung !== 'boolean') throw new InvalidInputError(`${file}: supervision.restart_hung must be true or false`);
+    policy = { ...policy, restartHung: section.restart_hung };
+  }
+  return policy;
+}
+
+/** From the town's and the rig's settings (`supervision.hung_after_s`, default 30 min; `supervision.restart_hung`, default false). */
+export function hungPolicy(townRoot: string, rig: string): HungPolicy {
+  const town = hungFromFile(join(townRoot, 'settings', 'config.json'), { hungAfterMs: DEFAULT_HUNG_AFTER_MS, restartHung: false });
+  return hungFromFile(join(townRoot, rig, 'settings', 'config.json'), town);
 }

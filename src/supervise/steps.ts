@@ -4,8 +4,11 @@
  * machine with its usual steps.
  */
 import { fromPromise } from 'xstate';
-import type { PlanRestartInput, RestartPlan } from '../../machines/supervision.js';
+import type { PlanRestartInput, RestartPlan, Settled, SupervisedPolecat } from '../../machines/supervision.js';
+import { interruptedStarts, resume, rollbackRun } from '../api/start.js';
 import { planStart, type LocateOptions } from '../plan.js';
+import { RunFiles, runState } from '../runs/store.js';
+import type { StepDeps } from '../steps/deps.js';
 import { readDesired } from './desired.js';
 
 /** Resolves after `ms`, or rejects at once when the actor is stopped (DOWN during the backoff). */
@@ -20,6 +23,31 @@ export const sleepStep = () =>
         });
       }),
   );
+
+/**
+ * Settles what a dead process left half done: each interrupted start of the polecat (its supervisor or a user's
+ * `polecat start` killed part way) is resumed from its snapshot or, when it cannot be (recorded by another version
+ * of the machine, a damaged snapshot), rolled back. Throws when neither could be done: that run still holds the polecat.
+ */
+export async function settleInterrupted(polecat: SupervisedPolecat, deps?: StepDeps): Promise<Settled> {
+  const runs: Array<Settled['runs'][number]> = [];
+  let running: { run: string } | undefined;
+  const options = deps ? { deps } : {};
+  for (const pending of interruptedStarts(polecat.townRoot, polecat.rig, polecat.name)) {
+    const run = pending.record.runId;
+    try {
+      const output = await resume(polecat.townRoot, run, options);
+      runs.push({ run, how: output.result === 'running' ? 'resumed' : 'failed' });
+      if (output.result === 'running') running = { run };
+    } catch (error) {
+      // Still interrupted: the resume did not begin, so its rollback can be done instead.
+      if (runState(new RunFiles(polecat.townRoot, run).record()) !== 'interrupted') throw error;
+      await rollbackRun(polecat.townRoot, run, options);
+      runs.push({ run, how: 'rolled back' });
+    }
+  }
+  return { runs, ...(running ? { running } : {}), at: Date.now() };
+}
 
 /** The next start of the polecat: its options as `polecat up` kept them, following its last run. */
 export function planRestart(input: PlanRestartInput, locate: Pick<LocateOptions, 'socket' | 'env'> = {}): RestartPlan {

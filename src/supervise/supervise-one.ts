@@ -5,20 +5,31 @@
  */
 import { createActor, fromPromise, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { STARTUP_MACHINE_VERSION, type StartupInput, type StartupOutput } from '../../machines/startup.js';
-import { DEFAULT_SUPERVISION_POLICY, supervisionMachine, type PlannedRestart, type PlanRestartInput, type SupervisedPolecat, type SupervisionPolicy } from '../../machines/supervision.js';
+import {
+  DEFAULT_SUPERVISION_POLICY,
+  supervisionMachine,
+  type PlannedRestart,
+  type PlanRestartInput,
+  type RestoredSupervision,
+  type Settled,
+  type SupervisedPolecat,
+  type SupervisionPolicy,
+} from '../../machines/supervision.js';
 import { createStartupMachine } from '../api/start.js';
 import type { LocateOptions } from '../plan.js';
 import { LockHeldError, type PolecatLock } from '../runs/lock.js';
 import { status } from '../api/queries.js';
 import { lockForRun, RunRecorder, runRecorded } from '../runs/recording.js';
 import type { StepDeps } from '../steps/deps.js';
-import { planRestart, sleepStep } from './steps.js';
+import { planRestart, settleInterrupted, sleepStep } from './steps.js';
 
 export interface SuperviseOptions {
   readonly policy?: SupervisionPolicy;
   /** When the agent being watched started, and its run. */
   readonly upSince: number;
   readonly run?: string;
+  /** What an earlier supervisor left of this supervision (its file). */
+  readonly restored?: RestoredSupervision;
   readonly deps?: StepDeps;
   readonly locate?: Pick<LocateOptions, 'socket' | 'env'>;
   /** The Stately inspector's observer: it sees the supervision and each restart's steps. */
@@ -26,6 +37,8 @@ export interface SuperviseOptions {
   /** A restart began (its run recorded), and how it ended. */
   readonly onRestart?: (plan: StartupInput) => void;
   readonly onRestarted?: (plan: StartupInput, output: StartupOutput | Error) => void;
+  /** Interrupted starts were found and settled (resumed or rolled back). */
+  readonly onSettled?: (settled: Settled) => void;
 }
 
 /** How often a supervisor looks again at a polecat whose lock another run holds. */
@@ -51,6 +64,11 @@ export function superviseOne(polecat: SupervisedPolecat, options: SuperviseOptio
   const machine = supervisionMachine.provide({
     actors: {
       sleep: sleepStep(),
+      settle: fromPromise<Settled, { polecat: SupervisedPolecat }>(async ({ input }) => {
+        const settled = await settleInterrupted(input.polecat, options.deps);
+        if (settled.runs.length > 0) options.onSettled?.(settled);
+        return settled;
+      }),
       planRestart: fromPromise<PlannedRestart, PlanRestartInput>(async ({ input, signal }) => {
         const next = planRestart(input, options.locate);
         const lock = await lockWhenFree(next.plan, signal);
@@ -97,7 +115,7 @@ export function superviseOne(polecat: SupervisedPolecat, options: SuperviseOptio
     }
   };
   return createActor(machine, {
-    input: { polecat, policy: options.policy ?? DEFAULT_SUPERVISION_POLICY, upSince: options.upSince, ...(options.run !== undefined ? { run: options.run } : {}) },
+    input: { polecat, policy: options.policy ?? DEFAULT_SUPERVISION_POLICY, upSince: options.upSince, ...(options.run !== undefined ? { run: options.run } : {}), ...(options.restored ? { restored: options.restored } : {}) },
     inspect: (event) => {
       record(event);
       for (const journal of journals.values()) journal(event);

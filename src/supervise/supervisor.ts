@@ -2,22 +2,32 @@
  * The town's supervisor: one per town (a lock), keeping every polecat that is `up` running. Each pass reads what was
  * said of the polecats and, in one tmux call, which run; each polecat up has a live supervision machine
  * (superviseOne), sent DIED when its agent is gone, DOWN when it is put down, UP when it is put up again after a
- * quarantine. Passes run every second and whenever an event file changes (an agent's SessionEnd). Ending, it lets
- * any restart in progress finish and leaves every polecat as it is.
+ * quarantine. Passes run every second and whenever an event file changes (an agent's SessionEnd). Each supervision's
+ * state is kept in its file (supervision-file.ts) as it changes, and the next supervisor carries on from it. Ending,
+ * it lets any restart in progress finish and leaves every polecat as it is.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import type { Actor } from 'xstate';
+import type { Actor, InspectionEvent } from 'xstate';
 import type { supervisionMachine, SupervisionPolicy } from '../../machines/supervision.js';
 import { eventsDir } from '../activity/event-file.js';
-import { list } from '../api/queries.js';
+import { list, status, type ListedPolecat } from '../api/queries.js';
+import { stop } from '../api/stop.js';
+import { planStop } from '../plan.js';
 import { acquireLockAt, type PolecatLock } from '../runs/lock.js';
+import { currentProcess } from '../runs/owner.js';
+import { pruneRuns, retentionPolicy } from '../runs/retention.js';
 import type { StepDeps } from '../steps/deps.js';
 import { listDesired, type DesiredState } from './desired.js';
-import { supervisionPolicy } from './policy.js';
+import { hungPolicy, supervisionPolicy, type HungPolicy } from './policy.js';
 import { superviseOne } from './supervise-one.js';
+import { readSupervision, recordOf, restoredFrom, SupervisionWriter, type SupervisionNote } from './supervision-file.js';
 
 export const SUPERVISOR_PASS_MS = 1_000;
+/** `--once` waits out a backoff that ends within this; a longer one is left, its time kept, for the next pass. */
+export const ONCE_WAIT_MS = 10_000;
+/** The supervisor prunes the town's runs (settings' runs.keep / keep_days) after a restart, at most this often. */
+const PRUNE_EVERY_MS = 60_000;
 
 export interface SupervisorOptions {
   readonly townRoot: string;
@@ -27,26 +37,40 @@ export interface SupervisorOptions {
   readonly deps?: StepDeps;
   /** One line per action. */
   readonly log: (line: string) => void;
+  /** The Stately inspector's observer: every supervision, its restarts and their steps. */
+  readonly inspect?: (event: InspectionEvent) => void;
 }
 
 interface Supervised {
   readonly actor: Actor<typeof supervisionMachine>;
   /** When `up` was last said: said again, a quarantined polecat is released. */
   since: string;
+  /** When the backoff being waited ends. */
+  backoffUntil?: number;
+  hungSince?: number;
+  readonly hung: HungPolicy;
+  readonly notes: SupervisionNote[];
 }
 
 export function supervisorLockPath(townRoot: string): string {
   return join(townRoot, '.runtime', 'polecat', 'supervisor.lock');
 }
 
+const RESTING = new Set(['watching', 'quarantined', 'down']);
+
 export class Supervisor {
   private readonly polecats = new Map<string, Supervised>();
   private passing: Promise<void> = Promise.resolve();
+  private readonly writer: SupervisionWriter;
+  private readonly me = currentProcess();
+  private prunedAt = 0;
 
   private constructor(
     private readonly options: SupervisorOptions,
     private readonly lock: PolecatLock,
-  ) {}
+  ) {
+    this.writer = new SupervisionWriter(options.townRoot, (error) => options.log(`supervision file not written: ${error.message}`));
+  }
 
   /** Refused (LockHeldError, naming the pid) while another supervisor of the town runs. */
   static take(options: SupervisorOptions): Supervisor {
@@ -79,11 +103,39 @@ export class Supervisor {
     }
   }
 
+  /**
+   * One pass, for cron: what is due is done (interrupted starts settled, dead agents restarted after a backoff that
+   * ends within ONCE_WAIT_MS) and waited for; then it ends, a longer backoff kept in the file for the next pass.
+   */
+  async once(signal: AbortSignal): Promise<void> {
+    try {
+      for (;;) {
+        await this.pass();
+        if (signal.aborted || this.settled()) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, SUPERVISOR_PASS_MS / 4);
+          signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      }
+    } finally {
+      await this.end();
+    }
+  }
+
+  /** Nothing more for this pass to do: every supervision watching, quarantined, down, or in a long backoff. */
+  private settled(): boolean {
+    const now = Date.now();
+    return [...this.polecats.values()].every((s) => {
+      const value = String(s.actor.getSnapshot().value);
+      return RESTING.has(value) || (value === 'backoff' && (s.backoffUntil ?? now) - now > ONCE_WAIT_MS);
+    });
+  }
+
   /** One look at every polecat, and what each supervision is told. */
   async pass(): Promise<void> {
     const { townRoot, rig } = this.options;
     const desired = listDesired(townRoot, rig, (error) => this.options.log(`skipped: ${error.message}`));
-    const rows = new Map((await list(rig, { town: townRoot, ...(this.options.socket ? { socket: this.options.socket } : {}), replay: false })).polecats.map((p) => [p.polecat, p]));
+    const rows = new Map((await list(rig, { town: townRoot, ...(this.options.socket ? { socket: this.options.socket } : {}), replay: false, said: false })).polecats.map((p) => [p.polecat, p]));
     const now = Date.now();
     const up = new Set<string>();
     for (const state of desired) {
@@ -95,14 +147,19 @@ export class Supervisor {
       }
       up.add(key);
       const row = rows.get(key);
-      const entry = supervised ?? this.supervise(state, row?.run, row?.created !== undefined ? Date.parse(row.created) : now);
+      const entry = supervised ?? this.supervise(state, row, now);
       const value = String(entry.actor.getSnapshot().value);
       if (value === 'quarantined' && state.since !== entry.since) {
-        this.options.log(`${key}: up again: released from quarantine`);
+        this.note(key, entry, 'up again: released from quarantine');
         entry.actor.send({ type: 'UP', at: now });
       } else if (value === 'watching' && !row?.running) {
         const reason = row ? 'agent-dead' : 'session-dead';
-        this.options.log(`${key}: ${row ? `agent gone${row.agentExitStatus !== undefined ? ` (exit ${row.agentExitStatus})` : row.agentExitSignal !== undefined ? ` (signal ${row.agentExitSignal})` : ''}` : 'not running'}: restarting`);
+        this.note(
+          key,
+          entry,
+          `${row ? `agent gone${row.agentExitStatus !== undefined ? ` (exit ${row.agentExitStatus})` : row.agentExitSignal !== undefined ? ` (signal ${row.agentExitSignal})` : ''}` : 'not running'}: restarting`,
+        );
+        entry.hungSince = undefined;
         entry.actor.send({
           type: 'DIED',
           at: now,
@@ -110,6 +167,8 @@ export class Supervisor {
           ...(row?.agentExitStatus !== undefined ? { exitStatus: row.agentExitStatus } : {}),
           ...(row?.agentExitSignal !== undefined ? { signal: `signal ${row.agentExitSignal}` } : {}),
         });
+      } else if (value === 'watching' && row) {
+        await this.lookForHang(key, entry, row, state, now);
       }
       entry.since = state.since;
     }
@@ -117,55 +176,139 @@ export class Supervisor {
     for (const [key, supervised] of this.polecats) if (!up.has(key) && !desired.some((d) => `${d.rig}/${d.name}` === key)) this.putDown(key, supervised, now);
   }
 
-  private supervise(state: DesiredState, run: string | undefined, upSince: number): Supervised {
+  /**
+   * An agent busy with no pane activity past the hung threshold is reported once; stopped to be restarted only when
+   * the settings ask for it (`supervision.restart_hung`).
+   */
+  private async lookForHang(key: string, entry: Supervised, row: ListedPolecat, state: DesiredState, now: number): Promise<void> {
+    const policy = entry.hung;
+    const quietSince = row.lastActivity !== undefined ? Date.parse(row.lastActivity) : NaN;
+    if (!Number.isFinite(quietSince) || now - quietSince < policy.hungAfterMs) {
+      if (entry.hungSince !== undefined) this.note(key, entry, 'no longer hung');
+      entry.hungSince = undefined;
+      return;
+    }
+    if (entry.hungSince !== undefined) return;
+    // Quiet is not hung: an idle agent waiting for work is quiet too. Only a busy one counts.
+    const seen = await status({ rig: state.rig, name: state.name }, { town: this.options.townRoot, ...(this.options.socket ? { socket: this.options.socket } : {}), ...(this.options.deps ? { deps: this.options.deps } : {}) });
+    if (seen.activity?.state !== 'busy') return;
+    entry.hungSince = quietSince;
+    const quietMin = Math.round((now - quietSince) / 60_000);
+    if (!policy.restartHung) {
+      this.note(key, entry, `hung: busy with no pane activity for ${quietMin} min (supervision.restart_hung is off: left running)`);
+      return;
+    }
+    this.note(key, entry, `hung: busy with no pane activity for ${quietMin} min: stopping it to restart it`);
+    try {
+      await stop(planStop({ rig: state.rig, name: state.name }, { town: this.options.townRoot, ...(this.options.socket ? { socket: this.options.socket } : {}) }), this.options.deps ? { deps: this.options.deps } : {});
+      entry.actor.send({ type: 'DIED', at: Date.now(), reason: 'agent-hung' });
+    } catch (error) {
+      this.note(key, entry, `hung agent could not be stopped: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private note(key: string, entry: Supervised, what: string, run?: string): void {
+    this.options.log(`${key}: ${what}`);
+    entry.notes.push({ at: new Date().toISOString(), what, ...(run !== undefined ? { run } : {}) });
+    this.keep(entry);
+  }
+
+  private keep(entry: Supervised): void {
+    const snapshot = entry.actor.getSnapshot();
+    this.writer.write(
+      recordOf(this.me, String(snapshot.value), snapshot.context, {
+        ...(entry.backoffUntil !== undefined ? { backoffUntil: entry.backoffUntil } : {}),
+        ...(entry.hungSince !== undefined ? { hungSince: entry.hungSince } : {}),
+        notes: entry.notes,
+      }),
+    );
+  }
+
+  private supervise(state: DesiredState, row: ListedPolecat | undefined, now: number): Supervised {
     const key = `${state.rig}/${state.name}`;
-    const { log } = this.options;
+    const previous = readSupervision(this.options.townRoot, state);
+    // Put up again since the record was written: what it counted is over.
+    const carried = previous && Date.parse(previous.updatedAt) >= Date.parse(state.since) ? previous : undefined;
+    // Made once the actor is: its callbacks run only after it starts.
+    let entry!: Supervised;
+    const noteRestart = (what: string, run: string) => this.note(key, entry, what, run);
     const actor = superviseOne(
       { rig: state.rig, name: state.name, townRoot: this.options.townRoot },
       {
-        upSince,
-        ...(run !== undefined ? { run } : {}),
+        upSince: row?.created !== undefined ? Date.parse(row.created) : now,
+        ...(row?.run !== undefined ? { run: row.run } : previous?.run !== undefined ? { run: previous.run } : {}),
+        ...(carried ? { restored: restoredFrom(carried, now) } : {}),
         policy: this.options.policy ?? supervisionPolicy(this.options.townRoot, state.rig),
         ...(this.options.deps ? { deps: this.options.deps } : {}),
         ...(this.options.socket ? { locate: { socket: this.options.socket } } : {}),
-        onRestart: (plan) => log(`${key}: restart begun: run ${plan.runId}${plan.follows ? ` after ${plan.follows}` : ''}`),
-        onRestarted: (plan, output) =>
-          log(
-            `${key}: run ${plan.runId} ${output instanceof Error ? `could not run: ${output.message}` : output.result === 'running' ? 'running' : `${output.result}${output.failure ? ` at ${output.failure.step}: ${output.failure.message}` : ''}`}`,
-          ),
+        ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
+        onSettled: (settled) => {
+          for (const { run, how } of settled.runs) noteRestart(`interrupted start ${how}: run ${run}`, run);
+        },
+        onRestart: (plan) => noteRestart(`restart begun: run ${plan.runId}${plan.follows ? ` after ${plan.follows}` : ''}`, plan.runId),
+        onRestarted: (plan, output) => {
+          noteRestart(
+            `run ${plan.runId} ${output instanceof Error ? `could not run: ${output.message}` : output.result === 'running' ? 'running' : `${output.result}${output.failure ? ` at ${output.failure.step}: ${output.failure.message}` : ''}`}`,
+            plan.runId,
+          );
+          this.pruneNow();
+        },
       },
     );
-    let was = 'watching';
+    entry = { actor, since: state.since, hung: hungPolicy(this.options.townRoot, state.rig), notes: [...(previous?.notes ?? [])] };
+    let was = '';
     actor.subscribe((snapshot) => {
       const value = String(snapshot.value);
       if (value === was) return;
-      if (value === 'backoff') log(`${key}: backoff ${Math.round(snapshot.context.backoffMs / 100) / 10} s`);
-      if (value === 'quarantined') log(`${key}: quarantined: ${snapshot.context.quarantined?.why ?? ''} (polecat up ${key} to try again)`);
       was = value;
+      if (value === 'backoff') {
+        const wait = snapshot.context.backoffLeftMs ?? snapshot.context.backoffMs;
+        entry.backoffUntil = Date.now() + wait;
+        this.note(key, entry, `backoff ${Math.round(wait / 100) / 10} s`);
+        return;
+      }
+      entry.backoffUntil = undefined;
+      if (value === 'quarantined') {
+        this.note(key, entry, `quarantined: ${snapshot.context.quarantined?.why ?? ''} (polecat up ${key} to try again)`);
+        return;
+      }
+      this.keep(entry);
     });
     actor.start();
-    const supervised = { actor, since: state.since };
-    this.polecats.set(key, supervised);
-    this.options.log(`${key}: supervised`);
-    return supervised;
+    this.polecats.set(key, entry);
+    this.options.log(`${key}: supervised${carried ? ` (carrying on: ${carried.restarts.length} restarts in the window${carried.state === 'quarantined' ? ', quarantined' : ''})` : ''}`);
+    return entry;
   }
 
   private putDown(key: string, supervised: Supervised, now: number): void {
     supervised.actor.send({ type: 'DOWN', at: now });
     this.polecats.delete(key);
-    this.options.log(`${key}: down: no longer supervised`);
+    this.note(key, supervised, 'down: no longer supervised');
+  }
+
+  /** The town's runs past what its settings keep, pruned as restarts add to them; a failure only logged. */
+  private pruneNow(): void {
+    const now = Date.now();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    try {
+      const { pruned } = pruneRuns(this.options.townRoot, retentionPolicy(this.options.townRoot), { now });
+      if (pruned.length > 0) this.options.log(`pruned ${pruned.length} old run${pruned.length === 1 ? '' : 's'} (settings runs.keep / runs.keep_days)`);
+    } catch (error) {
+      this.options.log(`runs not pruned: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** Restarts in progress finish (never left half done); then every supervision stops, the polecats as they are. */
   private async end(): Promise<void> {
-    const restarting = [...this.polecats].filter(([, s]) => String(s.actor.getSnapshot().value) === 'restarting');
-    for (const [key] of restarting) this.options.log(`${key}: letting its restart finish`);
+    const busy = [...this.polecats].filter(([, s]) => ['restarting', 'settling'].includes(String(s.actor.getSnapshot().value)));
+    for (const [key] of busy) this.options.log(`${key}: letting its ${String(this.polecats.get(key)!.actor.getSnapshot().value) === 'settling' ? 'settling' : 'restart'} finish`);
     await Promise.all(
-      restarting.map(
+      busy.map(
         ([, s]) =>
           new Promise<void>((resolve) => {
             const sub = s.actor.subscribe((snapshot) => {
-              if (String(snapshot.value) !== 'restarting') {
+              if (!['restarting', 'settling'].includes(String(snapshot.value))) {
                 sub.unsubscribe();
                 resolve();
               }
@@ -175,6 +318,7 @@ export class Supervisor {
     );
     for (const supervised of this.polecats.values()) supervised.actor.stop();
     this.polecats.clear();
+    await this.writer.flushed();
     this.lock.release();
   }
 }

@@ -10,7 +10,7 @@ import { DEFAULT_SUPERVISION_POLICY, supervisionMachine, type SupervisionInput, 
 import { allTransitions, completePaths, describeTransition, replayPath } from '../helpers/model.js';
 import { startupPlan } from '../helpers/startup-paths.js';
 
-const ACTORS = ['sleep', 'planRestart', 'restart'];
+const ACTORS = ['settle', 'sleep', 'planRestart', 'restart'];
 // Two restarts allowed in the window (a third quarantines) and two backoffs (1 s, then 2 s at most): the paths stay
 // few but reach every state.
 const input: SupervisionInput = {
@@ -19,12 +19,18 @@ const input: SupervisionInput = {
   upSince: 0,
   run: 'run-0',
 };
+// What an earlier supervisor left: a quarantine, and a backoff part waited.
+const restoredQuarantine: SupervisionInput = { ...input, restored: { restarts: [500, 900], backoffMs: 2_000, quarantined: { at: 900, why: '2 restarts within 10 min' } } };
+const restoredBackoff: SupervisionInput = { ...input, restored: { restarts: [900], backoffMs: 1_000, backoffLeftMs: 400 } };
 const ended = (result: string) => ({ result, sessionName: 'gastown-Toast', socket: 's', dialogsAnswered: [], warnings: [], undone: [] });
 
 const EVENTS: AnyEventObject[] = [
   { type: 'DIED', at: 1_000, reason: 'agent-exited', exitStatus: 1 },
   { type: 'DOWN', at: 1_000 },
   { type: 'UP', at: 1_000 },
+  { type: 'xstate.done.actor.settle', output: { runs: [], at: 500 } },
+  { type: 'xstate.done.actor.settle', output: { runs: [{ run: 'run-cut', how: 'resumed' }], running: { run: 'run-cut' }, at: 500 } },
+  { type: 'xstate.error.actor.settle', error: new Error('run run-cut: snapshot damaged, and its rollback failed') },
   { type: 'xstate.done.actor.sleep' },
   { type: 'xstate.done.actor.planRestart', output: { plan: { ...startupPlan, runId: 'run-n' }, at: 2_000 } },
   { type: 'xstate.done.actor.planRestart', output: { alreadyRunning: { run: 'run-by-user' }, at: 2_000 } },
@@ -32,16 +38,23 @@ const EVENTS: AnyEventObject[] = [
   ...['running', 'failed', 'cancelled'].map((result) => ({ type: 'xstate.done.actor.restart', output: ended(result) })),
 ];
 
-const paths = completePaths(supervisionMachine, [input], EVENTS, ({ value, context: c }) =>
-  JSON.stringify([value, c.restarts.length, c.backoffMs, c.downDuringRestart === true, c.quarantined !== undefined]),
+const serialize = ({ value, context: c }: { value: unknown; context: import('../../machines/supervision.js').SupervisionContext }) =>
+  JSON.stringify([value, c.restarts.length, c.backoffMs, c.backoffLeftMs, c.downDuringRestart === true, c.downAfterSettling === true, c.quarantined !== undefined]);
+// Carried on from an earlier supervisor: where settling leads, and the first steps from there (the rest is as above).
+const CARRIED_ON: AnyEventObject[] = EVENTS.filter(
+  (e) => e.type === 'DOWN' || e.type === 'UP' || e.type === 'xstate.done.actor.sleep' || (e.type === 'xstate.done.actor.settle' && e.output.running === undefined) || (e.type === 'xstate.done.actor.planRestart' && 'alreadyRunning' in e.output),
 );
+const paths = [
+  ...completePaths(supervisionMachine, [input], EVENTS, serialize),
+  ...completePaths(supervisionMachine, [restoredQuarantine, restoredBackoff], CARRIED_ON, serialize),
+];
 
 describe('supervision machine, model-based', () => {
   it('ends every path down, and reaches every state on the way', () => {
     // Pinned so that coverage cannot shrink silently: a changed machine changes this number on purpose.
-    expect(paths.length).toBe(988);
+    expect(paths.length).toBe(2141);
     for (const path of paths) expect(path.finalValue).toBe('down');
-    expect(new Set(paths.flatMap((p) => p.states))).toEqual(new Set(['watching', 'backoff', 'planning', 'restarting', 'quarantined', 'down']));
+    expect(new Set(paths.flatMap((p) => p.states))).toEqual(new Set(['settling', 'watching', 'backoff', 'planning', 'restarting', 'quarantined', 'down']));
   });
 
   const taken = new Set<string>();

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { Command } from 'commander';
 import { describeActivity } from '../../activity/describe.js';
+import { describeSupervision } from '../../supervise/describe.js';
 import { eventFilePath, eventsDir } from '../../activity/event-file.js';
 import { LiveActivity } from '../../activity/live.js';
 import { lookOf } from '../../api/wait.js';
@@ -23,7 +24,7 @@ interface ListFlags {
 
 export function listCommand(output: Output = processOutput): Command {
   return new Command('list')
-    .description("list the town's running polecats (one tmux call), optionally of one rig")
+    .description("list the town's running polecats (one tmux call), and those put up that are not running now; optionally of one rig")
     .argument('[rig]', 'only this rig')
     .addOption(jsonOption())
     .option('--watch', 'on a terminal, redraw the table as what the agents are doing changes, until Ctrl-C')
@@ -48,11 +49,14 @@ function table(rig: string | undefined, socket: string, polecats: readonly Liste
   const width = Math.max(...polecats.map((p) => p.polecat.length), 7);
   const doing = polecats.map((p) => (p.activity ? describeActivity(p.activity, now) : '-'));
   const doingWidth = Math.max(...doing.map((d) => d.length), 5);
+  // Only once something was said of a polecat (up or down): a town that never uses supervision keeps its table.
+  const supervised = polecats.some((p) => p.want !== undefined);
   return [
-    `${'POLECAT'.padEnd(width)}  ${'SESSION'.padEnd(20)}  AGENT      ${'DOING'.padEnd(doingWidth)}  CREATED                    ATTACHED`,
+    `${'POLECAT'.padEnd(width)}  ${'SESSION'.padEnd(20)}  AGENT      ${'DOING'.padEnd(doingWidth)}  CREATED                    ATTACHED${supervised ? '  SUPERVISION' : ''}`,
     ...polecats.map((p, i) => {
-      const agent = p.running ? p.agentCommand : p.agentExitSignal !== undefined ? `signal ${p.agentExitSignal}` : `exit ${p.agentExitStatus ?? '?'}`;
-      return `${p.polecat.padEnd(width)}  ${p.session.padEnd(20)}  ${agent.padEnd(9)}  ${doing[i]!.padEnd(doingWidth)}  ${(p.created ?? '-').padEnd(25)}  ${p.attached ? 'yes' : 'no'}`;
+      const agent = p.absent ? 'none' : p.running ? p.agentCommand : p.agentExitSignal !== undefined ? `signal ${p.agentExitSignal}` : `exit ${p.agentExitStatus ?? '?'}`;
+      const row = `${p.polecat.padEnd(width)}  ${(p.absent ? '-' : p.session).padEnd(20)}  ${agent.padEnd(9)}  ${doing[i]!.padEnd(doingWidth)}  ${(p.created ?? '-').padEnd(25)}  ${(p.attached ? 'yes' : 'no').padEnd(8)}`;
+      return supervised ? `${row}  ${describeSupervision(p.polecat, p.want, p.supervision, now)}` : row.trimEnd();
     }),
   ];
 }

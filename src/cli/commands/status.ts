@@ -1,5 +1,6 @@
 import { describeActivity } from '../../activity/describe.js';
 import { describeExit } from '../../tmux/formats.js';
+import { describeSupervision } from '../../supervise/describe.js';
 import { Command } from 'commander';
 import { DEFAULT_HUNG_AFTER_MS, status } from '../../manager.js';
 import { InvalidInputError, parseAddress } from '../../town/names.js';
@@ -31,6 +32,8 @@ export function statusCommand(output: Output = processOutput): Command {
       const lines = [`${result.polecat}: ${state}`, `  health   ${result.health}`];
       if (result.wantDamaged) lines.push(`  wanted   unknown: ${result.wantDamaged}`);
       if (result.want) lines.push(`  wanted   ${result.want.want} (since ${result.want.since}${result.want.want === 'up' ? '; polecat supervise keeps it running' : ''})`);
+      if (result.want?.want === 'up') lines.push(`  supervision ${describeSupervision(result.polecat, result.want, result.supervision)}`);
+      if (result.supervision?.lastFailure) lines.push(`  last restart failed: ${result.supervision.lastFailure}`);
       lines.push(`  session  ${result.session}`, `  socket   ${result.socket}`);
       if (result.pane) lines.push(`  pane     ${result.pane}`);
       if (result.agentPid !== undefined) lines.push(`  agent    ${result.agent ?? ''} pid ${result.agentPid} (${result.agentCommand})`);

@@ -1,0 +1,103 @@
+/**
+ * The supervisor away from the terminal (`supervise --detach`): `polecat supervise` run in a tmux session of its own
+ * on the town's server, so it outlives the terminal; and, for whichever supervisor runs (detached or in a terminal),
+ * who it is (`--status`) and its end (`--stop`: SIGTERM, as Ctrl-C in its terminal would).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildStartupCommand, credentialsScript, shellQuote } from '../agents/shell.js';
+import { packageRoot } from '../agents/presets.js';
+import { writeFileAtomic } from '../files/atomic.js';
+import { isAlive } from '../runs/owner.js';
+import { readHolder, type LockHolder } from '../runs/lock.js';
+import type { StepDeps } from '../steps/deps.js';
+import { createStepDeps } from '../steps/deps.js';
+import { supervisorLockPath } from './supervisor.js';
+
+/** The detached supervisor's session on the town's tmux server. */
+export const SUPERVISOR_SESSION = 'polecat-supervisor';
+/** How long --detach waits for the new supervisor to take the town's lock. */
+const DETACH_WAIT_MS = 10_000;
+const LOOK_MS = 50;
+
+export class SupervisorError extends Error {
+  override readonly name = 'SupervisorError';
+}
+
+/** The town's running supervisor, or undefined when none runs. */
+export function runningSupervisor(townRoot: string): LockHolder | undefined {
+  const holder = readHolder(supervisorLockPath(townRoot));
+  return holder && isAlive(holder) ? holder : undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Names a pane would carry in from the caller's own tmux: they are not the supervisor's. */
+const NOT_CARRIED = new Set(['TMUX', 'TMUX_PANE']);
+
+/**
+ * Starts `polecat supervise` in SUPERVISOR_SESSION and waits until it holds the town's lock. It runs with the
+ * caller's environment (agents it restarts need the same PATH and credentials as a `polecat start` from here): that
+ * goes through a file of mode 600 the pane reads and deletes, never on a command line.
+ */
+export async function startDetached(
+  townRoot: string,
+  socket: string,
+  args: readonly string[],
+  options: { deps?: StepDeps; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ holder: LockHolder; session: string }> {
+  const running = runningSupervisor(townRoot);
+  if (running) throw new SupervisorError(`a supervisor of town ${townRoot} already runs (pid ${running.pid}): polecat supervise --status`);
+  const tmux = (options.deps ?? createStepDeps()).tmux(socket);
+  if (await tmux.hasSession(SUPERVISOR_SESSION)) {
+    // Left by a supervisor that ended without its --stop: its last words are in it; a new one replaces it.
+    await tmux.killSession(SUPERVISOR_SESSION);
+  }
+  const env = Object.fromEntries(Object.entries(options.env ?? process.env).filter(([key, value]) => value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) && !NOT_CARRIED.has(key))) as Record<string, string>;
+  const envFile = join(townRoot, '.runtime', 'polecat', `supervisor-${process.pid}-${Date.now()}.env`);
+  await writeFileAtomic(envFile, credentialsScript(env), 0o600);
+  const argv = [process.execPath, join(packageRoot(), 'bin', 'polecat.js'), 'supervise', ...args];
+  const command = buildStartupCommand({}, argv, { keep: { names: [], prefixes: [] }, credentialsFile: envFile });
+  try {
+    await tmux.createAgentSession({ name: SUPERVISOR_SESSION, workDir: townRoot, env: {}, command });
+    const until = Date.now() + DETACH_WAIT_MS;
+    for (;;) {
+      const holder = runningSupervisor(townRoot);
+      if (holder) return { holder, session: SUPERVISOR_SESSION };
+      const pane = (await tmux.sessionPanes(SUPERVISOR_SESSION).catch(() => []))[0];
+      if (!pane || pane.paneDead || Date.now() > until) {
+        const screen = pane ? (await tmux.capturePane(`=${SUPERVISOR_SESSION}:`).catch(() => '')).trim() : '';
+        await tmux.killSession(SUPERVISOR_SESSION).catch(() => undefined);
+        const said = screen.split('\n').filter((line) => line.trim() !== '').slice(-3).join(' / ');
+        throw new SupervisorError(`the detached supervisor did not start${pane && !pane.paneDead ? ` within ${DETACH_WAIT_MS / 1000} s` : ''}${said ? `: ${said}` : ''}`);
+      }
+      await sleep(LOOK_MS);
+    }
+  } finally {
+    rmSync(envFile, { force: true });
+  }
+}
+
+/**
+ * Ends the town's supervisor with SIGTERM and waits for it to be gone (a restart in progress finishes first), up to
+ * `timeoutMs`; then its detached session, if any, is closed. Undefined when no supervisor ran.
+ */
+export async function stopSupervisor(townRoot: string, socket: string, options: { timeoutMs: number; deps?: StepDeps }): Promise<LockHolder | undefined> {
+  const holder = runningSupervisor(townRoot);
+  const tmux = (options.deps ?? createStepDeps()).tmux(socket);
+  if (holder) {
+    process.kill(holder.pid, 'SIGTERM');
+    const until = Date.now() + options.timeoutMs;
+    while (isAlive(holder)) {
+      if (Date.now() > until) throw new SupervisorError(`the supervisor (pid ${holder.pid}) has not ended ${options.timeoutMs / 1000} s after SIGTERM (a restart still finishing?): try again, or kill ${holder.pid}`);
+      await sleep(LOOK_MS);
+    }
+  }
+  if (await tmux.hasSession(SUPERVISOR_SESSION).catch(() => false)) await tmux.killSession(SUPERVISOR_SESSION);
+  return holder;
+}
+
+/** The words of a command line, for saying how to see the detached supervisor. */
+export function attachHint(socket: string): string {
+  return ['tmux', '-L', socket, 'attach', '-t', SUPERVISOR_SESSION].map(shellQuote).join(' ');
+}
