@@ -10,9 +10,10 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { alive, cli, Lab, MeasurementError, RIG, root, simScript } from './bench/lab.js';
 import { ms, round, summary, table, times } from './bench/report.js';
+import { measureSupervisor } from './bench/supervise.js';
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --out FILE]
-  --quick       fewer repetitions, concurrency up to 10, list/status with 10 sessions (a smoke run)
+  --quick       fewer repetitions, concurrency up to 10, list/status and the supervisor with 10 sessions (a smoke run)
   --out FILE    where the JSON goes (default: bench-results.json in the repo root)`;
 
 function parseArgs(argv) {
@@ -35,8 +36,8 @@ function parseArgs(argv) {
 
 const options = parseArgs(process.argv.slice(2));
 const plan = options.quick
-  ? { singleReps: 3, concurrencyReps: 1, counts: [1, 10], listSessions: 10, countReps: 2 }
-  : { singleReps: 7, concurrencyReps: 3, counts: [1, 10, 50], listSessions: 50, countReps: 3 };
+  ? { singleReps: 3, concurrencyReps: 1, counts: [1, 10], listSessions: 10, countReps: 2, supervised: 10, passReps: 10, passCountReps: 3, idleSeconds: 5, deathReps: 4 }
+  : { singleReps: 7, concurrencyReps: 3, counts: [1, 10, 50], listSessions: 50, countReps: 3, supervised: 50, passReps: 30, passCountReps: 5, idleSeconds: 10, deathReps: 10 };
 const TEXT = 'bench: read the README and say hello';
 const POLL_MS = 50; // polecat's pollMs (src/steps/deps.ts); the floor script polls as often
 const KILL_GRACE_MS = 2_000; // polecat stop's default kill grace (stop --help: kill=2)
@@ -348,6 +349,8 @@ async function measureWaitLatency() {
   return summary(samples);
 }
 
+// --- 9-11. the supervisor: scripts/bench/supervise.js ----------------------------------------------------------------
+
 // --- the whole bench ---------------------------------------------------------------------------------------------
 
 async function machineInfo() {
@@ -379,6 +382,7 @@ function verdict(met) {
 
 function buildTable(r) {
   const rows = [];
+  const ms1 = (value) => `${round(value, 1)} ms`;
   const ratio = (a, b) => (a !== undefined && b ? a / b : undefined);
   const startRatio = ratio(r.start.polecat.median, r.start.floor.median);
   rows.push(['1. start → running, text delivered', ms(r.start.polecat.median), ms(r.start.floor.median), times(startRatio), '≤ 1.50x floor', verdict(startRatio <= 1.5)]);
@@ -408,9 +412,24 @@ function buildTable(r) {
   rows.push(['5. tmux processes per start', String(tc.polecat.median), String(tc.floor.median), String(tc.polecat.median), '≤ 10', verdict(tc.polecat.median <= 10)]);
   const versionRatio = ratio(r.version.polecat.median, r.version.node.median);
   rows.push(["6. polecat --version vs node -e ''", ms(r.version.polecat.median), ms(r.version.node.median), times(versionRatio), '—', '—']);
-  const ms1 = (value) => `${round(value, 1)} ms`;
   rows.push(['7. one activity hook (sh and sed)', ms1(r.hook.hook.median), ms1(r.hook.floor.median), ms1(r.hook.hook.median - r.hook.floor.median), '< 5 ms', verdict(r.hook.hook.median < 5)]);
   rows.push(['8. Stop hook to polecat wait returning', ms(r.waitLatency.median), '—', ms(r.waitLatency.median), '< 50 ms', verdict(r.waitLatency.median < 50)]);
+  const sv = r.supervisor;
+  const p = sv.pass;
+  rows.push([`9. supervision pass, ${sv.polecats} polecats up`, ms1(p.pass.median), ms1(p.floor.median), times(ratio(p.pass.median, p.floor.median)), '< 100 ms', verdict(p.pass.median < 100)]);
+  const tp = p.tmuxProcesses;
+  rows.push(['   tmux processes per pass', tp.min === tp.max ? String(tp.median) : `${tp.median} (${tp.min}-${tp.max})`, '1', String(tp.max), '1 (every pass)', verdict(tp.max <= 1)]);
+  const idle = sv.supervise.idle;
+  const pct = (value) => `${value.toFixed(2)}%`;
+  rows.push([`10. supervise idle CPU, ${sv.polecats} up`, pct(idle.supervisor.cpuPercent), pct(idle.floor.cpuPercent), pct(idle.supervisor.cpuPercent), '< 1%', verdict(idle.supervisor.cpuPercent < 1)]);
+  const memory = (who) => `${Math.round(who.rssMb)}/${Math.round(who.hwmMb)} MB`;
+  const memoryTarget = sv.polecats === 50 ? verdict(idle.supervisor.hwmMb < 150) : '—';
+  rows.push(['    memory, RSS/peak', memory(idle.supervisor), memory(idle.floor), `${Math.round(idle.supervisor.hwmMb)} MB peak`, '< 150 MB (at 50)', memoryTarget]);
+  const d = sv.supervise.deaths;
+  const backoffTarget = `< 1000 ms + backoff (${sv.backoffMinS} s)`;
+  rows.push([`11. agent killed → restart begun`, ms(d.begun.median), '—', ms(d.begun.median), backoffTarget, verdict(d.begun.median < 1000)]);
+  rows.push([`    worst of ${d.reps}`, ms(d.begun.max), '—', ms(d.begun.max), backoffTarget, verdict(d.begun.max < 1000)]);
+  rows.push(['    agent killed → "agent gone" line', ms(d.gone.median), '—', ms(d.gone.median), '—', '—']);
   r.targets = rows.filter((row) => row[5] === 'met' || row[5] === 'MISSED').map((row) => ({ figure: row[0].trim(), target: row[4], met: row[5] === 'met' }));
   return table(['figure', 'polecat', 'floor', 'ratio/value', 'target', 'result'], rows);
 }
@@ -427,8 +446,30 @@ function notes(r) {
     `Stop of the SIGTERM-ignoring sim uses --force (the sim exits on Ctrl-C, which would skip the kill grace); grace = kill=${KILL_GRACE_MS / 1000} s.`,
     `list/status floor: one \`tmux list-panes -a\` on the same server. tmux counted by scripts/bench/counting-bin/tmux (untimed runs).`,
     `polecat's tmux processes (median run; a*k = k commands batched in one process): ${byCommand}.`,
+    ...supervisorNotes(r.supervisor),
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}, ${r.machine.tmux}, load ${r.machine.loadAverageAtStart.join(' ')} at start.`,
   ].join('\n');
+}
+
+function supervisorNotes(sv) {
+  const p = sv.pass;
+  const { idle, deaths } = sv.supervise;
+  const calls = Object.entries(p.tmuxProcesses.medianRun.byProcess)
+    .map(([name, n]) => (n > 1 ? `${n} × ${name}` : name))
+    .join(', ');
+  return [
+    `Supervisor: ${sv.polecats} polecats put up with \`polecat up --parallel ${sv.upParallel}\` (the sim agent). 9: Supervisor.pass() from dist in a process of its own,`,
+    `  ${p.reps} steady passes (after a first that made the ${sv.polecats} supervisions: ${ms(p.firstPassMs)}) interleaved with its floor, the same \`tmux list-panes -a -f -F\``,
+    `  spawned from that process; of a pass, listDesired ${round(p.parts.listDesired.median, 1)} ms and list (tmux + /proc) ${round(p.parts.list.median, 1)} ms (medians);`,
+    `  CPU of that process: ${round(p.passCpuMs.median, 1)} ms a pass, ${round(p.floorCpuMs.median, 1)} ms a floor call (medians);`,
+    `  a pass's tmux processes (counted, median pass): ${calls || '(none)'}; polecat's own spawn count says ${p.tmuxSpawnCount.median}.`,
+    `10: \`polecat supervise\` in the foreground, its first pass done ${ms(sv.supervise.firstPassDoneMs)} after spawn, then ${idle.settledMs / 1000} s settled; CPU (utime+stime) over ${idle.seconds} s,`,
+    `  with its tmux children ${idle.supervisor.cpuPercentWithChildren.toFixed(2)}%; floor: scripts/bench/idle-floor.js (node, one list-panes a second), same window`,
+    `  (with children ${idle.floor.cpuPercentWithChildren.toFixed(2)}%). Memory from /proc VmRSS/VmHWM; after the restarts of 11: ${sv.supervise.memoryAfterDeaths.rssMb}/${sv.supervise.memoryAfterDeaths.hwmMb} MB.`,
+    `11: an agent SIGKILLed at a random point of its own 1/${deaths.reps} of the ${deaths.passMs} ms pass period, a different polecat each rep; times from the supervisor's own line stamps;`,
+    `  supervision.backoff_min_s ${sv.backoffMinS} (every backoff ${sv.backoffMinS} s); restart running ${ms(deaths.running.median)} after the kill; stopped by SIGTERM in ${ms(sv.supervise.stop.ms)}.`,
+    ...(sv.supervise.failedPasses.length > 0 ? [`  The supervisor said "pass failed" ${sv.supervise.failedPasses.length} time(s): ${sv.supervise.failedPasses[0]}`] : []),
+  ];
 }
 
 async function main() {
@@ -446,6 +487,7 @@ async function main() {
     results.version = await measureVersion();
     results.hook = await measureHook();
     results.waitLatency = await measureWaitLatency();
+    results.supervisor = await measureSupervisor({ lab, plan, progress, names, addresses, simAgent, text: TEXT, breakdown });
     results.machine.loadAverageAtEnd = os.loadavg().map((v) => round(v, 2));
     const printed = buildTable(results);
     results.table = printed.split("\n");

@@ -3,8 +3,9 @@
 //
 // Every measurement gets a "space": its own TMUX_TMPDIR (so no call can reach the user's tmux servers), its own
 // socket name, its own town. Cleanup kills every server in every space (the processes under it first: an agent that
-// ignores SIGHUP would outlive kill-server), then sweeps any process whose command line names the temp root.
-import { spawnSync } from 'node:child_process';
+// ignores SIGHUP would outlive kill-server), then sweeps any process whose command line names the temp root. A
+// long-running process the bench started (`polecat supervise`) is stopped first, with SIGTERM as a user stops it.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -36,6 +37,32 @@ export class Lab {
     this.spaces = [];
     this.abort = new AbortController();
     this.cleaned = false;
+    this.daemons = [];
+  }
+
+  /** Waits `ms`, or rejects at once when the bench is interrupted. */
+  sleep(ms) {
+    const { signal } = this.abort;
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(new MeasurementError('interrupted'));
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new MeasurementError('interrupted'));
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** A process left running (polecat supervise, a floor), in the space's environment; stopped by its stop() or cleanup. */
+  daemon(space, what, file, args) {
+    const child = spawn(file, args, { env: this.env(space), cwd: space.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const daemon = new Daemon(what, child, this.abort.signal);
+    this.daemons.push(daemon);
+    return daemon;
   }
 
   /** A fresh TMUX_TMPDIR, socket and town with polecats `names` of rig `rig`. */
@@ -150,6 +177,15 @@ export class Lab {
   cleanup() {
     if (this.cleaned) return [];
     this.cleaned = true;
+    const stopped = [];
+    // Before the tmux servers go: a supervisor lets a restart in progress finish, which needs its server.
+    for (const daemon of this.daemons) {
+      if (daemon.exited || !alive(daemon.pid)) continue;
+      stopped.push({ pid: daemon.pid, cmdline: `${daemon.what} (pid ${daemon.pid}), stopped with SIGTERM at cleanup` });
+      signal(daemon.pid, 'SIGTERM');
+      waitGone(daemon.pid, 10_000);
+      if (alive(daemon.pid)) signal(daemon.pid, 'SIGKILL');
+    }
     for (const space of this.spaces) this.killSpace(space);
     // Anything still naming the temp root (an agent's --log, a server's -c work dir) is ours and must go.
     const left = processesMentioning(this.dir);
@@ -163,7 +199,105 @@ export class Lab {
         spawnSync('sleep', ['0.1']);
       }
     }
-    return left;
+    return [...stopped, ...left];
+  }
+}
+
+/** A running child whose stdout is kept line by line, each line with the time it arrived. */
+export class Daemon {
+  constructor(what, child, abortSignal) {
+    this.what = what;
+    this.child = child;
+    this.pid = child.pid;
+    this.abortSignal = abortSignal;
+    this.lines = [];
+    this.stderr = '';
+    this.exited = undefined;
+    this.waiters = new Set();
+    let partial = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      const at = Date.now();
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop();
+      for (const text of parts) this.lines.push({ text, at });
+      this.notify();
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      this.stderr += chunk;
+    });
+    child.on('error', (error) => {
+      this.exited ??= { code: null, signal: null, error };
+      this.notify();
+    });
+    child.on('exit', (code, sig) => {
+      this.exited = { code, signal: sig };
+      this.notify();
+    });
+  }
+
+  notify() {
+    for (const check of [...this.waiters]) check();
+  }
+
+  /** What it printed last, for a failure's message. */
+  tail() {
+    return [...this.lines.slice(-15).map((l) => l.text), this.stderr.trim()].filter((t) => t !== '').join('\n');
+  }
+
+  /**
+   * Resolves with what `test(lines)` returns once it returns something (checked at each new line); rejects when the
+   * process exits first, after timeoutMs, or when the bench is interrupted.
+   */
+  until(test, timeoutMs, what) {
+    return new Promise((resolve, reject) => {
+      let timer;
+      const done = (fn, value) => {
+        this.waiters.delete(check);
+        clearTimeout(timer);
+        this.abortSignal.removeEventListener('abort', onAbort);
+        fn(value);
+      };
+      const onAbort = () => done(reject, new MeasurementError('interrupted'));
+      const check = () => {
+        const found = test(this.lines);
+        if (found !== undefined) return done(resolve, found);
+        if (this.exited) done(reject, new MeasurementError(`${this.what} exited (${this.exited.code ?? this.exited.signal}) before ${what}:\n${this.tail()}`));
+      };
+      timer = setTimeout(() => done(reject, new MeasurementError(`${this.what}: no ${what} in ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
+      this.abortSignal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** The first line from index `from` on that matches `pattern`: its index, text, arrival and match. */
+  waitFor(pattern, { from = 0, timeoutMs = 30_000 } = {}) {
+    return this.until(
+      (lines) => {
+        for (let i = from; i < lines.length; i++) {
+          const match = pattern.exec(lines[i].text);
+          if (match) return { index: i, ...lines[i], match };
+        }
+        return undefined;
+      },
+      timeoutMs,
+      `a line matching ${pattern}`,
+    );
+  }
+
+  /** SIGTERM, then its exit (SIGKILL after timeoutMs): its exit code or signal and how long it took to go. */
+  async stop(timeoutMs = 15_000) {
+    const began = performance.now();
+    if (!this.exited) {
+      const gone = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+      await gone;
+      clearTimeout(timer);
+    }
+    return { ...this.exited, ms: performance.now() - began };
   }
 }
 
