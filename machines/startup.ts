@@ -32,6 +32,8 @@ export interface StartupInput extends RunTarget {
   readonly issue?: string;
   /** The run this start follows: a supervisor's restart names the run of the agent that died. */
   readonly follows?: string;
+  /** A restart that continues the agent's previous conversation: the session it resumes (no startup text then). */
+  readonly resumes?: string;
   readonly agent: {
     readonly name: string;
     readonly argv: readonly string[];

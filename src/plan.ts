@@ -6,7 +6,8 @@ import type { StopInput } from '../machines/stop.js';
 import { chooseAgent, loadAgents, type AgentChoice } from './agents/config.js';
 import { agentEnvironment } from './agents/environment.js';
 import { resolveAgent } from './agents/launch.js';
-import type { AgentPreset } from './agents/presets.js';
+import { SESSION_PLACEHOLDER, type AgentPreset } from './agents/presets.js';
+import { SAFE_VALUE } from './activity/event-line.js';
 import { settingsPlan } from './agents/settings.js';
 import { routeIssue } from './beads/routes.js';
 import { formatAddress, InvalidInputError, type PolecatAddress } from './town/names.js';
@@ -78,6 +79,11 @@ export interface StartOptions extends LocateOptions {
   readonly runId?: string;
   /** The run this start follows (a restart's). */
   readonly follows?: string;
+  /**
+   * A restart continuing the agent's previous conversation, if its preset or agents.json has `resume` arguments
+   * (`{session}` in them needs the session id its hooks reported): then no startup text is given again.
+   */
+  readonly resume?: { readonly session?: string };
 }
 
 /** Beads ids (`gt-abc12`, `bd-a1b2`, children `gt-abc12.1`): anything else is refused before bd runs. */
@@ -102,6 +108,14 @@ function promptWords(preset: AgentPreset, text: string): string[] {
   }
 }
 
+/** The preset's arguments that continue a conversation, or undefined when it has none or needs a session not known. */
+function resumeWords(preset: AgentPreset, session: string | undefined): string[] | undefined {
+  if (preset.resume.length === 0) return undefined;
+  const needsSession = preset.resume.some((arg) => arg.includes(SESSION_PLACEHOLDER));
+  if (needsSession && (session === undefined || !SAFE_VALUE.test(session))) return undefined;
+  return preset.resume.map((arg) => (session === undefined ? arg : arg.split(SESSION_PLACEHOLDER).join(session)));
+}
+
 /** Everything the startup machine needs, checked before anything happens: a bad value throws InvalidInputError. */
 export function planStart(address: PolecatAddress, options: StartOptions): StartupInput {
   if (options.issue !== undefined && !ISSUE_ID.test(options.issue)) {
@@ -120,10 +134,12 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
   const { preset } = choice;
   const settings = settingsPlan(preset, paths.polecatsDir, paths.workDir, choice.extraArgs, mergedSettingsPath(location.townRoot, address));
   if (settings.mergedFrom !== undefined) checkOwnSettings(settings.mergedFrom);
-  const startupText = options.prompt ?? defaultStartupText(address, options.issue);
+  const resumeArgs = options.resume ? resumeWords(preset, options.resume.session) : undefined;
+  // A resumed conversation has had its startup text: it is not given again.
+  const startupText = resumeArgs ? '' : (options.prompt ?? defaultStartupText(address, options.issue));
   const onCommandLine = promptWords(preset, startupText);
   const own = (args: readonly string[]) => (settings.rewrite ? settings.rewrite(args) : args);
-  const argv = [preset.command, ...own(preset.args), ...settings.args, ...own(choice.extraArgs), ...onCommandLine];
+  const argv = [preset.command, ...own(preset.args), ...settings.args, ...own(choice.extraArgs), ...(resumeArgs ?? []), ...onCommandLine];
   const runId = options.runId ?? randomUUID();
   const env = agentEnvironment({
     address,
@@ -154,6 +170,7 @@ export function planStart(address: PolecatAddress, options: StartOptions): Start
     beadsDir: route.dir,
     ...(options.issue !== undefined ? { issue: options.issue } : {}),
     ...(options.follows !== undefined ? { follows: options.follows } : {}),
+    ...(resumeArgs ? { resumes: options.resume?.session ?? 'its last session' } : {}),
     agent: {
       name: preset.name,
       argv,

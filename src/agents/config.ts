@@ -84,6 +84,7 @@ function applyEntry(base: AgentPreset, name: string, entry: Json, path: string, 
       file: optionalString(hooksEntry, 'settings_file', path, `${where}.hooks`) ?? base.hooks.file,
     },
     env: { ...base.env, ...((env as Record<string, string> | undefined) ?? {}) },
+    resume: optionalStrings(entry, 'resume', path, where) ?? base.resume,
   };
 }
 

@@ -39,6 +39,11 @@ export interface AgentPreset {
   readonly activityWords: ActivityWords;
   readonly hooks: HooksSpec;
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * The arguments that continue its previous conversation when a supervisor restarts it (`{session}`: the session
+   * id its hooks reported); empty for an agent that cannot, which then starts afresh with its startup text.
+   */
+  readonly resume: readonly string[];
 }
 
 /** The package's root directory (where package.json is), from the built file or from the TypeScript source. */
@@ -56,13 +61,16 @@ export function simAgentScript(): string {
   return join(packageRoot(), 'dist', 'src', 'sim', 'agent.js');
 }
 
+/** In a preset's `resume` arguments: the session id to continue. */
+export const SESSION_PLACEHOLDER = '{session}';
+
 const NO_HOOKS: HooksSpec = { provider: 'none', dir: '', file: '' };
 const positional: PromptStyle = { kind: 'positional' };
 
-type PresetDefaults = 'name' | 'env' | 'hooks' | 'readyPromptPrefix' | 'readyMarkers' | 'readyDelayMs' | 'busyMarkers' | 'showsStartupText' | 'activityWords';
+type PresetDefaults = 'name' | 'env' | 'hooks' | 'readyPromptPrefix' | 'readyMarkers' | 'readyDelayMs' | 'busyMarkers' | 'showsStartupText' | 'activityWords' | 'resume';
 
 function preset(name: string, fields: Omit<AgentPreset, PresetDefaults> & Partial<AgentPreset>): AgentPreset {
-  return { name, env: {}, hooks: NO_HOOKS, readyPromptPrefix: '', readyMarkers: [], readyDelayMs: 0, busyMarkers: [BUSY_MARKER], showsStartupText: true, activityWords: NO_WORDS, ...fields };
+  return { name, env: {}, hooks: NO_HOOKS, resume: [], readyPromptPrefix: '', readyMarkers: [], readyDelayMs: 0, busyMarkers: [BUSY_MARKER], showsStartupText: true, activityWords: NO_WORDS, ...fields };
 }
 
 /** The agents polecat knows, as Gas Town configures them (reference section 5.1). */
@@ -76,6 +84,7 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
     readyDelayMs: 10_000,
     hooks: { provider: 'claude', dir: '.claude', file: 'settings.json' },
     activityWords: { permission: ['Do you want to proceed?'], interrupted: ['Interrupted · What should Claude do instead?'], apiError: ['API Error:'] },
+    resume: ['--resume', SESSION_PLACEHOLDER],
   }),
   codex: preset('codex', {
     command: 'codex',
@@ -160,6 +169,7 @@ export const BUILTIN_PRESETS: Readonly<Record<string, AgentPreset>> = {
     processNames: ['node'],
     prompt: { kind: 'none' },
     readyPromptPrefix: '❯ ',
+    resume: ['--resume', SESSION_PLACEHOLDER],
   }),
 };
 

@@ -19,6 +19,8 @@
  * --ask-permission: the --tool asks first, as Claude without bypassed permissions does: PermissionRequest and a
  * permission_prompt Notification, a "Do you want to proceed?" prompt in place of the input; Enter or 1 allows (the
  * tool runs and the turn goes on), Esc or 2 denies (the turn ends, no hook).
+ * --resume ID: continues session ID as Claude's --resume does, as far as hooks show it: every payload carries that
+ * session_id, and SessionStart's source is `resume`.
  * --fail-turn rate_limit|server_error|authentication_failed: each turn ends in StopFailure with that error, its
  * `API Error:` line on screen.
  * Everything after `--` is accepted as it is (never read as a flag) and logged in the `start` event as `extra`, so
@@ -66,6 +68,8 @@ interface Options {
   echoAnswers: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
+  /** --resume ID: the session it continues, as Claude's --resume: its hooks carry that id, SessionStart says `resume`. */
+  resume: string | undefined;
   /** The arguments after `--`, taken as they are. */
   extra: string[];
 }
@@ -100,6 +104,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--ignore-answers': { enable: (o) => (o.ignoreAnswers = true) },
   '--settings': { set: (o, v) => (o.settingsFile = v) },
   '--tool': { set: (o, v) => (o.tool = v) },
+  '--resume': { set: (o, v) => (o.resume = v) },
   '--dialogs-again': { enable: (o) => (o.dialogsAgain = true) },
   '--echo-answers': { enable: (o) => (o.echoAnswers = true) },
   '--spawn-child': { enable: (o) => (o.spawnChild = true) },
@@ -126,6 +131,7 @@ function parseArgs(argv: readonly string[]): Options {
     echoAnswers: false,
     spawnChild: false,
     logFile: undefined,
+    resume: undefined,
     extra: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -491,12 +497,13 @@ function readHooks(file: string | undefined): HookCommands {
 
 class Hooks {
   private readonly commands: HookCommands;
-  private readonly session = randomUUID();
+  private readonly session: string;
   /** One hook at a time, in order, as Claude waits for each. */
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(file: string | undefined, private readonly log: (event: string, data?: LogData) => void) {
+  constructor(file: string | undefined, private readonly log: (event: string, data?: LogData) => void, session?: string) {
     this.commands = readHooks(file);
+    this.session = session ?? randomUUID();
   }
 
   private payload(event: string, fields: Record<string, unknown>): string {
@@ -551,7 +558,7 @@ class Sim {
     private readonly options: Options,
     private readonly log: (event: string, data?: LogData) => void,
   ) {
-    this.hooks = new Hooks(options.settingsFile, log);
+    this.hooks = new Hooks(options.settingsFile, log, options.resume);
     this.ready = {
       transcript: [],
       input: '',
@@ -672,7 +679,7 @@ class Sim {
     this.render();
     if (this.phase === 'ready' && !this.sessionStarted) {
       this.sessionStarted = true;
-      this.hooks.fire('SessionStart', { source: 'startup' });
+      this.hooks.fire('SessionStart', { source: this.options.resume !== undefined ? 'resume' : 'startup' });
     }
     if (this.phase === 'ready' && this.options.exitAt === 'prompt') this.scheduleExit();
   }

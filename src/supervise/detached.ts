@@ -3,9 +3,9 @@
  * on the town's server, so it outlives the terminal; and, for whichever supervisor runs (detached or in a terminal),
  * who it is (`--status`) and its end (`--stop`: SIGTERM, as Ctrl-C in its terminal would).
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildStartupCommand, credentialsScript, shellQuote } from '../agents/shell.js';
+import { shellQuote } from '../agents/shell.js';
 import { packageRoot } from '../agents/presets.js';
 import { writeFileAtomic } from '../files/atomic.js';
 import { isAlive } from '../runs/owner.js';
@@ -37,8 +37,9 @@ const NOT_CARRIED = new Set(['TMUX', 'TMUX_PANE']);
 
 /**
  * Starts `polecat supervise` in SUPERVISOR_SESSION and waits until it holds the town's lock. It runs with the
- * caller's environment (agents it restarts need the same PATH and credentials as a `polecat start` from here): that
- * goes through a file of mode 600 the pane reads and deletes, never on a command line.
+ * caller's environment, not the tmux server's (agents it restarts need the same PATH, TMUX_TMPDIR and credentials as
+ * a `polecat start` from here): that goes through a file of mode 600 it reads and deletes first (takeEnvironment),
+ * never on a command line.
  */
 export async function startDetached(
   townRoot: string,
@@ -53,11 +54,12 @@ export async function startDetached(
     // Left by a supervisor that ended without its --stop: its last words are in it; a new one replaces it.
     await tmux.killSession(SUPERVISOR_SESSION);
   }
-  const env = Object.fromEntries(Object.entries(options.env ?? process.env).filter(([key, value]) => value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) && !NOT_CARRIED.has(key))) as Record<string, string>;
-  const envFile = join(townRoot, '.runtime', 'polecat', `supervisor-${process.pid}-${Date.now()}.env`);
-  await writeFileAtomic(envFile, credentialsScript(env), 0o600);
-  const argv = [process.execPath, join(packageRoot(), 'bin', 'polecat.js'), 'supervise', ...args];
-  const command = buildStartupCommand({}, argv, { keep: { names: [], prefixes: [] }, credentialsFile: envFile });
+  const env = Object.fromEntries(Object.entries(options.env ?? process.env).filter(([key, value]) => value !== undefined && !NOT_CARRIED.has(key)));
+  const envFile = join(townRoot, '.runtime', 'polecat', `supervisor-${process.pid}-${Date.now()}.env.json`);
+  await writeFileAtomic(envFile, JSON.stringify(env), 0o600);
+  const argv = [process.execPath, join(packageRoot(), 'bin', 'polecat.js'), 'supervise', '--env-from', envFile, ...args];
+  // exec: the pane's process is the supervisor itself (its pid the lock's).
+  const command = `exec ${argv.map(shellQuote).join(' ')}`;
   try {
     await tmux.createAgentSession({ name: SUPERVISOR_SESSION, workDir: townRoot, env: {}, command });
     const until = Date.now() + DETACH_WAIT_MS;
@@ -76,6 +78,18 @@ export async function startDetached(
   } finally {
     rmSync(envFile, { force: true });
   }
+}
+
+/** The environment --detach left for the supervisor: it becomes this process's, exactly, and the file is deleted. */
+export function takeEnvironment(file: string): void {
+  let env: Record<string, string>;
+  try {
+    env = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  } finally {
+    rmSync(file, { force: true });
+  }
+  for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
+  Object.assign(process.env, env);
 }
 
 /**

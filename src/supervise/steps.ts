@@ -9,6 +9,8 @@ import { interruptedStarts, resume, rollbackRun } from '../api/start.js';
 import { planStart, type LocateOptions } from '../plan.js';
 import { RunFiles, runState } from '../runs/store.js';
 import type { StepDeps } from '../steps/deps.js';
+import { eventFilePath, readEvents } from '../activity/event-file.js';
+import type { PolecatAddress } from '../town/names.js';
 import { readDesired } from './desired.js';
 
 /** Resolves after `ms`, or rejects at once when the actor is stopped (DOWN during the backoff). */
@@ -49,8 +51,18 @@ export async function settleInterrupted(polecat: SupervisedPolecat, deps?: StepD
   return { runs, ...(running ? { running } : {}), at: Date.now() };
 }
 
-/** The next start of the polecat: its options as `polecat up` kept them, following its last run. */
-export function planRestart(input: PlanRestartInput, locate: Pick<LocateOptions, 'socket' | 'env'> = {}): RestartPlan {
+/** The agent's own session id, as its hooks last reported it in that run (Claude's session_id). */
+export function lastSession(townRoot: string, address: PolecatAddress, run: string): string | undefined {
+  const { lines } = readEvents(eventFilePath(townRoot, address.rig, address.name), run);
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.session !== undefined) return lines[i]!.session;
+  return undefined;
+}
+
+/**
+ * The next start of the polecat: its options as `polecat up` kept them, following its last run, and continuing that
+ * run's conversation when its agent can (`resume` arguments) unless `fresh` (a resumed start just failed).
+ */
+export function planRestart(input: PlanRestartInput, locate: Pick<LocateOptions, 'socket' | 'env'> = {}, fresh = false): RestartPlan {
   const { polecat, previousRun } = input;
   const address = { rig: polecat.rig, name: polecat.name };
   const desired = readDesired(polecat.townRoot, address);
@@ -64,8 +76,11 @@ export function planRestart(input: PlanRestartInput, locate: Pick<LocateOptions,
     ...(prompt !== undefined ? { prompt } : {}),
     ...(timeouts !== undefined ? { timeouts } : {}),
     ...(previousRun !== undefined ? { follows: previousRun } : {}),
+    ...(previousRun !== undefined && !fresh ? { resume: { ...optionalSession(lastSession(polecat.townRoot, address, previousRun)) } } : {}),
   });
   return { plan, at: Date.now() };
 }
+
+const optionalSession = (session: string | undefined) => (session !== undefined ? { session } : {});
 
 export const planRestartStep = (locate: Pick<LocateOptions, 'socket' | 'env'> = {}) => fromPromise<RestartPlan, PlanRestartInput>(async ({ input }) => planRestart(input, locate));

@@ -59,6 +59,8 @@ async function lockWhenFree(plan: StartupInput, signal: AbortSignal): Promise<Po
 export function superviseOne(polecat: SupervisedPolecat, options: SuperviseOptions): Actor<typeof supervisionMachine> {
   // The restart planned and its lock taken, waiting for the child that runs it.
   let planned: { plan: StartupInput; lock: PolecatLock } | undefined;
+  // A restart resuming the agent's conversation did not get it running (its session gone?): the next starts afresh.
+  let resumeFailed = false;
   // Each restart in progress journals its own child's events.
   const journals = new Map<string, (event: InspectionEvent) => void>();
   const machine = supervisionMachine.provide({
@@ -70,7 +72,7 @@ export function superviseOne(polecat: SupervisedPolecat, options: SuperviseOptio
         return settled;
       }),
       planRestart: fromPromise<PlannedRestart, PlanRestartInput>(async ({ input, signal }) => {
-        const next = planRestart(input, options.locate);
+        const next = planRestart(input, options.locate, resumeFailed);
         const lock = await lockWhenFree(next.plan, signal);
         // Someone else started it while the lock was theirs (`polecat up`): nothing to restart.
         const seen = await status({ rig: next.plan.rig, name: next.plan.name }, { town: next.plan.townRoot, socket: next.plan.socket, replay: false, ...(options.deps ? { deps: options.deps } : {}) });
@@ -100,7 +102,10 @@ export function superviseOne(polecat: SupervisedPolecat, options: SuperviseOptio
       options.onRestart?.(plan);
       runRecorded<StartupOutput>(child, recorder, {}, 'start', true)
         .then(
-          (output) => options.onRestarted?.(plan, output),
+          (output) => {
+            resumeFailed = plan.resumes !== undefined && output.result !== 'running';
+            options.onRestarted?.(plan, output);
+          },
           (error: unknown) => options.onRestarted?.(plan, error instanceof Error ? error : new Error(String(error))),
         )
         .finally(() => {

@@ -9,8 +9,10 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Actor, InspectionEvent } from 'xstate';
-import type { supervisionMachine, SupervisionPolicy } from '../../machines/supervision.js';
-import { eventsDir } from '../activity/event-file.js';
+import type { DeathReason, supervisionMachine, SupervisionPolicy } from '../../machines/supervision.js';
+import { eventFilePath, eventsDir } from '../activity/event-file.js';
+import { LiveActivity } from '../activity/live.js';
+import { lookOf } from '../api/wait.js';
 import { list, status, type ListedPolecat } from '../api/queries.js';
 import { stop } from '../api/stop.js';
 import { planStop } from '../plan.js';
@@ -20,6 +22,8 @@ import { pruneRuns, retentionPolicy } from '../runs/retention.js';
 import type { StepDeps } from '../steps/deps.js';
 import { listDesired, type DesiredState } from './desired.js';
 import { hungPolicy, supervisionPolicy, type HungPolicy } from './policy.js';
+import { ActivityNotices } from './activity-notices.js';
+import { notifyPolicy, Notifier, type NoticeKind } from './notify.js';
 import { superviseOne } from './supervise-one.js';
 import { readSupervision, recordOf, restoredFrom, SupervisionWriter, type SupervisionNote } from './supervision-file.js';
 
@@ -50,7 +54,13 @@ interface Supervised {
   hungSince?: number;
   readonly hung: HungPolicy;
   readonly notes: SupervisionNote[];
+  /** Followed only when the settings name a notification command for activity (waiting, errored, exited). */
+  readonly activity?: { readonly live: LiveActivity; readonly notices: ActivityNotices };
 }
+
+const DEATH_WORDS: Record<DeathReason, string> = { 'agent-exited': 'agent exited', 'agent-dead': 'agent gone', 'session-dead': 'session gone', 'agent-hung': 'hung' };
+
+const ACTIVITY_NOTICES: readonly NoticeKind[] = ['waiting', 'errored', 'exited'];
 
 export function supervisorLockPath(townRoot: string): string {
   return join(townRoot, '.runtime', 'polecat', 'supervisor.lock');
@@ -64,12 +74,14 @@ export class Supervisor {
   private readonly writer: SupervisionWriter;
   private readonly me = currentProcess();
   private prunedAt = 0;
+  private readonly notifier: Notifier;
 
   private constructor(
     private readonly options: SupervisorOptions,
     private readonly lock: PolecatLock,
   ) {
     this.writer = new SupervisionWriter(options.townRoot, (error) => options.log(`supervision file not written: ${error.message}`));
+    this.notifier = new Notifier({ log: options.log });
   }
 
   /** Refused (LockHeldError, naming the pid) while another supervisor of the town runs. */
@@ -153,6 +165,7 @@ export class Supervisor {
         this.note(key, entry, 'up again: released from quarantine');
         entry.actor.send({ type: 'UP', at: now });
       } else if (value === 'watching' && !row?.running) {
+        if (row) this.lookAtActivity(key, entry, row, now);
         const reason = row ? 'agent-dead' : 'session-dead';
         this.note(
           key,
@@ -168,6 +181,7 @@ export class Supervisor {
           ...(row?.agentExitSignal !== undefined ? { signal: `signal ${row.agentExitSignal}` } : {}),
         });
       } else if (value === 'watching' && row) {
+        this.lookAtActivity(key, entry, row, now);
         await this.lookForHang(key, entry, row, state, now);
       }
       entry.since = state.since;
@@ -205,6 +219,19 @@ export class Supervisor {
     } catch (error) {
       this.note(key, entry, `hung agent could not be stopped: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /** What the agent is doing, for the notifications the settings ask for: each state entered told once. */
+  private lookAtActivity(key: string, entry: Supervised, row: ListedPolecat, now: number): void {
+    const look = entry.activity ? lookOf(row, now) : undefined;
+    if (!entry.activity || !look) return;
+    const notice = entry.activity.notices.see(entry.activity.live.look(look), look.run);
+    if (notice) this.notify(key, notice.kind, notice.reason, look.run, notice.at);
+  }
+
+  private notify(key: string, kind: NoticeKind, reason: string, run: string | undefined, at = Date.now()): void {
+    const [rig, name] = key.split('/') as [string, string];
+    this.notifier.fire({ kind, rig, name, townRoot: this.options.townRoot, reason, at, ...(run !== undefined ? { run } : {}) });
   }
 
   private note(key: string, entry: Supervised, what: string, run?: string): void {
@@ -245,17 +272,31 @@ export class Supervisor {
         onSettled: (settled) => {
           for (const { run, how } of settled.runs) noteRestart(`interrupted start ${how}: run ${run}`, run);
         },
-        onRestart: (plan) => noteRestart(`restart begun: run ${plan.runId}${plan.follows ? ` after ${plan.follows}` : ''}`, plan.runId),
+        onRestart: (plan) => noteRestart(`restart begun: run ${plan.runId}${plan.follows ? ` after ${plan.follows}` : ''}${plan.resumes ? `, resuming session ${plan.resumes}` : ''}`, plan.runId),
         onRestarted: (plan, output) => {
           noteRestart(
             `run ${plan.runId} ${output instanceof Error ? `could not run: ${output.message}` : output.result === 'running' ? 'running' : `${output.result}${output.failure ? ` at ${output.failure.step}: ${output.failure.message}` : ''}`}`,
             plan.runId,
           );
+          if (!(output instanceof Error) && output.result === 'running') {
+            const death = actor.getSnapshot().context.lastDeath;
+            const why = death ? (death.exitStatus !== undefined ? `exit ${death.exitStatus}` : (death.signal ?? DEATH_WORDS[death.reason])) : 'not running';
+            this.notify(key, 'restarted', why, plan.runId);
+          }
           this.pruneNow();
         },
       },
     );
-    entry = { actor, since: state.since, hung: hungPolicy(this.options.townRoot, state.rig), notes: [...(previous?.notes ?? [])] };
+    const notifying = notifyPolicy(this.options.townRoot, state.rig);
+    entry = {
+      actor,
+      since: state.since,
+      hung: hungPolicy(this.options.townRoot, state.rig),
+      notes: [...(previous?.notes ?? [])],
+      ...(notifying && ACTIVITY_NOTICES.some((kind) => notifying.events.has(kind))
+        ? { activity: { live: new LiveActivity(eventFilePath(this.options.townRoot, state.rig, state.name)), notices: new ActivityNotices() } }
+        : {}),
+    };
     let was = '';
     actor.subscribe((snapshot) => {
       const value = String(snapshot.value);
@@ -268,20 +309,29 @@ export class Supervisor {
         return;
       }
       entry.backoffUntil = undefined;
+      if (value === 'quarantined' && carried?.quarantined && snapshot.context.quarantined?.why === carried.quarantined.why) {
+        // Quarantined by an earlier supervisor: already said and told.
+        this.keep(entry);
+        return;
+      }
       if (value === 'quarantined') {
         this.note(key, entry, `quarantined: ${snapshot.context.quarantined?.why ?? ''} (polecat up ${key} to try again)`);
+        this.notify(key, 'quarantined', snapshot.context.quarantined?.why ?? '', snapshot.context.run);
         return;
       }
       this.keep(entry);
     });
     actor.start();
     this.polecats.set(key, entry);
+    // Its activity as it is now: what it does from here on is what is told.
+    if (row) this.lookAtActivity(key, entry, row, now);
     this.options.log(`${key}: supervised${carried ? ` (carrying on: ${carried.restarts.length} restarts in the window${carried.state === 'quarantined' ? ', quarantined' : ''})` : ''}`);
     return entry;
   }
 
   private putDown(key: string, supervised: Supervised, now: number): void {
     supervised.actor.send({ type: 'DOWN', at: now });
+    supervised.activity?.live.stop();
     this.polecats.delete(key);
     this.note(key, supervised, 'down: no longer supervised');
   }
@@ -316,9 +366,12 @@ export class Supervisor {
           }),
       ),
     );
-    for (const supervised of this.polecats.values()) supervised.actor.stop();
+    for (const supervised of this.polecats.values()) {
+      supervised.actor.stop();
+      supervised.activity?.live.stop();
+    }
     this.polecats.clear();
-    await this.writer.flushed();
+    await Promise.all([this.writer.flushed(), this.notifier.settled()]);
     this.lock.release();
   }
 }

@@ -1,10 +1,11 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { resolveTown } from '../../plan.js';
 import { createStepDeps } from '../../steps/deps.js';
-import { attachHint, runningSupervisor, startDetached, stopSupervisor, SUPERVISOR_SESSION } from '../../supervise/detached.js';
+import { attachHint, takeEnvironment, runningSupervisor, startDetached, stopSupervisor, SUPERVISOR_SESSION } from '../../supervise/detached.js';
 import { describeSupervision, viewOf } from '../../supervise/describe.js';
 import { listDesired } from '../../supervise/desired.js';
 import { supervisionPolicy, hungPolicy } from '../../supervise/policy.js';
+import { notifyPolicy } from '../../supervise/notify.js';
 import { listSupervision } from '../../supervise/supervision-file.js';
 import { Supervisor } from '../../supervise/supervisor.js';
 import { checkName, InvalidInputError } from '../../town/names.js';
@@ -20,6 +21,7 @@ interface SuperviseFlags extends InspectFlags {
   status?: boolean;
   stop?: boolean;
   stopTimeout: string;
+  envFrom?: string;
   json?: boolean;
   town?: string;
   socket?: string;
@@ -34,6 +36,8 @@ export function superviseCommand(output: Output = processOutput): Command {
     .option('--status', 'say whether a supervisor of the town runs (its pid, detached or not) and what it keeps of each polecat; exit 0 running, 1 not')
     .option('--stop', 'end the running supervisor (SIGTERM, as Ctrl-C in its terminal) and wait for it; a restart in progress finishes first')
     .option('--stop-timeout <seconds>', 'how long --stop waits for it to end', '60')
+    // How --detach hands the caller's environment to the supervisor it starts (a file it reads and deletes).
+    .addOption(new Option('--env-from <file>').hideHelp())
     .addOption(jsonOption())
     .addOption(townOption())
     .addOption(socketOption());
@@ -57,6 +61,7 @@ Exit status: 0 done (--status: a supervisor runs); 1 another supervisor of the t
 detached one did not start, or (--status) none runs; 2 bad input; 130 Ctrl-C, 143 SIGTERM.`,
     )
     .action(async (flags: SuperviseFlags) => {
+      if (flags.envFrom !== undefined) takeEnvironment(flags.envFrom);
       const rig = flags.rig === undefined ? undefined : checkName('rig', flags.rig);
       const modes = (['once', 'detach', 'status', 'stop'] as const).filter((mode) => flags[mode]);
       if (modes.length > 1) throw new InvalidInputError(`--${modes[0]} and --${modes[1]} cannot go together`);
@@ -79,6 +84,7 @@ detached one did not start, or (--status) none runs; 2 bad input; 130 Ctrl-C, 14
       for (const r of new Set([...listDesired(townRoot, rig).map((d) => d.rig), ...(rig !== undefined ? [rig] : [])])) {
         supervisionPolicy(townRoot, r);
         hungPolicy(townRoot, r);
+        notifyPolicy(townRoot, r);
       }
       if (flags.detach) {
         const args = ['--town', townRoot, '--socket', socket, ...(rig !== undefined ? ['--rig', rig] : [])];
