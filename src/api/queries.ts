@@ -251,6 +251,7 @@ export interface ListedPolecat {
   readonly session: string;
   readonly agent: string;
   readonly running: boolean;
+  readonly agentPid?: number;
   readonly agentCommand: string;
   readonly agentExitStatus?: number;
   readonly agentExitSignal?: number;
@@ -286,6 +287,7 @@ export async function list(
       session: r.name,
       agent: r.agentName,
       running: agentAlive(r),
+      ...(r.panePid !== undefined ? { agentPid: r.panePid } : {}),
       agentCommand: r.currentCommand,
       ...exitOf(r),
       ...(localTime(r.created) ? { created: localTime(r.created)! } : {}),

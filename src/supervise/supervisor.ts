@@ -207,12 +207,12 @@ export class Supervisor {
     const seen = await status({ rig: state.rig, name: state.name }, { town: this.options.townRoot, ...(this.options.socket ? { socket: this.options.socket } : {}), ...(this.options.deps ? { deps: this.options.deps } : {}) });
     if (seen.activity?.state !== 'busy') return;
     entry.hungSince = quietSince;
-    const quietMin = Math.round((now - quietSince) / 60_000);
+    const quiet = now - quietSince < 120_000 ? `${Math.round((now - quietSince) / 1000)} s` : `${Math.round((now - quietSince) / 60_000)} min`;
     if (!policy.restartHung) {
-      this.note(key, entry, `hung: busy with no pane activity for ${quietMin} min (supervision.restart_hung is off: left running)`);
+      this.note(key, entry, `hung: busy with no pane activity for ${quiet} (supervision.restart_hung is off: left running)`);
       return;
     }
-    this.note(key, entry, `hung: busy with no pane activity for ${quietMin} min: stopping it to restart it`);
+    this.note(key, entry, `hung: busy with no pane activity for ${quiet}: stopping it to restart it`);
     try {
       await stop(planStop({ rig: state.rig, name: state.name }, { town: this.options.townRoot, ...(this.options.socket ? { socket: this.options.socket } : {}) }), this.options.deps ? { deps: this.options.deps } : {});
       entry.actor.send({ type: 'DIED', at: Date.now(), reason: 'agent-hung' });

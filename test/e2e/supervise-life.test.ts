@@ -233,4 +233,46 @@ describe('polecat supervise, the rest of its life', () => {
     }
     await awaitNothingLeft(log, first.socket);
   });
+
+  it('a hung agent (busy, no pane activity past the threshold) is reported, and restarted only where restart_hung says so', { timeout: 60_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'], other: ['Nux'] });
+    const log = town.logPath('sim');
+    for (const [dir, restartHung] of [[join(town.root, 'gastown', 'settings'), false], [join(town.root, 'other', 'settings'), true]] as const) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ supervision: { hung_after_s: 1, restart_hung: restartHung, backoff_min_s: 0.1 } }));
+    }
+    mkdirSync(join(town.root, 'settings'), { recursive: true });
+    // Busy with its first turn for a minute, drawing nothing meanwhile.
+    writeFileSync(
+      join(town.root, 'settings', 'agents.json'),
+      JSON.stringify({ agents: { hooked: { provider: 'claude', command: process.execPath, args: [simAgentScript(), '--log', log, '--turn-ms', '60000'], prompt_mode: 'none', process_names: ['node'] } } }),
+    );
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    expect((await cli('up', 'gastown/Toast', 'other/Nux', '--agent', 'hooked', '--prompt', 'work')).code).toBe(0);
+    const toast = JSON.parse((await cli('status', 'gastown/Toast', '--json')).stdout) as Seen;
+    const nux = JSON.parse((await cli('status', 'other/Nux', '--json')).stdout) as Seen;
+    const supervisor = superviseInBackground(town);
+    try {
+      await supervisor.saw('gastown/Toast: hung: busy with no pane activity for ');
+      expect(supervisor.output()).toMatch(/gastown\/Toast: hung: busy with no pane activity for \d+ s \(supervision.restart_hung is off: left running\)/);
+      await supervisor.saw('other/Nux: hung: busy with no pane activity for ');
+      expect(supervisor.output()).toMatch(/other\/Nux: hung: busy with no pane activity for \d+ s: stopping it to restart it/);
+      await supervisor.saw('other/Nux: restart begun');
+      await retryUntil('Nux restarted', async () => {
+        const now = JSON.parse((await cli('status', 'other/Nux', '--json')).stdout) as Seen;
+        return now.running && now.agentPid !== nux.agentPid ? true : undefined;
+      }, 20_000);
+      // Reported once, and left as it was.
+      expect(supervisor.output().match(/gastown\/Toast: hung/g)).toHaveLength(1);
+      const left = JSON.parse((await cli('status', 'gastown/Toast', '--json')).stdout) as Seen & { supervision?: { hungSince?: string } };
+      expect(left).toMatchObject({ running: true, agentPid: toast.agentPid });
+      expect(left.supervision?.hungSince).toBeDefined();
+      expect((await cli('status', 'gastown/Toast')).stdout).toMatch(/supervision up, hung since /);
+    } finally {
+      process.kill(supervisor.pid(), 'SIGTERM');
+      await supervisor.done;
+      await cli('down', 'gastown/Toast', 'other/Nux');
+    }
+    await awaitNothingLeft(log, toast.socket);
+  });
 });
