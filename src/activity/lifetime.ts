@@ -11,11 +11,14 @@ import type { PolecatAddress } from '../town/names.js';
 import { EventFollower } from './event-follow.js';
 import type { EventLine } from './event-line.js';
 import { hookEvent } from './replay.js';
+import { readSupervision } from '../supervise/supervision-file.js';
 
 export type LifetimeEntry =
   | { readonly type: 'run'; readonly at: number; readonly run: string; readonly kind: RunRecord['kind']; readonly phase: 'began' }
   | { readonly type: 'run'; readonly at: number; readonly run: string; readonly kind: RunRecord['kind']; readonly phase: 'ended'; readonly result: string }
-  | { readonly type: 'hook'; readonly at: number; readonly run: string; readonly line: EventLine; readonly activity?: string };
+  | { readonly type: 'hook'; readonly at: number; readonly run: string; readonly line: EventLine; readonly activity?: string }
+  /** What its supervisor did: a restart begun or ended, a backoff, a quarantine, a release, a hang, a settled start. */
+  | { readonly type: 'supervision'; readonly at: number; readonly run?: string; readonly what: string };
 
 /** Each run's activity, fed line by line: what each line changed it to. */
 class Activities {
@@ -73,14 +76,35 @@ class RunWatch {
   }
 }
 
+/** The notes the supervisor keeps of the polecat, each told once (the file keeps the newest few, in order). */
+class SupervisionWatch {
+  private lastTold: string | undefined;
+
+  constructor(
+    private readonly townRoot: string,
+    private readonly address: PolecatAddress,
+  ) {}
+
+  next(): LifetimeEntry[] {
+    const notes = readSupervision(this.townRoot, this.address)?.notes ?? [];
+    const key = (note: (typeof notes)[number]) => `${note.at} ${note.what}`;
+    const from = this.lastTold === undefined ? 0 : notes.findIndex((note) => key(note) === this.lastTold) + 1;
+    const fresh = notes.slice(from);
+    if (fresh.length > 0) this.lastTold = key(fresh.at(-1)!);
+    return fresh.map((note) => ({ type: 'supervision', at: Date.parse(note.at), what: note.what, ...(note.run !== undefined ? { run: note.run } : {}) }));
+  }
+}
+
 export class Lifetime {
   private readonly hooks: EventFollower;
   private readonly runs: RunWatch;
+  private readonly supervision: SupervisionWatch;
   private readonly activities = new Activities();
 
   constructor(townRoot: string, address: PolecatAddress, eventFile: string) {
     this.hooks = new EventFollower(eventFile);
     this.runs = new RunWatch(townRoot, address);
+    this.supervision = new SupervisionWatch(townRoot, address);
   }
 
   /** What happened since the last call (everything, the first time), in time order. */
@@ -90,7 +114,7 @@ export class Lifetime {
       return { type: 'hook', at: line.at, run: line.run, line, ...(activity ? { activity } : {}) };
     });
     // Stable: a run's start written in the same millisecond as its first hook line stays before it.
-    return [...this.runs.next(), ...hooks].sort((a, b) => a.at - b.at);
+    return [...this.runs.next(), ...this.supervision.next(), ...hooks].sort((a, b) => a.at - b.at);
   }
 
   get skipped() {

@@ -110,6 +110,9 @@ describe('polecat supervise, the rest of its life', () => {
     const said = (await town.cli('status', 'gastown/Toast')).stdout;
     expect(said).toContain('supervision up, quarantined: 2 restarts within 10 min (polecat up gastown/Toast to try again), no supervisor running');
     expect((await town.cli('list')).stdout).toMatch(/gastown\/Toast .* up, quarantined: 2 restarts/);
+    const lifetime = (await town.cli('events', 'gastown/Toast')).stdout;
+    expect(lifetime).toMatch(/ supervisor +restart begun: run /);
+    expect(lifetime).toMatch(/ supervisor +quarantined: 2 restarts within 10 min \(polecat up gastown\/Toast to try again\)/);
     // A later pass leaves it quarantined, and says nothing new of it.
     const fourth = await town.cli('supervise', '--once');
     expect(fourth.stdout).not.toContain('quarantined:');

@@ -27,13 +27,14 @@ function parseSince(value: string, now: number): number {
 const RUN_POLL_MS = 1_000;
 
 function entryText(entry: LifetimeEntry): string {
-  const head = `${new Date(entry.at).toISOString()}  ${entry.run.slice(0, 8)}  `;
+  const head = `${new Date(entry.at).toISOString()}  ${(entry.run ?? '-').slice(0, 8).padEnd(8)}  `;
+  if (entry.type === 'supervision') return `${head}${'supervisor'.padEnd(18)} ${entry.what}`;
   if (entry.type === 'run') return `${head}${`${entry.kind} ${entry.phase}`.padEnd(18)} ${entry.phase === 'ended' ? entry.result : ''}`.trimEnd();
   return `${head}${entry.line.event.padEnd(18)} ${(entry.line.tool ?? '').padEnd(12)} ${entry.activity ? `→ ${entry.activity}` : ''}`.trimEnd();
 }
 
 function entryJson(entry: LifetimeEntry): unknown {
-  if (entry.type === 'run') return entry;
+  if (entry.type === 'run' || entry.type === 'supervision') return entry;
   return { type: 'hook', ...entry.line, ...(entry.activity ? { activity: entry.activity } : {}) };
 }
 
