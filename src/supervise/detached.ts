@@ -111,7 +111,7 @@ export async function stopSupervisor(townRoot: string, socket: string, options: 
   return holder;
 }
 
-/** The words of a command line, for saying how to see the detached supervisor. */
+/** How to see the detached supervisor, as start's report says how to attach (socket names need no quoting). */
 export function attachHint(socket: string): string {
-  return ['tmux', '-L', socket, 'attach', '-t', SUPERVISOR_SESSION].map(shellQuote).join(' ');
+  return `tmux -L ${socket} attach -t ${SUPERVISOR_SESSION}`;
 }

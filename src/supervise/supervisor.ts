@@ -16,6 +16,7 @@ import { lookOf } from '../api/wait.js';
 import { list, status, type ListedPolecat } from '../api/queries.js';
 import { stop } from '../api/stop.js';
 import { planStop } from '../plan.js';
+import { makeDirectory } from '../files/directory.js';
 import { acquireLockAt, type PolecatLock } from '../runs/lock.js';
 import { currentProcess } from '../runs/owner.js';
 import { pruneRuns, retentionPolicy } from '../runs/retention.js';
@@ -96,6 +97,8 @@ export class Supervisor {
     };
     let watcher: FSWatcher | undefined;
     try {
+      // Made if missing: a watch begun now sees the first agent's events, and its pane's death.
+      makeDirectory(eventsDir(this.options.townRoot));
       watcher = watch(eventsDir(this.options.townRoot), { recursive: true, persistent: false }, wake);
     } catch {
       // no event file yet: the timer passes
