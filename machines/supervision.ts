@@ -181,6 +181,11 @@ export const supervisionMachine = setup({
       lastFailure: `${params.output.result}${params.output.failure ? ` at ${params.output.failure.step}: ${params.output.failure.message}` : ''}`,
       next: undefined,
     })),
+    keepBrokenRestart: assign(({ context }, params: { error: unknown }) => ({
+      backoffMs: nextBackoff(context, false),
+      lastFailure: `broke: ${messageOf(params.error)}`,
+      next: undefined,
+    })),
     beginRestart: assign(({ context }, params: { next: RestartPlan }) => ({
       next: params.next,
       restarts: [...inWindow(context, params.next.at), params.next.at],
@@ -317,6 +322,20 @@ export const supervisionMachine = setup({
             ],
           },
           { target: 'backoff', actions: { type: 'keepFailedRestart', params: ({ event }) => ({ output: event.output }) } },
+        ],
+        // The startup machine itself broke (its steps fail into its own output, so this is a defect): a crash, like
+        // a failed start, and the backoff doubles.
+        onError: [
+          { guard: 'downRequested', target: 'down' },
+          {
+            guard: { type: 'crashLoop', params: ({ context }) => ({ at: context.next?.at ?? context.upSince }) },
+            target: 'quarantined',
+            actions: [
+              { type: 'keepBrokenRestart', params: ({ event }) => ({ error: event.error }) },
+              { type: 'quarantine', params: ({ context }) => ({ at: context.restarts.at(-1) ?? context.upSince }) },
+            ],
+          },
+          { target: 'backoff', actions: { type: 'keepBrokenRestart', params: ({ event }) => ({ error: event.error }) } },
         ],
       },
       // The child stays: what it did must be rolled back, so the state waits for its end.

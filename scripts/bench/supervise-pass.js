@@ -64,7 +64,8 @@ const floor = async () => {
 };
 
 const out = { first: await onePass(), passes: [], floor: [], floorCpuMs: [], floorRows: undefined, parts: { listDesired: [], list: [] } };
-const supervised = log.filter((line) => line.endsWith(': supervised')).length;
+// A later supervisor of the same town carries on from what the first kept: `supervised (carrying on: …)`.
+const supervised = log.filter((line) => /: supervised( \(carrying on: .*\))?$/.test(line)).length;
 if (counting) {
   for (let rep = 0; rep < reps; rep++) out.passes.push(await onePass());
 } else {

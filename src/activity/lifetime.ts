@@ -78,7 +78,7 @@ class RunWatch {
 
 /** The notes the supervisor keeps of the polecat, each told once (the file keeps the newest few, in order). */
 class SupervisionWatch {
-  private lastTold: string | undefined;
+  private lastTold: { readonly key: string; readonly at: string } | undefined;
 
   constructor(
     private readonly townRoot: string,
@@ -88,9 +88,11 @@ class SupervisionWatch {
   next(): LifetimeEntry[] {
     const notes = readSupervision(this.townRoot, this.address)?.notes ?? [];
     const key = (note: (typeof notes)[number]) => `${note.at} ${note.what}`;
-    const from = this.lastTold === undefined ? 0 : notes.findIndex((note) => key(note) === this.lastTold) + 1;
-    const fresh = notes.slice(from);
-    if (fresh.length > 0) this.lastTold = key(fresh.at(-1)!);
+    const last = this.lastTold;
+    const told = last === undefined ? -1 : notes.findIndex((note) => key(note) === last.key);
+    // The last one told has left the file (more came meanwhile than it keeps): those after its time are new.
+    const fresh = last === undefined ? notes : told >= 0 ? notes.slice(told + 1) : notes.filter((note) => note.at > last.at);
+    if (fresh.length > 0) this.lastTold = { key: key(fresh.at(-1)!), at: fresh.at(-1)!.at };
     return fresh.map((note) => ({ type: 'supervision', at: Date.parse(note.at), what: note.what, ...(note.run !== undefined ? { run: note.run } : {}) }));
   }
 }

@@ -21,8 +21,17 @@ export interface RunView {
   readonly warnings: string[];
   readonly failure?: StepFailure;
   readonly resumed: number;
+  /** A supervisor's restart: the run it follows (the agent that died), and the agent's session it resumed. */
+  readonly follows?: string;
+  readonly resumes?: string;
   /** The state the run's first CANCEL arrived in (Ctrl-C or SIGTERM to its process, or a stop's request). */
   readonly cancelledIn?: string;
+}
+
+/** What a restart's plan says it follows and resumes (the record's input is read as what it shows). */
+function restartOf(input: unknown): { follows?: string; resumes?: string } {
+  const o = (typeof input === 'object' && input !== null ? input : {}) as { follows?: unknown; resumes?: unknown };
+  return { ...(typeof o.follows === 'string' ? { follows: o.follows } : {}), ...(typeof o.resumes === 'string' ? { resumes: o.resumes } : {}) };
 }
 
 /** A run as a person reads it: the states it went through with their times, its warnings and its failure. */
@@ -67,6 +76,7 @@ export function runView(record: RunRecord, state: RunState, journal: readonly Jo
     warnings,
     ...(failure ? { failure } : {}),
     resumed,
+    ...restartOf(record.input),
     ...(cancelledIn !== undefined ? { cancelledIn } : {}),
   };
 }

@@ -4,7 +4,8 @@
  * who it is (`--status`) and its end (`--stop`: SIGTERM, as Ctrl-C in its terminal would).
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { InvalidInputError } from '../town/names.js';
 import { shellQuote } from '../agents/shell.js';
 import { packageRoot } from '../agents/presets.js';
 import { writeFileAtomic } from '../files/atomic.js';
@@ -55,8 +56,15 @@ export async function startDetached(
     await tmux.killSession(SUPERVISOR_SESSION);
   }
   const env = Object.fromEntries(Object.entries(options.env ?? process.env).filter(([key, value]) => value !== undefined && !NOT_CARRIED.has(key)));
-  const envFile = join(townRoot, '.runtime', 'polecat', `supervisor-${process.pid}-${Date.now()}.env.json`);
+  const envFile = envFilePath(townRoot);
   await writeFileAtomic(envFile, JSON.stringify(env), 0o600);
+  // Interrupted while the supervisor starts: the file of secrets goes too, before the signal ends this process.
+  const onSignal = (signal: NodeJS.Signals) => {
+    rmSync(envFile, { force: true });
+    for (const name of SIGNALS) process.removeListener(name, onSignal);
+    process.kill(process.pid, signal);
+  };
+  for (const name of SIGNALS) process.once(name, onSignal);
   const argv = [process.execPath, join(packageRoot(), 'bin', 'polecat.js'), 'supervise', '--env-from', envFile, ...args];
   // exec: the pane's process is the supervisor itself (its pid the lock's).
   const command = `exec ${argv.map(shellQuote).join(' ')}`;
@@ -76,12 +84,28 @@ export async function startDetached(
       await sleep(LOOK_MS);
     }
   } finally {
+    for (const name of SIGNALS) process.removeListener(name, onSignal);
     rmSync(envFile, { force: true });
   }
 }
 
-/** The environment --detach left for the supervisor: it becomes this process's, exactly, and the file is deleted. */
-export function takeEnvironment(file: string): void {
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+const ENV_FILE = /^supervisor-\d+-\d+\.env\.json$/;
+
+function envFilePath(townRoot: string): string {
+  return join(townRoot, '.runtime', 'polecat', `supervisor-${process.pid}-${Date.now()}.env.json`);
+}
+
+/**
+ * The environment --detach left for the supervisor: it becomes this process's, exactly, and the file is deleted.
+ * Only a file of the town's that --detach makes is taken (nothing else is read, let alone deleted).
+ */
+export function takeEnvironment(townRoot: string, file: string): void {
+  const path = resolve(file);
+  if (dirname(path) !== join(townRoot, '.runtime', 'polecat') || !ENV_FILE.test(basename(path))) {
+    throw new InvalidInputError(`--env-from is for the supervisor polecat supervise --detach starts: ${file} is not one of its files`);
+  }
   let env: Record<string, string>;
   try {
     env = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;

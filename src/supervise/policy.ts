@@ -26,6 +26,8 @@ function fromFile(file: string, base: SupervisionPolicy): SupervisionPolicy {
     const value = o[key];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidInputError(`${file}: supervision.${key} must be a number of seconds, 0 or more`);
+    // A window of nothing would count no restart, and so never quarantine.
+    if (key === 'window_s' && value === 0) throw new InvalidInputError(`${file}: supervision.window_s must be more than 0`);
     policy = { ...policy, [field]: value * 1000 };
   }
   if (o.max_restarts !== undefined) {

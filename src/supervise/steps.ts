@@ -18,11 +18,15 @@ export const sleepStep = () =>
   fromPromise<void, { ms: number }>(
     ({ input, signal }) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, input.ms);
-        signal.addEventListener('abort', () => {
+        const cut = () => {
           clearTimeout(timer);
           reject(new Error('the backoff was cut short'));
-        });
+        };
+        const timer = setTimeout(() => {
+          signal.removeEventListener('abort', cut);
+          resolve();
+        }, input.ms);
+        signal.addEventListener('abort', cut, { once: true });
       }),
   );
 
@@ -31,12 +35,11 @@ export const sleepStep = () =>
  * `polecat start` killed part way) is resumed from its snapshot or, when it cannot be (recorded by another version
  * of the machine, a damaged snapshot), rolled back. Throws when neither could be done: that run still holds the polecat.
  */
-export async function settleInterrupted(polecat: SupervisedPolecat, deps?: StepDeps): Promise<Settled> {
+export async function settleInterrupted(polecat: SupervisedPolecat, deps?: StepDeps, pending?: readonly string[]): Promise<Settled> {
   const runs: Array<Settled['runs'][number]> = [];
   let running: { run: string } | undefined;
   const options = deps ? { deps } : {};
-  for (const pending of interruptedStarts(polecat.townRoot, polecat.rig, polecat.name)) {
-    const run = pending.record.runId;
+  for (const run of pending ?? interruptedStarts(polecat.townRoot, polecat.rig, polecat.name).map((r) => r.record.runId)) {
     try {
       const output = await resume(polecat.townRoot, run, options);
       runs.push({ run, how: output.result === 'running' ? 'resumed' : 'failed' });

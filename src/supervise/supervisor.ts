@@ -20,13 +20,14 @@ import { makeDirectory } from '../files/directory.js';
 import { acquireLockAt, type PolecatLock } from '../runs/lock.js';
 import { currentProcess } from '../runs/owner.js';
 import { pruneRuns, retentionPolicy } from '../runs/retention.js';
+import { listRuns } from '../runs/store.js';
 import type { StepDeps } from '../steps/deps.js';
 import { listDesired, type DesiredState } from './desired.js';
 import { hungPolicy, supervisionPolicy, type HungPolicy } from './policy.js';
 import { ActivityNotices } from './activity-notices.js';
 import { notifyPolicy, Notifier, type NoticeKind } from './notify.js';
 import { superviseOne } from './supervise-one.js';
-import { readSupervision, recordOf, restoredFrom, SupervisionWriter, type SupervisionNote } from './supervision-file.js';
+import { NOTES_KEPT, readSupervision, recordOf, restoredFrom, SupervisionWriter, type SupervisionNote } from './supervision-file.js';
 
 export const SUPERVISOR_PASS_MS = 1_000;
 /** `--once` waits out a backoff that ends within this; a longer one is left, its time kept, for the next pass. */
@@ -53,6 +54,9 @@ interface Supervised {
   /** When the backoff being waited ends. */
   backoffUntil?: number;
   hungSince?: number;
+  /** The pane's last activity at which the agent was last judged not hung, and whether a judging runs now. */
+  quietJudged?: string;
+  judging?: boolean;
   readonly hung: HungPolicy;
   readonly notes: SupervisionNote[];
   /** Followed only when the settings name a notification command for activity (waiting, errored, exited). */
@@ -68,6 +72,21 @@ export function supervisorLockPath(townRoot: string): string {
 }
 
 const RESTING = new Set(['watching', 'quarantined', 'down']);
+/** What a supervisor ending waits for: work begun on the polecat that must not be left half done. */
+const BUSY = new Set(['restarting', 'settling']);
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Each polecat's interrupted starts, from one read of the town's runs. */
+function interruptedByPolecat(townRoot: string): Map<string, string[]> {
+  const byPolecat = new Map<string, string[]>();
+  for (const run of listRuns(townRoot)) {
+    if (run.state !== 'interrupted' || run.record.kind !== 'start') continue;
+    const key = `${run.record.rig}/${run.record.name}`;
+    byPolecat.set(key, [...(byPolecat.get(key) ?? []), run.record.runId]);
+  }
+  return byPolecat;
+}
 
 export class Supervisor {
   private readonly polecats = new Map<string, Supervised>();
@@ -76,6 +95,12 @@ export class Supervisor {
   private readonly me = currentProcess();
   private prunedAt = 0;
   private readonly notifier: Notifier;
+  /** Put down, still finishing a restart's rollback or a settling. */
+  private readonly draining = new Map<string, Supervised>();
+  /** Hang checks running beside the passes. */
+  private readonly background = new Set<Promise<void>>();
+  /** Lines said once. */
+  private readonly said = new Set<string>();
 
   private constructor(
     private readonly options: SupervisorOptions,
@@ -92,16 +117,29 @@ export class Supervisor {
 
   /** Passes until the signal; then waits for restarts in progress and lets go of the lock. */
   async run(signal: AbortSignal): Promise<void> {
+    // One pass at a time; wakes during one make one more after it, never a queue of them.
+    let again = false;
     const wake = () => {
-      this.passing = this.passing.then(() => this.pass()).catch((error: unknown) => this.options.log(`pass failed: ${error instanceof Error ? error.message : String(error)}`));
+      if (again) return;
+      again = true;
+      this.passing = this.passing
+        .then(() => {
+          again = false;
+          return this.pass();
+        })
+        .catch((error: unknown) => this.options.log(`pass failed: ${messageOf(error)}`));
     };
     let watcher: FSWatcher | undefined;
     try {
       // Made if missing: a watch begun now sees the first agent's events, and its pane's death.
       makeDirectory(eventsDir(this.options.townRoot));
       watcher = watch(eventsDir(this.options.townRoot), { recursive: true, persistent: false }, wake);
-    } catch {
-      // no event file yet: the timer passes
+      watcher.on('error', (error) => {
+        this.options.log(`watching ${eventsDir(this.options.townRoot)} failed (${error.message}): passes go on every ${SUPERVISOR_PASS_MS / 1000} s`);
+        watcher?.close();
+      });
+    } catch (error) {
+      this.options.log(`cannot watch ${eventsDir(this.options.townRoot)} (${messageOf(error)}): passes go on every ${SUPERVISOR_PASS_MS / 1000} s`);
     }
     const timer = setInterval(wake, SUPERVISOR_PASS_MS);
     wake();
@@ -149,55 +187,87 @@ export class Supervisor {
   /** One look at every polecat, and what each supervision is told. */
   async pass(): Promise<void> {
     const { townRoot, rig } = this.options;
-    const desired = listDesired(townRoot, rig, (error) => this.options.log(`skipped: ${error.message}`));
-    const rows = new Map((await list(rig, { town: townRoot, ...(this.options.socket ? { socket: this.options.socket } : {}), replay: false, said: false })).polecats.map((p) => [p.polecat, p]));
+    const desired = listDesired(townRoot, rig, (error) => this.sayOnce(`skipped: ${error.message}`));
+    // Each supervision's state when tmux was asked: one that changed meanwhile (a restart ending) is told nothing
+    // from that look, which may be older than what it knows.
+    const before = new Map([...this.polecats].map(([key, entry]) => [key, String(entry.actor.getSnapshot().value)]));
+    const rows = new Map((await list(rig, { town: townRoot, ...this.socket(), replay: false, said: false })).polecats.map((p) => [p.polecat, p]));
     const now = Date.now();
-    const up = new Set<string>();
+    const said = new Set(desired.map((d) => `${d.rig}/${d.name}`));
+    let interrupted: Map<string, string[]> | undefined;
     for (const state of desired) {
       const key = `${state.rig}/${state.name}`;
-      const supervised = this.polecats.get(key);
-      if (state.want === 'down') {
-        if (supervised) this.putDown(key, supervised, now);
-        continue;
+      try {
+        const supervised = this.polecats.get(key);
+        if (state.want === 'down') {
+          if (supervised) this.putDown(key, supervised, now);
+          continue;
+        }
+        // Put down and up again while its last supervision still rolls back: the next begins once that one is over.
+        if (!supervised && this.draining.has(key)) continue;
+        const row = rows.get(key);
+        if (!supervised) {
+          interrupted ??= interruptedByPolecat(townRoot);
+          this.supervise(state, row, now, interrupted.get(key) ?? []);
+          continue;
+        }
+        this.tell(key, supervised, state, row, before.get(key), now);
+      } catch (error) {
+        // One polecat's settings or files cannot stop the others' supervision.
+        this.sayOnce(`${key}: not supervised: ${messageOf(error)}`);
       }
-      up.add(key);
-      const row = rows.get(key);
-      const entry = supervised ?? this.supervise(state, row, now);
-      const value = String(entry.actor.getSnapshot().value);
-      if (value === 'quarantined' && state.since !== entry.since) {
-        this.note(key, entry, 'up again: released from quarantine');
-        entry.actor.send({ type: 'UP', at: now });
-      } else if (value === 'watching' && !row?.running) {
-        if (row) this.lookAtActivity(key, entry, row, now);
-        const reason = row ? 'agent-dead' : 'session-dead';
-        this.note(
-          key,
-          entry,
-          `${row ? `agent gone${row.agentExitStatus !== undefined ? ` (exit ${row.agentExitStatus})` : row.agentExitSignal !== undefined ? ` (signal ${row.agentExitSignal})` : ''}` : 'not running'}: restarting`,
-        );
-        entry.hungSince = undefined;
-        entry.actor.send({
-          type: 'DIED',
-          at: now,
-          reason,
-          ...(row?.agentExitStatus !== undefined ? { exitStatus: row.agentExitStatus } : {}),
-          ...(row?.agentExitSignal !== undefined ? { signal: `signal ${row.agentExitSignal}` } : {}),
-        });
-      } else if (value === 'watching' && row) {
-        this.lookAtActivity(key, entry, row, now);
-        await this.lookForHang(key, entry, row, state, now);
-      }
-      entry.since = state.since;
     }
     // Said of no more (its desired-state file removed): no longer supervised.
-    for (const [key, supervised] of this.polecats) if (!up.has(key) && !desired.some((d) => `${d.rig}/${d.name}` === key)) this.putDown(key, supervised, now);
+    for (const [key, supervised] of this.polecats) if (!said.has(key)) this.putDown(key, supervised, now);
+  }
+
+  /** What one supervision is told of this look at its polecat. */
+  private tell(key: string, entry: Supervised, state: DesiredState, row: ListedPolecat | undefined, before: string | undefined, now: number): void {
+    const value = String(entry.actor.getSnapshot().value);
+    if (value !== before) return;
+    if (value === 'quarantined' && state.since !== entry.since) {
+      this.note(key, entry, 'up again: released from quarantine');
+      entry.actor.send({ type: 'UP', at: now });
+    } else if (value === 'watching' && !row?.running) {
+      if (row) this.lookAtActivity(key, entry, row, now);
+      // Ended with a status: it exited by itself; killed by a signal, or gone without one known: it died.
+      const reason: DeathReason = !row ? 'session-dead' : row.agentExitStatus !== undefined ? 'agent-exited' : 'agent-dead';
+      this.note(
+        key,
+        entry,
+        `${row ? `agent gone${row.agentExitStatus !== undefined ? ` (exit ${row.agentExitStatus})` : row.agentExitSignal !== undefined ? ` (signal ${row.agentExitSignal})` : ''}` : 'not running'}: restarting`,
+      );
+      entry.hungSince = undefined;
+      entry.actor.send({
+        type: 'DIED',
+        at: now,
+        reason,
+        ...(row?.agentExitStatus !== undefined ? { exitStatus: row.agentExitStatus } : {}),
+        ...(row?.agentExitSignal !== undefined ? { signal: `signal ${row.agentExitSignal}` } : {}),
+      });
+    } else if (value === 'watching' && row) {
+      this.lookAtActivity(key, entry, row, now);
+      this.lookForHang(key, entry, row, state, now);
+    }
+    entry.since = state.since;
+  }
+
+  /** A line said once, not at every pass (a damaged file, a setting that cannot be read). */
+  private sayOnce(line: string): void {
+    if (this.said.has(line)) return;
+    this.said.add(line);
+    this.options.log(line);
+  }
+
+  private socket(): { socket?: string } {
+    return this.options.socket ? { socket: this.options.socket } : {};
   }
 
   /**
    * An agent busy with no pane activity past the hung threshold is reported once; stopped to be restarted only when
    * the settings ask for it (`supervision.restart_hung`).
    */
-  private async lookForHang(key: string, entry: Supervised, row: ListedPolecat, state: DesiredState, now: number): Promise<void> {
+  private lookForHang(key: string, entry: Supervised, row: ListedPolecat, state: DesiredState, now: number): void {
     const policy = entry.hung;
     const quietSince = row.lastActivity !== undefined ? Date.parse(row.lastActivity) : NaN;
     if (!Number.isFinite(quietSince) || now - quietSince < policy.hungAfterMs) {
@@ -205,10 +275,29 @@ export class Supervisor {
       entry.hungSince = undefined;
       return;
     }
-    if (entry.hungSince !== undefined) return;
-    // Quiet is not hung: an idle agent waiting for work is quiet too. Only a busy one counts.
-    const seen = await status({ rig: state.rig, name: state.name }, { town: this.options.townRoot, ...(this.options.socket ? { socket: this.options.socket } : {}), ...(this.options.deps ? { deps: this.options.deps } : {}) });
-    if (seen.activity?.state !== 'busy') return;
+    // Already judged at this quiet (hung, or idle: an idle agent waiting for work is quiet too), or being judged.
+    if (entry.hungSince !== undefined || entry.quietJudged === row.lastActivity || entry.judging) return;
+    entry.judging = true;
+    const judged = this.judgeHang(key, entry, row, state, quietSince).finally(() => {
+      entry.judging = false;
+      entry.quietJudged = row.lastActivity;
+      this.background.delete(judged);
+    });
+    this.background.add(judged);
+  }
+
+  /** Off the pass (a status and maybe a stop take seconds): only a busy agent counts as hung. */
+  private async judgeHang(key: string, entry: Supervised, row: ListedPolecat, state: DesiredState, quietSince: number): Promise<void> {
+    const policy = entry.hung;
+    const now = Date.now();
+    let seen;
+    try {
+      seen = await status({ rig: state.rig, name: state.name }, { town: this.options.townRoot, ...this.socket(), ...(this.options.deps ? { deps: this.options.deps } : {}) });
+    } catch (error) {
+      this.options.log(`${key}: cannot tell whether it hung: ${messageOf(error)}`);
+      return;
+    }
+    if (seen.activity?.state !== 'busy' || seen.run !== row.run) return;
     entry.hungSince = quietSince;
     const quiet = now - quietSince < 120_000 ? `${Math.round((now - quietSince) / 1000)} s` : `${Math.round((now - quietSince) / 60_000)} min`;
     if (!policy.restartHung) {
@@ -217,10 +306,10 @@ export class Supervisor {
     }
     this.note(key, entry, `hung: busy with no pane activity for ${quiet}: stopping it to restart it`);
     try {
-      await stop(planStop({ rig: state.rig, name: state.name }, { town: this.options.townRoot, ...(this.options.socket ? { socket: this.options.socket } : {}) }), this.options.deps ? { deps: this.options.deps } : {});
-      entry.actor.send({ type: 'DIED', at: Date.now(), reason: 'agent-hung' });
+      await stop(planStop({ rig: state.rig, name: state.name }, { town: this.options.townRoot, ...this.socket() }), this.options.deps ? { deps: this.options.deps } : {});
+      if (String(entry.actor.getSnapshot().value) === 'watching') entry.actor.send({ type: 'DIED', at: Date.now(), reason: 'agent-hung' });
     } catch (error) {
-      this.note(key, entry, `hung agent could not be stopped: ${error instanceof Error ? error.message : String(error)}`);
+      this.note(key, entry, `hung agent could not be stopped: ${messageOf(error)}`);
     }
   }
 
@@ -240,6 +329,7 @@ export class Supervisor {
   private note(key: string, entry: Supervised, what: string, run?: string): void {
     this.options.log(`${key}: ${what}`);
     entry.notes.push({ at: new Date().toISOString(), what, ...(run !== undefined ? { run } : {}) });
+    if (entry.notes.length > NOTES_KEPT) entry.notes.splice(0, entry.notes.length - NOTES_KEPT);
     this.keep(entry);
   }
 
@@ -254,8 +344,12 @@ export class Supervisor {
     );
   }
 
-  private supervise(state: DesiredState, row: ListedPolecat | undefined, now: number): Supervised {
+  private supervise(state: DesiredState, row: ListedPolecat | undefined, now: number, interrupted: readonly string[]): Supervised {
     const key = `${state.rig}/${state.name}`;
+    // Read first: a setting that cannot be read leaves the polecat unsupervised, said, before anything is made.
+    const policy = this.options.policy ?? supervisionPolicy(this.options.townRoot, state.rig);
+    const hung = hungPolicy(this.options.townRoot, state.rig);
+    const notifying = notifyPolicy(this.options.townRoot, state.rig);
     const previous = readSupervision(this.options.townRoot, state);
     // Put up again since the record was written: what it counted is over.
     const carried = previous && Date.parse(previous.updatedAt) >= Date.parse(state.since) ? previous : undefined;
@@ -268,9 +362,10 @@ export class Supervisor {
         upSince: row?.created !== undefined ? Date.parse(row.created) : now,
         ...(row?.run !== undefined ? { run: row.run } : previous?.run !== undefined ? { run: previous.run } : {}),
         ...(carried ? { restored: restoredFrom(carried, now) } : {}),
-        policy: this.options.policy ?? supervisionPolicy(this.options.townRoot, state.rig),
+        policy,
+        interrupted,
         ...(this.options.deps ? { deps: this.options.deps } : {}),
-        ...(this.options.socket ? { locate: { socket: this.options.socket } } : {}),
+        ...(this.options.socket ? { locate: this.socket() } : {}),
         ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
         onSettled: (settled) => {
           for (const { run, how } of settled.runs) noteRestart(`interrupted start ${how}: run ${run}`, run);
@@ -290,11 +385,10 @@ export class Supervisor {
         },
       },
     );
-    const notifying = notifyPolicy(this.options.townRoot, state.rig);
     entry = {
       actor,
       since: state.since,
-      hung: hungPolicy(this.options.townRoot, state.rig),
+      hung,
       notes: [...(previous?.notes ?? [])],
       ...(notifying && ACTIVITY_NOTICES.some((kind) => notifying.events.has(kind))
         ? { activity: { live: new LiveActivity(eventFilePath(this.options.townRoot, state.rig, state.name)), notices: new ActivityNotices() } }
@@ -337,6 +431,16 @@ export class Supervisor {
     supervised.activity?.live.stop();
     this.polecats.delete(key);
     this.note(key, supervised, 'down: no longer supervised');
+    // A restart being cancelled, or a settling, ends in its own time: until then it is still this supervisor's.
+    if (supervised.actor.getSnapshot().status !== 'active') return;
+    this.draining.set(key, supervised);
+    const sub = supervised.actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot.status === 'active') return;
+        sub.unsubscribe();
+        this.draining.delete(key);
+      },
+    });
   }
 
   /** The town's runs past what its settings keep, pruned as restarts add to them; a failure only logged. */
@@ -352,28 +456,39 @@ export class Supervisor {
     }
   }
 
-  /** Restarts in progress finish (never left half done); then every supervision stops, the polecats as they are. */
+  /**
+   * Restarts and settlings in progress finish (never left half done), and so do supervisions put down that are still
+   * cancelling theirs; every other supervision stops at once (a backoff or a planning cut short: nothing was begun).
+   * Then the polecats are left as they are.
+   */
   private async end(): Promise<void> {
-    const busy = [...this.polecats].filter(([, s]) => ['restarting', 'settling'].includes(String(s.actor.getSnapshot().value)));
-    for (const [key] of busy) this.options.log(`${key}: letting its ${String(this.polecats.get(key)!.actor.getSnapshot().value) === 'settling' ? 'settling' : 'restart'} finish`);
-    await Promise.all(
-      busy.map(
-        ([, s]) =>
-          new Promise<void>((resolve) => {
-            const sub = s.actor.subscribe((snapshot) => {
-              if (!['restarting', 'settling'].includes(String(snapshot.value))) {
-                sub.unsubscribe();
-                resolve();
-              }
-            });
-          }),
-      ),
-    );
-    for (const supervised of this.polecats.values()) {
-      supervised.actor.stop();
-      supervised.activity?.live.stop();
+    const finishing = (entry: Supervised) => entry.actor.getSnapshot().status === 'active' && BUSY.has(String(entry.actor.getSnapshot().value));
+    const stopNow = (entry: Supervised) => {
+      entry.actor.stop();
+      entry.activity?.live.stop();
+    };
+    for (const [key, entry] of this.polecats) {
+      if (finishing(entry)) this.options.log(`${key}: letting its ${String(entry.actor.getSnapshot().value)} finish`);
+      else stopNow(entry);
     }
+    const waits = [...this.polecats.values(), ...this.draining.values()].filter(finishing).map(
+      (entry) =>
+        new Promise<void>((resolve) => {
+          const sub = entry.actor.subscribe({
+            next: (snapshot) => {
+              if (snapshot.status === 'active' && BUSY.has(String(snapshot.value))) return;
+              sub.unsubscribe();
+              stopNow(entry);
+              resolve();
+            },
+            error: () => resolve(),
+            complete: () => resolve(),
+          });
+        }),
+    );
+    await Promise.all([...waits, ...this.background]);
     this.polecats.clear();
+    this.draining.clear();
     await Promise.all([this.writer.flushed(), this.notifier.settled()]);
     this.lock.release();
   }

@@ -35,7 +35,9 @@ const EVENTS: AnyEventObject[] = [
   { type: 'xstate.done.actor.planRestart', output: { plan: { ...startupPlan, runId: 'run-n' }, at: 2_000 } },
   { type: 'xstate.done.actor.planRestart', output: { alreadyRunning: { run: 'run-by-user' }, at: 2_000 } },
   { type: 'xstate.error.actor.planRestart', error: new Error('agents.json: invalid JSON') },
-  ...['running', 'failed', 'cancelled'].map((result) => ({ type: 'xstate.done.actor.restart', output: ended(result) })),
+  // A cancelled start ends as a failed one does (neither is running): failed stands for both.
+  ...['running', 'failed'].map((result) => ({ type: 'xstate.done.actor.restart', output: ended(result) })),
+  { type: 'xstate.error.actor.restart', error: new Error('a defect in the startup machine') },
 ];
 
 const serialize = ({ value, context: c }: { value: unknown; context: import('../../machines/supervision.js').SupervisionContext }) =>

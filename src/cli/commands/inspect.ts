@@ -16,6 +16,7 @@ function printView(output: Output, view: RunView): void {
   const lines = [
     `run ${view.runId}: ${view.kind} of ${view.polecat}, ${view.state}${view.result ? `, ${view.result}` : ''}, ${formatMs(view.durationMs)}`,
     `  started ${view.startedAt}${view.finishedAt ? `, finished ${view.finishedAt}` : ''}${view.resumed ? `, resumed ${view.resumed}×` : ''}`,
+    ...(view.follows ? [`  a restart by the supervisor, after run ${view.follows}${view.resumes ? `, resuming the agent's session ${view.resumes}` : ''}`] : []),
     ...view.path.map((s) => `  ${s.outcome ? (MARK[s.outcome] ?? '?') : ' '} ${s.state.padEnd(16)} ${s.ms !== undefined ? formatMs(s.ms).padStart(8) : ''}${s.outcome && s.outcome !== 'ok' ? `  ${s.outcome}` : ''}`),
     ...(view.cancelledIn !== undefined ? [`  CANCEL in ${view.cancelledIn}: ${view.kind === 'stop' ? 'the stop finished by force' : 'rolled back'}`] : []),
     ...view.warnings.map((w) => `  warning: ${w}`),

@@ -47,11 +47,12 @@ export function runsCommand(output: Output = processOutput): Command {
       for (const line of damaged) output.err.write(`warning: damaged run ${line}\n`);
       if (flags.json) return printJson(output, runs.map(({ path: _path, ...run }) => run));
       if (runs.length === 0) return void output.out.write('no runs\n');
-      output.out.write(`${'RUN'.padEnd(36)}  KIND   ${'POLECAT'.padEnd(20)}  ${'STATE'.padEnd(11)}  ${'RESULT'.padEnd(10)}  ${'DURATION'.padStart(8)}  STARTED\n`);
+      // Restarts name the run they follow, so a polecat's chain of restarts reads down the table.
+      const restarts = runs.some((run) => run.follows !== undefined);
+      output.out.write(`${'RUN'.padEnd(36)}  KIND   ${'POLECAT'.padEnd(20)}  ${'STATE'.padEnd(11)}  ${'RESULT'.padEnd(10)}  ${'DURATION'.padStart(8)}  STARTED${restarts ? `${' '.repeat(22)}FOLLOWS` : ''}\n`);
       for (const run of runs) {
-        output.out.write(
-          `${run.runId.padEnd(36)}  ${run.kind.padEnd(5)}  ${run.polecat.padEnd(20)}  ${run.state.padEnd(11)}  ${(run.result ?? '-').padEnd(10)}  ${formatMs(run.durationMs).padStart(8)}  ${run.startedAt}\n`,
-        );
+        const line = `${run.runId.padEnd(36)}  ${run.kind.padEnd(5)}  ${run.polecat.padEnd(20)}  ${run.state.padEnd(11)}  ${(run.result ?? '-').padEnd(10)}  ${formatMs(run.durationMs).padStart(8)}  ${run.startedAt}`;
+        output.out.write(`${restarts && run.follows ? `${line.padEnd(line.length - run.startedAt.length + 29)}${run.follows}` : line}\n`);
       }
     });
 }

@@ -61,7 +61,6 @@ Exit status: 0 done (--status: a supervisor runs); 1 another supervisor of the t
 detached one did not start, or (--status) none runs; 2 bad input; 130 Ctrl-C, 143 SIGTERM.`,
     )
     .action(async (flags: SuperviseFlags) => {
-      if (flags.envFrom !== undefined) takeEnvironment(flags.envFrom);
       const rig = flags.rig === undefined ? undefined : checkName('rig', flags.rig);
       const modes = (['once', 'detach', 'status', 'stop'] as const).filter((mode) => flags[mode]);
       if (modes.length > 1) throw new InvalidInputError(`--${modes[0]} and --${modes[1]} cannot go together`);
@@ -71,6 +70,7 @@ detached one did not start, or (--status) none runs; 2 bad input; 130 Ctrl-C, 14
       const inspectOn = inspectTarget(flags);
       if (inspectOn && (flags.detach || flags.status || flags.stop)) throw new InvalidInputError('--inspect watches a supervisor run here: it cannot go with --detach, --status or --stop');
       const { townRoot, socket } = resolveTown(flags);
+      if (flags.envFrom !== undefined) takeEnvironment(townRoot, flags.envFrom);
       if (flags.status) {
         process.exitCode = await showStatus(townRoot, socket, rig, flags.json === true, output);
         return;
