@@ -40,11 +40,26 @@ export interface Replay {
  * running, and the step then answers with the event after it.
  * Returns the states the machine went through and the transitions it took.
  */
+/**
+ * An invoked machine replayed as itself rather than faked: its own steps are fakes that succeed, except `failStep`
+ * when the path's answer for this child says it `failed`; a CANCEL the parent sends it is its own to handle (it rolls
+ * back). The path's answer for the child (`xstate.done.actor.<id>`) is taken by its first step.
+ */
+export interface RealChild {
+  readonly machine: AnyStateMachine;
+  /** Its invoked steps, and the one that runs first (each invocation begins there). */
+  readonly stepIds: readonly string[];
+  readonly firstStep: string;
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly failStep: string;
+}
+
 export async function replayPath(
   machine: AnyStateMachine,
   actorIds: readonly string[],
   input: unknown,
   events: readonly AnyEventObject[],
+  realChildren: Readonly<Record<string, RealChild>> = {},
 ): Promise<Replay> {
   const script = events.filter((e) => e.type !== 'xstate.init');
   const taken = new Set<string>();
@@ -60,41 +75,70 @@ export async function replayPath(
       while (running === 0 && external(script[cursor]) && actorRef!.getSnapshot().status === 'active') actorRef!.send(script[cursor++]!);
     }, 0);
 
-  const fakes = Object.fromEntries(
+  /** The path's events up to its answer for step `id` (the others sent to the machine on the way), then that answer. */
+  const answerFor = async (id: string, signal: AbortSignal): Promise<AnyEventObject> => {
+    for (;;) {
+      const event = script[cursor];
+      if (!event) throw new Error(`path has no event left for step ${id}`);
+      cursor += 1;
+      if (external(event)) {
+        // Sent once this step is running (not from inside the transition that started it), then looked at:
+        // a stopped step is done with; a step still running goes on to the path's next event.
+        await new Promise<void>((resolve) => queueMicrotask(resolve));
+        actorRef!.send(event);
+        if (signal.aborted) throw new Error('aborted');
+        continue;
+      }
+      if (actorIdOf(event) !== id) throw new Error(`path expected ${event.type} while step ${id} runs`);
+      return event;
+    }
+  };
+  /** Counted as running until its answer has reached the machine: the driver must not send the path's next event to the state this step is leaving. */
+  const counted = async <T>(body: () => Promise<T>): Promise<T> => {
+    running += 1;
+    try {
+      return await body();
+    } finally {
+      setTimeout(() => {
+        running -= 1;
+        drive();
+      }, 0);
+    }
+  };
+
+  const fakes: Record<string, unknown> = Object.fromEntries(
     actorIds.map((id) => [
       id,
-      fromPromise(async ({ signal }) => {
-        running += 1;
-        try {
-          for (;;) {
-            const event = script[cursor];
-            if (!event) throw new Error(`path has no event left for step ${id}`);
-            cursor += 1;
-            if (external(event)) {
-              // Sent once this step is running (not from inside the transition that started it), then looked at:
-              // a stopped step is done with; a step still running goes on to the path's next event.
-              await new Promise<void>((resolve) => queueMicrotask(resolve));
-              actorRef!.send(event);
-              if (signal.aborted) throw new Error('aborted');
-              continue;
-            }
-            if (actorIdOf(event) !== id) throw new Error(`path expected ${event.type} while step ${id} runs`);
-            if (event.type.startsWith('xstate.error.')) throw (event as { error?: unknown }).error ?? new Error('fake failure');
-            return (event as { output?: unknown }).output;
-          }
-        } finally {
-          // Counted as running until its answer has reached the machine: the driver must not send the path's next
-          // event to the state this step is leaving.
-          setTimeout(() => {
-            running -= 1;
-            drive();
-          }, 0);
-        }
-      }),
+      fromPromise(({ signal }) =>
+        counted(async () => {
+          const event = await answerFor(id, signal);
+          if (event.type.startsWith('xstate.error.')) throw (event as { error?: unknown }).error ?? new Error('fake failure');
+          return (event as { output?: unknown }).output;
+        }),
+      ),
     ]),
   );
+  for (const [id, child] of Object.entries(realChildren)) {
+    // The answer the running invocation of this child acts out (taken by its first step).
+    let answer: AnyEventObject | undefined;
+    const steps = Object.fromEntries(
+      child.stepIds.map((step) => [
+        step,
+        fromPromise(({ signal }) =>
+          counted(async () => {
+            if (step === child.firstStep) answer = await answerFor(id, signal);
+            if (signal.aborted) throw new Error('aborted');
+            const failed = (answer as { output?: { result?: string } } | undefined)?.output?.result === 'failed';
+            if (step === child.failStep && failed) throw new Error(`${step} failed, as the path says the start does`);
+            return child.outputs[step] ?? {};
+          }),
+        ),
+      ]),
+    );
+    fakes[id] = child.machine.provide({ actors: steps });
+  }
 
-  actorRef = createActor(machine.provide({ actors: fakes }), {
+  actorRef = createActor(machine.provide({ actors: fakes as never }), {
     input,
     inspect: (inspection) => {
       if (inspection.type === '@xstate.microstep' && inspection.actorRef === actorRef) {

@@ -1,16 +1,27 @@
 /**
  * The supervision machine, model-based: every simple path to an end (xstate/graph) with deaths, DOWN, UP and each
- * step's outcomes, replayed on the real machine (its steps and its restart fakes answering with the path's events);
- * together they must take every transition it defines. The restart as the real startup machine is in
- * test/unit/supervision-machine.test.ts.
+ * step's outcomes, replayed on the real machine, its own steps fakes answering with the path's events and its
+ * restart the real startup machine as its child (that machine's steps fakes that succeed, or fail where the path's
+ * start fails; a DOWN's CANCEL rolls it back). Only a child that breaks (an error, which the startup machine never
+ * gives of itself) is a fake. Together the paths must take every transition the machine defines.
  */
 import { describe, expect, it } from 'vitest';
 import type { AnyEventObject } from 'xstate';
 import { DEFAULT_SUPERVISION_POLICY, supervisionMachine, type SupervisionInput, type SupervisionOutput } from '../../machines/supervision.js';
 import { allTransitions, completePaths, describeTransition, replayPath } from '../helpers/model.js';
-import { startupPlan } from '../helpers/startup-paths.js';
+import { startupMachine } from '../../machines/startup.js';
+import { STARTUP_ACTORS, startupPlan } from '../helpers/startup-paths.js';
 
-const ACTORS = ['settle', 'sleep', 'planRestart', 'restart'];
+const ACTORS = ['settle', 'sleep', 'planRestart'];
+const STARTUP_CHILD = {
+  restart: {
+    machine: startupMachine,
+    stepIds: STARTUP_ACTORS,
+    firstStep: 'preflight',
+    outputs: { createSession: { paneId: '%1', panePid: 4242 }, acceptBypass: { answered: [] }, rollback: { undone: ['killed session gastown-Toast'] } },
+    failStep: 'verifyAlive',
+  },
+};
 // Two restarts allowed in the window (a third quarantines) and two backoffs (1 s, then 2 s at most): the paths stay
 // few but reach every state.
 const input: SupervisionInput = {
@@ -62,7 +73,10 @@ describe('supervision machine, model-based', () => {
   const taken = new Set<string>();
   describe.each(paths.map((path, index) => [index, path] as const))('path %i', (_index, path) => {
     it(path.states.join(' → '), async () => {
-      const replay = await replayPath(supervisionMachine, ACTORS, path.input, path.events);
+      const breaks = path.events.some((e) => e.type === 'xstate.error.actor.restart');
+      const replay = breaks
+        ? await replayPath(supervisionMachine, [...ACTORS, 'restart'], path.input, path.events)
+        : await replayPath(supervisionMachine, ACTORS, path.input, path.events, STARTUP_CHILD);
       replay.taken.forEach((t) => taken.add(t));
       expect(replay.states).toEqual(path.states);
       // Put down during a restart: that start was cancelled, and supervision waited for its end.
