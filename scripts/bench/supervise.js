@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { cli, MeasurementError, RIG, root } from './lab.js';
 import { round, summary } from './report.js';
 
+/** A polecat taken under supervision, afresh or carrying on from what an earlier supervisor of the town kept. */
+const SUPERVISED = /: supervised( \(carrying on: .*\))?$/;
+
 /** The backoff of every restart measured: 0 s, so the figure is detection and planning (the first backoff is the minimum). */
 export const BACKOFF_MIN_S = 0;
 /** After the supervisor's first pass, before the idle window: its start-up (loading, first pass, JIT) is not idleness. */
@@ -59,7 +62,7 @@ export async function measureSupervisor({ lab, plan, progress, names, addresses,
   const startedAt = performance.now();
   let stopped;
   try {
-    await supervisor.until((lines) => (lines.filter((l) => l.text.endsWith(': supervised')).length >= count ? true : undefined), 60_000, `${count} "supervised" lines`);
+    await supervisor.until((lines) => (lines.filter((l) => SUPERVISED.test(l.text)).length >= count ? true : undefined), 60_000, `${count} "supervised" lines`);
     const firstPassDoneMs = performance.now() - startedAt;
     const idle = await measureIdle(lab, plan, space, supervisor);
     const deaths = await measureDeaths(lab, plan, progress, space, supervisor);
@@ -98,7 +101,8 @@ async function measurePass(lab, plan, progress, space, count, breakdown) {
     const { result } = await lab.runOk(space, what, process.execPath, [passScript, JSON.stringify({ town: space.town, socket: space.socket, reps, counting })], { counting });
     const out = JSON.parse(result.stdout);
     if (out.supervised !== count) throw new MeasurementError(`${what}: its first pass supervised ${out.supervised} polecats, expected ${count}:\n${out.log.join('\n')}`);
-    const trouble = out.log.filter((line) => !line.endsWith(': supervised'));
+    // The counted run's supervisor carries on from what the timed one kept: that is still only watching.
+    const trouble = out.log.filter((line) => !/: supervised( \(carrying on: 0 restarts in the window\))?$/.test(line));
     if (trouble.length > 0) throw new MeasurementError(`${what}: the supervisor did more than watch:\n${trouble.join('\n')}`);
     return out;
   };
@@ -167,7 +171,7 @@ async function measureDeaths(lab, plan, progress, space, supervisor) {
   // no event to wake it earlier, so the figure depends on where in that period the agent dies. Each rep kills at a
   // random point of its own slice of the period (rep/reps to (rep+1)/reps of it after a pass), found from the
   // supervisor's latest line stamped at a pass: a few reps then cover the period as deaths at random times would.
-  let passAt = lineTime(supervisor.lines.find((l) => l.text.endsWith(': supervised')).text);
+  let passAt = lineTime(supervisor.lines.find((l) => SUPERVISED.test(l.text)).text);
   for (let rep = 0; rep < reps; rep++) {
     const key = `${RIG}/p${rep + 1}`;
     const before = JSON.parse((await lab.polecat(space, ['status', key, '--json'])).result.stdout);
