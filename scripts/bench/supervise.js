@@ -167,10 +167,9 @@ async function measureDeaths(lab, plan, progress, space, supervisor) {
   progress(`11. agent killed → restart begun (${reps} reps, one polecat each, backoff_min_s ${BACKOFF_MIN_S})`);
   const { SUPERVISOR_PASS_MS } = await import(join(root, 'dist', 'src', 'supervise', 'supervisor.js'));
   const samples = [];
-  // The supervisor passes every SUPERVISOR_PASS_MS (a timer started with its first pass) and a SIGKILLed sim leaves
-  // no event to wake it earlier, so the figure depends on where in that period the agent dies. Each rep kills at a
-  // random point of its own slice of the period (rep/reps to (rep+1)/reps of it after a pass), found from the
-  // supervisor's latest line stamped at a pass: a few reps then cover the period as deaths at random times would.
+  // A kill wakes the supervisor through its look for the agents' processes (every AGENT_LOOK_MS), not only its
+  // fallback pass every SUPERVISOR_PASS_MS; each rep still kills at a point of its own slice of that period after a
+  // pass, so that a death left to the fallback would show in the spread.
   let passAt = lineTime(supervisor.lines.find((l) => SUPERVISED.test(l.text)).text);
   for (let rep = 0; rep < reps; rep++) {
     const key = `${RIG}/p${rep + 1}`;

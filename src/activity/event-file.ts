@@ -22,11 +22,6 @@ export function eventFilePath(townRoot: string, rig: string, name: string): stri
   return join(eventsDir(townRoot), rig, `${name}.jsonl`);
 }
 
-/** Beside it, the file tmux touches when the polecat's pane dies (its session's pane-died hook). */
-export function paneDiedPath(townRoot: string, rig: string, name: string): string {
-  return join(eventsDir(townRoot), rig, `${name}.pane-died`);
-}
-
 /** The directory hooks write into: without it they write nothing, so polecat makes it before the agent starts. */
 export function ensureEventDir(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });

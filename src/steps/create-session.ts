@@ -1,7 +1,4 @@
 import { rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { paneDiedPath } from '../activity/event-file.js';
-import { makeDirectory } from '../files/directory.js';
 import { fromPromise } from 'xstate';
 import type { SessionInfo, StartupInput } from '../../machines/startup.js';
 import { agentInheritance, credentialsFrom } from '../agents/environment.js';
@@ -41,10 +38,7 @@ export const createSession = (deps: StepDeps) =>
       ...(hasCredentials ? { credentialsFile: input.credentialsFile } : {}),
     });
     const session = input.sessionName;
-    // Watchers of the events directory (supervisor, wait, list --watch) wake at once when the pane dies.
-    const paneDiedFile = paneDiedPath(input.townRoot, input.rig, input.name);
-    makeDirectory(dirname(paneDiedFile));
-    const create = () => tmux.createAgentSession({ name: session, workDir: input.workDir, env: input.env, command, paneDiedFile });
+    const create = () => tmux.createAgentSession({ name: session, workDir: input.workDir, env: input.env, command });
     let info: PaneInfo;
     try {
       info = await create().catch(async (error: unknown) => {

@@ -2,7 +2,7 @@
  * The town's supervisor: one per town (a lock), keeping every polecat that is `up` running. Each pass reads what was
  * said of the polecats and, in one tmux call, which run; each polecat up has a live supervision machine
  * (superviseOne), sent DIED when its agent is gone, DOWN when it is put down, UP when it is put up again after a
- * quarantine. Passes run every second and whenever an event file changes (an agent's SessionEnd). Each supervision's
+ * quarantine. Passes run when an event file or a desired-state file changes (SUPERVISOR_PASS_MS). Each supervision's
  * state is kept in its file (supervision-file.ts) as it changes, and the next supervisor carries on from it. Ending,
  * it lets any restart in progress finish and leaves every polecat as it is.
  */
@@ -17,19 +17,34 @@ import { list, status, type ListedPolecat } from '../api/queries.js';
 import { stop } from '../api/stop.js';
 import { planStop } from '../plan.js';
 import { makeDirectory } from '../files/directory.js';
+import { readProcess } from '../proc/process-tree.js';
 import { acquireLockAt, type PolecatLock } from '../runs/lock.js';
 import { currentProcess } from '../runs/owner.js';
 import { pruneRuns, retentionPolicy } from '../runs/retention.js';
 import { listRuns } from '../runs/store.js';
 import type { StepDeps } from '../steps/deps.js';
-import { listDesired, type DesiredState } from './desired.js';
+import { desiredDir, listDesired, type DesiredState } from './desired.js';
 import { hungPolicy, supervisionPolicy, type HungPolicy } from './policy.js';
 import { ActivityNotices } from './activity-notices.js';
 import { notifyPolicy, Notifier, type NoticeKind } from './notify.js';
 import { superviseOne } from './supervise-one.js';
 import { NOTES_KEPT, readSupervision, recordOf, restoredFrom, SupervisionWriter, type SupervisionNote } from './supervision-file.js';
 
-export const SUPERVISOR_PASS_MS = 1_000;
+/**
+ * Passes come when something changes: an agent process the last pass saw is gone or a zombie (looked for every
+ * AGENT_LOOK_MS: tmux 3.3 can take most of a second to see a killed agent, and then does not always fire its
+ * pane-died hook), an event file changes (the agents' own hooks: SessionEnd), or a desired-state file does (`up`,
+ * `down`). This timer is only the fallback, for what none of those tells (hangs coming on, a session made with tmux
+ * itself, a watch that failed).
+ */
+export const SUPERVISOR_PASS_MS = 5_000;
+/**
+ * How often the agents seen running at the last pass are looked for in /proc (one small read each, no tmux): a
+ * death, however it came, wakes a pass within this.
+ */
+export const AGENT_LOOK_MS = 200;
+/** How often `--once` looks again while what it began finishes. */
+const ONCE_LOOK_MS = 250;
 /** `--once` waits out a backoff that ends within this; a longer one is left, its time kept, for the next pass. */
 export const ONCE_WAIT_MS = 10_000;
 /** The supervisor prunes the town's runs (settings' runs.keep / keep_days) after a restart, at most this often. */
@@ -101,6 +116,8 @@ export class Supervisor {
   private readonly background = new Set<Promise<void>>();
   /** Lines said once. */
   private readonly said = new Set<string>();
+  /** The agents the last pass saw running, looked for between passes (with their start time, once looked at). */
+  private agentPids = new Map<number, number | undefined>();
 
   private constructor(
     private readonly options: SupervisorOptions,
@@ -129,19 +146,35 @@ export class Supervisor {
         })
         .catch((error: unknown) => this.options.log(`pass failed: ${messageOf(error)}`));
     };
-    let watcher: FSWatcher | undefined;
-    try {
-      // Made if missing: a watch begun now sees the first agent's events, and its pane's death.
-      makeDirectory(eventsDir(this.options.townRoot));
-      watcher = watch(eventsDir(this.options.townRoot), { recursive: true, persistent: false }, wake);
-      watcher.on('error', (error) => {
-        this.options.log(`watching ${eventsDir(this.options.townRoot)} failed (${error.message}): passes go on every ${SUPERVISOR_PASS_MS / 1000} s`);
-        watcher?.close();
-      });
-    } catch (error) {
-      this.options.log(`cannot watch ${eventsDir(this.options.townRoot)} (${messageOf(error)}): passes go on every ${SUPERVISOR_PASS_MS / 1000} s`);
+    const watchers: FSWatcher[] = [];
+    for (const dir of [eventsDir(this.options.townRoot), desiredDir(this.options.townRoot)]) {
+      try {
+        // Made if missing: a watch begun now sees the first agent's events and its pane's death, and the first up.
+        makeDirectory(dir);
+        const watcher = watch(dir, { recursive: true, persistent: false }, wake);
+        watcher.on('error', (error) => {
+          this.options.log(`watching ${dir} failed (${error.message}): passes go on every ${SUPERVISOR_PASS_MS / 1000} s`);
+          watcher.close();
+        });
+        watchers.push(watcher);
+      } catch (error) {
+        this.options.log(`cannot watch ${dir} (${messageOf(error)}): passes go on every ${SUPERVISOR_PASS_MS / 1000} s`);
+      }
     }
     const timer = setInterval(wake, SUPERVISOR_PASS_MS);
+    const looks = setInterval(() => {
+      for (const [pid, startTime] of this.agentPids) {
+        // A zombie counts as gone (tmux can take a while to reap it), and so does a new process given its pid.
+        const now = readProcess(pid);
+        if (now && (startTime === undefined || now.startTime === startTime)) {
+          if (startTime === undefined) this.agentPids.set(pid, now.startTime);
+          continue;
+        }
+        this.agentPids.clear();
+        wake();
+        return;
+      }
+    }, AGENT_LOOK_MS);
     wake();
     try {
       await new Promise<void>((resolve) => {
@@ -150,7 +183,8 @@ export class Supervisor {
       });
     } finally {
       clearInterval(timer);
-      watcher?.close();
+      clearInterval(looks);
+      for (const watcher of watchers) watcher.close();
       await this.passing;
       await this.end();
     }
@@ -166,7 +200,7 @@ export class Supervisor {
         await this.pass();
         if (signal.aborted || this.settled()) break;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, SUPERVISOR_PASS_MS / 4);
+          const timer = setTimeout(resolve, ONCE_LOOK_MS);
           signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
         });
       }
@@ -192,6 +226,7 @@ export class Supervisor {
     // from that look, which may be older than what it knows.
     const before = new Map([...this.polecats].map(([key, entry]) => [key, String(entry.actor.getSnapshot().value)]));
     const rows = new Map((await list(rig, { town: townRoot, ...this.socket(), replay: false, said: false })).polecats.map((p) => [p.polecat, p]));
+    this.agentPids = new Map([...rows.values()].flatMap((row) => (row.running && row.agentPid !== undefined ? [[row.agentPid, undefined] as const] : [])));
     const now = Date.now();
     const said = new Set(desired.map((d) => `${d.rig}/${d.name}`));
     let interrupted: Map<string, string[]> | undefined;

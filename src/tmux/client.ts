@@ -14,16 +14,7 @@ export interface AgentSessionRequest {
   readonly env: Readonly<Record<string, string>>;
   /** The agent's startup command (POSIX shell), run by `/bin/sh -c` in place of the pane's shell. */
   readonly command: string;
-  /** Touched by tmux when the agent's pane dies, however it dies (kill -9 included): it wakes whoever watches it. */
-  readonly paneDiedFile?: string;
 }
-
-/**
- * The session's pane-died hook: touch the file in the session's @polecat_pane_died option. The path reaches the
- * shell through tmux's own shell quoting (`q:`), never pasted into this command; a path with a newline, which that
- * quoting leaves as it is, gets no hook (its death is still seen, at the next look).
- */
-const PANE_DIED_HOOK = 'run-shell -b "touch -- #{q:@polecat_pane_died} 2>/dev/null || true"';
 
 /** What polecat records on a session it made: read back by `list` and `status` (SESSION_FIELDS) in one tmux call. */
 export interface PolecatRecord {
@@ -129,12 +120,6 @@ export class Tmux {
       ['new-session', '-d', '-s', request.name, '-c', workDir, '-x', '200', '-y', '50', ...envArgs, '-P', '-F', formatTemplate(PANE_FIELDS)],
       ['set-option', '-w', '-t', pane, 'window-size', 'latest'],
       ['set-option', '-w', '-t', pane, 'remain-on-exit', 'on'],
-      ...(request.paneDiedFile !== undefined && !request.paneDiedFile.includes('\n')
-        ? [
-            ['set-option', '-t', pane, '@polecat_pane_died', request.paneDiedFile],
-            ['set-hook', '-t', pane, 'pane-died', PANE_DIED_HOOK],
-          ]
-        : []),
       // Given as /bin/sh -c COMMAND, tmux runs it directly, not through the user's default-shell.
       ['respawn-pane', '-k', '-t', pane, '-c', workDir, '/bin/sh', '-c', request.command],
       ['display-message', '-p', '-t', pane, formatTemplate(PANE_FIELDS)],
