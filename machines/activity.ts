@@ -193,6 +193,8 @@ export const activityMachine = setup({
       description: 'The turn failed (API unreachable, authentication, rate limit, server error); the kind is kept.',
       on: {
         HOOK: [
+          // The screen's API error line often shows before the agent's StopFailure hook runs: the hook names the kind.
+          { guard: 'turnFails', actions: ['enter', 'keepError'] },
           { guard: 'turnStarts', target: 'busy', actions: 'enter' },
           { guard: 'turnEnds', target: 'idle', actions: 'enter' },
           { guard: 'sessionEnds', target: 'exited', actions: 'enter' },

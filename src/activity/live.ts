@@ -19,7 +19,7 @@ export interface Look {
 }
 
 export class LiveActivity {
-  private current: { readonly run: string; readonly actor: Actor<typeof activityMachine>; readonly hooks: EventFollower } | undefined;
+  private current: { readonly run: string; readonly actor: Actor<typeof activityMachine>; readonly hooks: EventFollower; heard: boolean } | undefined;
 
   constructor(
     private readonly eventFile: string,
@@ -31,13 +31,21 @@ export class LiveActivity {
     if (this.current?.run !== look.run) {
       this.current?.actor.stop();
       const actor = createActor(activityMachine, { input: { startedAt: look.startedAt }, ...(this.inspect ? { inspect: this.inspect } : {}) }).start();
-      this.current = { run: look.run, actor, hooks: new EventFollower(this.eventFile, look.run) };
+      this.current = { run: look.run, actor, hooks: new EventFollower(this.eventFile, look.run), heard: false };
     }
     const { actor, hooks } = this.current;
-    for (const line of hooks.next()) actor.send(hookEvent(line));
+    for (const line of hooks.next()) {
+      this.current.heard = true;
+      actor.send(hookEvent(line));
+    }
     if (look.screen) actor.send({ type: 'SCREEN', ...look.screen });
     if (look.exited) actor.send(exitedEvent(look.exited));
     return activityOfSnapshot(actor.getSnapshot());
+  }
+
+  /** The agent's hooks have written for this run: they, not the screen, are the first word on what it does. */
+  get hearsHooks(): boolean {
+    return this.current?.heard === true;
   }
 
   stop(): void {

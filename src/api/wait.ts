@@ -48,7 +48,12 @@ interface Pending {
   readonly live: LiveActivity;
   /** For `change`: the activity it had when the wait began. */
   first?: Activity;
+  /** Since when a verdict read from the screen waits for the agent's hook to confirm or refine it. */
+  heldSince?: number;
 }
+
+/** How long a verdict read from the screen waits for a hook of an agent whose hooks write (see waitFor). */
+const HOOK_GRACE_MS = 1_000;
 
 function judge(target: WaitTarget, pending: Pending, activity: Activity | undefined, running: boolean, after: number): Omit<WaitOutcome, 'polecat'> | undefined {
   if (activity === undefined) return running ? undefined : { reached: target === 'exited', ...(target === 'exited' ? {} : { why: 'it is not running' }) };
@@ -118,7 +123,17 @@ export async function waitFor(
         const activity = look ? p.live.look(look) : undefined;
         if (activity) lastSeen.set(key, activity);
         const verdict = judge(target, p, activity, seen.running, options.after ?? -Infinity);
-        if (verdict) outcomes.set(key, { polecat: key, ...verdict });
+        if (!verdict) {
+          p.heldSince = undefined;
+          continue;
+        }
+        // Read from the screen of an agent whose hooks write: its hook usually follows at once and says more (the
+        // kind of an API error). It is given HOOK_GRACE_MS to; then the screen's word stands.
+        if (activity?.source === 'screen' && p.live.hearsHooks) {
+          p.heldSince ??= Date.now();
+          if (Date.now() - p.heldSince < HOOK_GRACE_MS && Date.now() < deadline) continue;
+        }
+        outcomes.set(key, { polecat: key, ...verdict });
       }
       if (outcomes.size === pending.length || options.signal?.aborted || Date.now() >= deadline) break;
       await nextWake(dirs, Math.min(WAIT_POLL_MS, deadline - Date.now()), options.signal);

@@ -50,6 +50,12 @@ describe('activity from Claude Code hooks', () => {
   it('StopFailure keeps the kind of error; the next prompt is busy again', () => {
     const failed = [hook('SessionStart'), hook('UserPromptSubmit'), hook('StopFailure', { error: 'rate_limit' })];
     expect(run(...failed)).toMatchObject({ state: 'errored', error: 'rate_limit', source: 'hook' });
+    // Claude's API error line can reach the screen before its StopFailure hook runs: the hook then names the kind.
+    expect(run(hook('SessionStart'), hook('UserPromptSubmit'), screen('api-error'), hook('StopFailure', { error: 'rate_limit' }))).toMatchObject({
+      state: 'errored',
+      error: 'rate_limit',
+      source: 'hook',
+    });
     expect(run(...failed, hook('UserPromptSubmit'))).toMatchObject({ state: 'busy', error: undefined });
   });
 
