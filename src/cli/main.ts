@@ -11,6 +11,7 @@ type Commands = (output: Output) => Promise<Command[]>;
 
 /** Each command's module, loaded only when it runs (or for the help that lists them all), in the order help lists them. */
 const COMMANDS: ReadonlyArray<readonly [readonly string[], Commands]> = [
+  [['init'], async (o) => [(await import('./commands/init.js')).initCommand(o)]],
   [['start'], async (o) => [(await import('./commands/start.js')).startCommand(o)]],
   [['stop'], async (o) => [(await import('./commands/stop.js')).stopCommand(o)]],
   [['stop-all'], async (o) => [(await import('./commands/stop-all.js')).stopAllCommand(o)]],

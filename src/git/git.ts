@@ -1,0 +1,39 @@
+/**
+ * The one module that runs git. Every call is an argument array (no shell), never prompts for credentials
+ * (GIT_TERMINAL_PROMPT=0) and, with `ceiling`, never finds a repository above the given directory
+ * (GIT_CEILING_DIRECTORIES): a clone made inside some other repository must not be taken for part of it.
+ */
+import { loadExeca } from '../exec/execa.js';
+
+export interface GitOptions {
+  readonly cwd?: string;
+  /** No repository above this directory is looked for. */
+  readonly ceiling?: string;
+}
+
+export interface GitResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export async function runGit(args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
+  const { execa } = await loadExeca();
+  const result = await execa('git', [...args], {
+    reject: false,
+    stdin: 'ignore',
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    env: { GIT_TERMINAL_PROMPT: '0', ...(options.ceiling !== undefined ? { GIT_CEILING_DIRECTORIES: options.ceiling } : {}) },
+  });
+  return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/** The user's git `user.email`, or '' when none is set (or git is missing). */
+export async function userEmail(cwd: string): Promise<string> {
+  try {
+    const result = await runGit(['config', '--get', 'user.email'], { cwd });
+    return result.exitCode === 0 ? result.stdout.trim() : '';
+  } catch {
+    return '';
+  }
+}
