@@ -246,3 +246,16 @@ describe('sessionPrefix and sessionName', () => {
     expect(sessionName(town, { rig: 'other', name: 'a' })).toBe('other-a');
   });
 });
+
+describe("a rig's beads prefix, derived as Gas Town derives it", () => {
+  it('takes initials of parts, a compound suffix, or the short name', async () => {
+    const { derivePrefix } = await import('../../src/town/rig-add.js');
+    expect(derivePrefix('gastown')).toBe('gt');
+    expect(derivePrefix('my_project')).toBe('mp');
+    expect(derivePrefix('beads_py')).toBe('be');
+    expect(derivePrefix('MyProject')).toBe('mp');
+    expect(derivePrefix('app')).toBe('app');
+    expect(derivePrefix('frontend')).toBe('fr');
+    expect(derivePrefix('springfield')).toBe('sf');
+  });
+});
