@@ -13,6 +13,7 @@ type Commands = (output: Output) => Promise<Command[]>;
 const COMMANDS: ReadonlyArray<readonly [readonly string[], Commands]> = [
   [['init'], async (o) => [(await import('./commands/init.js')).initCommand(o)]],
   [['rig'], async (o) => [(await import('./commands/rig.js')).rigCommand(o)]],
+  [['add'], async (o) => [(await import('./commands/add.js')).addCommand(o)]],
   [['start'], async (o) => [(await import('./commands/start.js')).startCommand(o)]],
   [['stop'], async (o) => [(await import('./commands/stop.js')).stopCommand(o)]],
   [['stop-all'], async (o) => [(await import('./commands/stop-all.js')).stopAllCommand(o)]],

@@ -9,6 +9,8 @@ export interface GitOptions {
   readonly cwd?: string;
   /** No repository above this directory is looked for. */
   readonly ceiling?: string;
+  /** More of git's environment (GIT_LFS_SKIP_SMUDGE). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface GitResult {
@@ -23,7 +25,7 @@ export async function runGit(args: readonly string[], options: GitOptions = {}):
     reject: false,
     stdin: 'ignore',
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-    env: { GIT_TERMINAL_PROMPT: '0', ...(options.ceiling !== undefined ? { GIT_CEILING_DIRECTORIES: options.ceiling } : {}) },
+    env: { GIT_TERMINAL_PROMPT: '0', ...(options.ceiling !== undefined ? { GIT_CEILING_DIRECTORIES: options.ceiling } : {}), ...options.env },
   });
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
