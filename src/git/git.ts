@@ -30,6 +30,12 @@ export async function runGit(args: readonly string[], options: GitOptions = {}):
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/** Why git failed, in one line: its `fatal:` line (what follows it is advice), else its last line. */
+export function gitReason(result: GitResult): string {
+  const lines = result.stderr.trim().split('\n');
+  return lines.find((line) => line.startsWith('fatal: '))?.slice('fatal: '.length) ?? lines.at(-1) ?? `git exited ${result.exitCode}`;
+}
+
 /** The user's git `user.email`, or '' when none is set (or git is missing). */
 export async function userEmail(cwd: string): Promise<string> {
   try {

@@ -6,9 +6,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runGit } from '../git/git.js';
+import { gitReason, runGit } from '../git/git.js';
 import { InvalidInputError, type PolecatAddress } from './names.js';
-import { RigAddError } from './rig-add.js';
+import { gitOk, RigAddError } from './rig-add.js';
 
 export interface PolecatAdded {
   readonly polecat: string;
@@ -25,15 +25,6 @@ function rigConfig(townRoot: string, rig: string): { defaultBranch: string; bare
   return { defaultBranch: typeof config.default_branch === 'string' ? config.default_branch : 'main', bare };
 }
 
-async function git(args: readonly string[], what: string, ceiling: string): Promise<string> {
-  const result = await runGit(args, { ceiling });
-  if (result.exitCode !== 0) {
-    const lines = result.stderr.trim().split('\n');
-    throw new RigAddError(`${what}: ${lines.find((line) => line.startsWith('fatal: '))?.slice(7) ?? lines.at(-1) ?? `git exited ${result.exitCode}`}`);
-  }
-  return result.stdout.trim();
-}
-
 export async function addPolecat(townRoot: string, address: PolecatAddress, options: { branch?: string; base?: string; now?: Date } = {}): Promise<PolecatAdded> {
   const { rig, name } = address;
   const { defaultBranch, bare } = rigConfig(townRoot, rig);
@@ -48,11 +39,11 @@ export async function addPolecat(townRoot: string, address: PolecatAddress, opti
   if ((await runGit(['--git-dir', bare, 'show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).exitCode === 0) {
     throw new InvalidInputError(`branch ${branch} exists already in rig ${rig}: give another with --branch`);
   }
-  const registered = await git(['--git-dir', bare, 'worktree', 'list', '--porcelain'], 'cannot list the worktrees', townRoot);
+  const registered = await gitOk(['--git-dir', bare, 'worktree', 'list', '--porcelain'], 'cannot list the worktrees', { ceiling: townRoot });
   if (registered.split('\n').some((line) => line === `worktree ${worktree}`)) throw new InvalidInputError(`${worktree} is registered as a worktree already (git worktree prune, if it is gone)`);
 
   // The base as the remote has it now: a stale one is a Gas Town bug.
-  await git(['--git-dir', bare, 'fetch', '--depth', '1', 'origin', `+refs/heads/${defaultBranch}:refs/remotes/origin/${defaultBranch}`], `cannot fetch ${defaultBranch}`, townRoot);
+  await gitOk(['--git-dir', bare, 'fetch', '--depth', '1', 'origin', `+refs/heads/${defaultBranch}:refs/remotes/origin/${defaultBranch}`], `cannot fetch ${defaultBranch}`, { ceiling: townRoot });
   const base = options.base ?? `origin/${defaultBranch}`;
   if ((await runGit(['--git-dir', bare, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${base}^{commit}`])).exitCode !== 0) {
     throw new InvalidInputError(`no commit ${JSON.stringify(base)} in rig ${rig} (--base: a branch, tag or commit the rig has fetched)`);
@@ -65,8 +56,7 @@ export async function addPolecat(townRoot: string, address: PolecatAddress, opti
     rmSync(polecatDir, { recursive: true, force: true });
     await runGit(['--git-dir', bare, 'worktree', 'prune']);
     await runGit(['--git-dir', bare, 'branch', '-D', '--', branch]);
-    const lines = made.stderr.trim().split('\n');
-    throw new RigAddError(`cannot make the worktree: ${lines.find((line) => line.startsWith('fatal: '))?.slice(7) ?? lines.at(-1)}`);
+    throw new RigAddError(`cannot make the worktree: ${gitReason(made)}`);
   }
   return { polecat: `${rig}/${name}`, worktree, branch, base };
 }

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
-import { runGit } from '../git/git.js';
+import { gitReason, runGit } from '../git/git.js';
 import { InvalidInputError } from './names.js';
 
 export class RigAddError extends Error {
@@ -53,14 +53,10 @@ export interface RigAdded {
   readonly prefix: string;
 }
 
-async function gitOk(args: readonly string[], what: string, options: { cwd?: string; ceiling?: string } = {}): Promise<string> {
+/** git's output, or a RigAddError naming what could not be done and git's reason. */
+export async function gitOk(args: readonly string[], what: string, options: { cwd?: string; ceiling?: string } = {}): Promise<string> {
   const result = await runGit(args, options);
-  if (result.exitCode !== 0) {
-    // git's own reason is its `fatal:` line; what follows it is advice.
-    const lines = result.stderr.trim().split('\n');
-    const reason = lines.find((line) => line.startsWith('fatal: '))?.slice('fatal: '.length) ?? lines.at(-1) ?? `git exited ${result.exitCode}`;
-    throw new RigAddError(`${what}: ${reason}`);
-  }
+  if (result.exitCode !== 0) throw new RigAddError(`${what}: ${gitReason(result)}`);
   return result.stdout.trim();
 }
 
