@@ -10,13 +10,18 @@ function age(ms: number): string {
 
 const ERRORS: Record<string, string> = { authentication_failed: 'authentication', rate_limit: 'rate limit', server_error: 'server error', unknown: 'unknown error' };
 
+/** Why a turn failed, in words: `rate limit`, `server error`, `authentication`, `unknown error`. */
+export function errorWords(error: Activity['error']): string {
+  return ERRORS[error ?? 'unknown'] ?? String(error);
+}
+
 export function describeActivity(activity: Activity, now: number): string {
   const how = `${age(now - activity.since)} (${activity.source})`;
   switch (activity.state) {
     case 'waiting':
       return `waiting: permission${activity.tool !== undefined ? ` (${activity.tool})` : ''} ${how}`;
     case 'errored':
-      return `errored: ${ERRORS[activity.error ?? 'unknown']} ${how}`;
+      return `errored: ${errorWords(activity.error)} ${how}`;
     case 'busy':
       return `busy ${how}${activity.tool !== undefined ? `, last tool ${activity.tool}` : ''}`;
     case 'exited': {

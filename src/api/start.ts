@@ -24,9 +24,14 @@ export function createStartupMachine(deps: StepDeps = createStepDeps()) {
   return startupMachine.provide({ actors: startupActors(deps) });
 }
 
-/** The polecat's starts whose process died part way: to be resumed or rolled back before it starts again. */
+/** A start whose process died part way: to be resumed or rolled back before its polecat starts again. */
+export function isInterruptedStart(run: ListedRun): boolean {
+  return run.state === 'interrupted' && run.record.kind === 'start';
+}
+
+/** The polecat's interrupted starts. */
 export function interruptedStarts(townRoot: string, rig: string, name: string): ListedRun[] {
-  return listRuns(townRoot).filter((r) => r.state === 'interrupted' && r.record.kind === 'start' && r.record.rig === rig && r.record.name === name);
+  return listRuns(townRoot).filter((r) => isInterruptedStart(r) && r.record.rig === rig && r.record.name === name);
 }
 
 /**

@@ -4,6 +4,7 @@
  * and nothing for the state it was already in when first seen (a supervisor starting does not announce the past).
  * Pure: fed the activity (from LiveActivity.look or replayActivity) and the run it is of, it says; the caller fires.
  */
+import { errorWords } from '../activity/describe.js';
 import type { Activity } from '../activity/replay.js';
 import type { NoticeKind } from './notify.js';
 
@@ -27,15 +28,13 @@ interface Seen {
 
 const KINDS: ReadonlySet<string> = new Set<ActivityNoticeKind>(['waiting', 'errored', 'exited']);
 
-// As `status` says them (describeActivity).
-const ERRORS: Record<string, string> = { authentication_failed: 'authentication', rate_limit: 'rate limit', server_error: 'server error', unknown: 'unknown error' };
 
 function reasonOf(activity: SeenActivity): string {
   switch (activity.state) {
     case 'waiting':
       return `permission${activity.tool !== undefined ? ` (${activity.tool})` : ''}`;
     case 'errored':
-      return ERRORS[activity.error ?? 'unknown'] ?? String(activity.error);
+      return errorWords(activity.error);
     default: {
       const exit = activity.exit;
       return exit?.status !== undefined ? `exit ${exit.status}` : exit?.signal !== undefined ? exit.signal : 'session ended';

@@ -16,11 +16,17 @@ const SECONDS: ReadonlyArray<readonly [string, 'backoffMinMs' | 'backoffMaxMs' |
   ['window_s', 'windowMs'],
 ];
 
-function fromFile(file: string, base: SupervisionPolicy): SupervisionPolicy {
+/** The file's `supervision` object; undefined when the file or the key is absent; anything else refused in one line. */
+function supervisionSection(file: string): Record<string, unknown> | undefined {
   const section = readJsonFile(file)?.supervision;
-  if (section === undefined) return base;
+  if (section === undefined) return undefined;
   if (typeof section !== 'object' || section === null || Array.isArray(section)) throw new InvalidInputError(`${file}: supervision must be an object`);
-  const o = section as Record<string, unknown>;
+  return section as Record<string, unknown>;
+}
+
+function fromFile(file: string, base: SupervisionPolicy): SupervisionPolicy {
+  const o = supervisionSection(file);
+  if (o === undefined) return base;
   let policy = { ...base };
   for (const [key, field] of SECONDS) {
     const value = o[key];
@@ -50,8 +56,8 @@ export interface HungPolicy {
 }
 
 function hungFromFile(file: string, base: HungPolicy): HungPolicy {
-  const section = readJsonFile(file)?.supervision as Record<string, unknown> | undefined;
-  if (section === undefined || typeof section !== 'object' || section === null) return base;
+  const section = supervisionSection(file);
+  if (section === undefined) return base;
   let policy = base;
   if (section.hung_after_s !== undefined) {
     const value = section.hung_after_s;

@@ -9,26 +9,13 @@ import { interruptedStarts, resume, rollbackRun } from '../api/start.js';
 import { planStart, type LocateOptions } from '../plan.js';
 import { RunFiles, runState } from '../runs/store.js';
 import type { StepDeps } from '../steps/deps.js';
+import { sleep } from '../steps/watch.js';
 import { eventFilePath, readEvents } from '../activity/event-file.js';
 import type { PolecatAddress } from '../town/names.js';
 import { readDesired } from './desired.js';
 
 /** Resolves after `ms`, or rejects at once when the actor is stopped (DOWN during the backoff). */
-export const sleepStep = () =>
-  fromPromise<void, { ms: number }>(
-    ({ input, signal }) =>
-      new Promise<void>((resolve, reject) => {
-        const cut = () => {
-          clearTimeout(timer);
-          reject(new Error('the backoff was cut short'));
-        };
-        const timer = setTimeout(() => {
-          signal.removeEventListener('abort', cut);
-          resolve();
-        }, input.ms);
-        signal.addEventListener('abort', cut, { once: true });
-      }),
-  );
+export const sleepStep = () => fromPromise<void, { ms: number }>(({ input, signal }) => sleep(input.ms, signal));
 
 /**
  * Settles what a dead process left half done: each interrupted start of the polecat (its supervisor or a user's

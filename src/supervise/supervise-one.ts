@@ -21,6 +21,7 @@ import { LockHeldError, type PolecatLock } from '../runs/lock.js';
 import { status, type PolecatStatus } from '../api/queries.js';
 import { lockForRun, RunRecorder, runRecorded } from '../runs/recording.js';
 import type { StepDeps } from '../steps/deps.js';
+import { sleep } from '../steps/watch.js';
 import { planRestart, settleInterrupted, sleepStep } from './steps.js';
 
 export interface SuperviseOptions {
@@ -48,21 +49,6 @@ const LOCK_RETRY_MS = 200;
 
 const cutShort = () => new Error('the planning was cut short (the polecat put down, or the supervisor ending)');
 
-/** Resolves after `ms`, or rejects as soon as the signal aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      reject(cutShort());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * The restart's lock and its run record, or that the polecat is running already. The polecat is looked at first,
  * without the lock; then the lock is taken and the run recorded in one go, with nothing awaited in between: while a
@@ -81,7 +67,7 @@ async function lockAndRecord(plan: StartupInput, signal: AbortSignal, deps: Step
       lock = lockForRun(plan.townRoot, plan.rig, plan.name, plan.runId, 'start');
     } catch (error) {
       if (!(error instanceof LockHeldError)) throw error;
-      await pause(LOCK_RETRY_MS, signal);
+      await sleep(LOCK_RETRY_MS, signal);
       continue;
     }
     try {

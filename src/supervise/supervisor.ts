@@ -14,6 +14,7 @@ import { eventFilePath, eventsDir } from '../activity/event-file.js';
 import { LiveActivity } from '../activity/live.js';
 import { lookOf } from '../api/wait.js';
 import { list, status, type ListedPolecat } from '../api/queries.js';
+import { isInterruptedStart } from '../api/start.js';
 import { stop } from '../api/stop.js';
 import { planStop } from '../plan.js';
 import { makeDirectory } from '../files/directory.js';
@@ -95,8 +96,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 /** Each polecat's interrupted starts, from one read of the town's runs. */
 function interruptedByPolecat(townRoot: string): Map<string, string[]> {
   const byPolecat = new Map<string, string[]>();
-  for (const run of listRuns(townRoot)) {
-    if (run.state !== 'interrupted' || run.record.kind !== 'start') continue;
+  for (const run of listRuns(townRoot).filter(isInterruptedStart)) {
     const key = `${run.record.rig}/${run.record.name}`;
     byPolecat.set(key, [...(byPolecat.get(key) ?? []), run.record.runId]);
   }
