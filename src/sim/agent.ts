@@ -23,6 +23,8 @@
  * session_id, and SessionStart's source is `resume`.
  * --fail-turn rate_limit|server_error|authentication_failed: each turn ends in StopFailure with that error, its
  * `API Error:` line on screen.
+ * --fail-hook-after MS: with --fail-turn, the `API Error:` line shows first and StopFailure fires MS later, as real
+ * Claude's can under load.
  * Everything after `--` is accepted as it is (never read as a flag) and logged in the `start` event as `extra`, so
  * tests can check exactly which arguments reached the agent.
  */
@@ -65,6 +67,8 @@ interface Options {
   askPermission: boolean;
   /** Each turn fails as Claude's do when the API does: StopFailure with this error and an `API Error:` line. */
   failTurn: FailKind | undefined;
+  /** How long after the error line StopFailure fires (0: before it, as usual). */
+  failHookAfterMs: number;
   echoAnswers: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
@@ -93,6 +97,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--turn-ms': { set: (o, v) => (o.busyMs = parseCount('--turn-ms', v)) },
   '--ask-permission': { enable: (o) => (o.askPermission = true) },
   '--fail-turn': { set: (o, v) => (o.failTurn = parseChoice('--fail-turn', v, FAIL_KINDS)) },
+  '--fail-hook-after': { set: (o, v) => (o.failHookAfterMs = parseCount('--fail-hook-after', v)) },
   '--exit-at': { set: (o, v) => (o.exitAt = parseChoice('--exit-at', v, EXIT_POINTS)) },
   '--exit-code': { set: (o, v) => (o.exitCode = parseCount('--exit-code', v)) },
   '--log': { set: (o, v) => (o.logFile = v) },
@@ -128,6 +133,7 @@ function parseArgs(argv: readonly string[]): Options {
     tool: undefined,
     askPermission: false,
     failTurn: undefined,
+    failHookAfterMs: 0,
     echoAnswers: false,
     spawnChild: false,
     logFile: undefined,
@@ -834,7 +840,10 @@ class Sim {
   private endTurn(): void {
     const fail = this.options.failTurn;
     if (fail === undefined) this.hooks.fire('Stop', { last_assistant_message: 'done' });
-    else {
+    else if (this.options.failHookAfterMs > 0) {
+      setTimeout(() => this.hooks.fire('StopFailure', { error: fail }), this.options.failHookAfterMs);
+      this.ready.transcript.push(FAIL_LINES[fail]);
+    } else {
       this.hooks.fire('StopFailure', { error: fail });
       this.ready.transcript.push(FAIL_LINES[fail]);
     }

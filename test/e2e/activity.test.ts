@@ -214,4 +214,17 @@ describe('activity from the agent’s hooks', () => {
     expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
     await awaitNothingLeft(log, JSON.parse(started.stdout).socket);
   });
+
+  it('a failed turn whose StopFailure comes seconds after the error line is on screen: wait waits for the hook and gives its kind', { timeout: 60_000 }, async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const log = hookedSim(town, ['--fail-turn', 'server_error', '--fail-hook-after', '2500']);
+    const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
+    const started = await cli('start', 'gastown/Toast', '--agent', 'hooked', '--prompt', 'go', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    const waited = await cli('wait', 'gastown/Toast', '--for', 'idle', '--timeout', '20');
+    expect(waited.code).toBe(1);
+    expect(waited.stdout).toMatch(/^gastown\/Toast: not idle \(its turn failed\); errored: server error \d+s \(hook\)$/m);
+    expect((await cli('stop', 'gastown/Toast')).code).toBe(0);
+    await awaitNothingLeft(log, JSON.parse(started.stdout).socket);
+  });
 });
