@@ -14,6 +14,7 @@ const COMMANDS: ReadonlyArray<readonly [readonly string[], Commands]> = [
   [['init'], async (o) => [(await import('./commands/init.js')).initCommand(o)]],
   [['rig'], async (o) => [(await import('./commands/rig.js')).rigCommand(o)]],
   [['add'], async (o) => [(await import('./commands/add.js')).addCommand(o)]],
+  [['remove'], async (o) => [(await import('./commands/remove.js')).removeCommand(o)]],
   [['start'], async (o) => [(await import('./commands/start.js')).startCommand(o)]],
   [['stop'], async (o) => [(await import('./commands/stop.js')).stopCommand(o)]],
   [['stop-all'], async (o) => [(await import('./commands/stop-all.js')).stopAllCommand(o)]],

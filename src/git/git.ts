@@ -30,6 +30,18 @@ export async function runGit(args: readonly string[], options: GitOptions = {}):
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/** Git could not do what was asked: what, and git's one-line reason. */
+export class GitFailedError extends Error {
+  override readonly name = 'GitFailedError';
+}
+
+/** git's output, trimmed, or a GitFailedError naming what could not be done and git's reason. */
+export async function gitOk(args: readonly string[], what: string, options: GitOptions = {}): Promise<string> {
+  const result = await runGit(args, options);
+  if (result.exitCode !== 0) throw new GitFailedError(`${what}: ${gitReason(result)}`);
+  return result.stdout.trim();
+}
+
 /** Why git failed, in one line: its `fatal:` line (what follows it is advice), else its last line. */
 export function gitReason(result: GitResult): string {
   const lines = result.stderr.trim().split('\n');

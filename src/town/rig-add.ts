@@ -7,12 +7,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
-import { gitReason, runGit } from '../git/git.js';
+import { GitFailedError, gitOk, runGit } from '../git/git.js';
 import { InvalidInputError } from './names.js';
-
-export class RigAddError extends Error {
-  override readonly name = 'RigAddError';
-}
 
 /** Names Gas Town refuses: `-`, `.`, spaces, slashes, `hq` (and what polecat's own names refuse). */
 export function checkRigName(name: string): string {
@@ -53,13 +49,6 @@ export interface RigAdded {
   readonly prefix: string;
 }
 
-/** git's output, or a RigAddError naming what could not be done and git's reason. */
-export async function gitOk(args: readonly string[], what: string, options: { cwd?: string; ceiling?: string } = {}): Promise<string> {
-  const result = await runGit(args, options);
-  if (result.exitCode !== 0) throw new RigAddError(`${what}: ${gitReason(result)}`);
-  return result.stdout.trim();
-}
-
 /** A local path given as the repository becomes an absolute one (a URL stays as it is). */
 function repositoryOf(source: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/]+@[^:]+:/.test(source)) return source;
@@ -88,7 +77,7 @@ export async function addRig(townRoot: string, rig: string, source: string, opti
   try {
     const bare = join(scratch, '.repo.git');
     await gitOk(['clone', '--bare', '--single-branch', '--depth', '1', ...(options.branch !== undefined ? ['--branch', options.branch] : []), '--', gitUrl, bare], `cannot clone ${gitUrl}`, { ceiling: townRoot });
-    if ((await runGit(['--git-dir', bare, 'show-ref'], { ceiling: townRoot })).exitCode !== 0) throw new RigAddError(`${gitUrl} is an empty repository: commit something to it first`);
+    if ((await runGit(['--git-dir', bare, 'show-ref'], { ceiling: townRoot })).exitCode !== 0) throw new GitFailedError(`${gitUrl} is an empty repository: commit something to it first`);
     defaultBranch = options.branch ?? ((await runGit(['--git-dir', bare, 'symbolic-ref', '--short', 'HEAD'])).stdout.trim() || 'main');
     await gitOk(['--git-dir', bare, 'config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*'], 'cannot set the fetch refspec');
     await gitOk(['--git-dir', bare, 'fetch', '--depth', '1', 'origin', `+refs/heads/${defaultBranch}:refs/remotes/origin/${defaultBranch}`], `cannot fetch ${defaultBranch}`, { ceiling: townRoot });

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { resolveTown } from '../../plan.js';
-import { addRig, RigAddError } from '../../town/rig-add.js';
+import { GitFailedError } from '../../git/git.js';
+import { addRig } from '../../town/rig-add.js';
 import { CliError, EXIT, printJson, processOutput, type Output } from '../output.js';
 import { jsonOption, townOption } from '../options.js';
 
@@ -23,7 +24,7 @@ export function rigCommand(output: Output = processOutput): Command {
         if (flags.json) return printJson(output, added);
         output.out.write(`rig ${added.rig} added from ${added.gitUrl}: branch ${added.defaultBranch}, beads prefix ${added.prefix}; next: polecat add ${added.rig}/<name>\n`);
       } catch (error) {
-        if (error instanceof RigAddError) throw new CliError(error.message, EXIT.failed);
+        if (error instanceof GitFailedError) throw new CliError(error.message, EXIT.failed);
         throw error;
       }
     });
