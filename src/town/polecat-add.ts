@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { GitFailedError, gitOk, gitReason, runGit } from '../git/git.js';
 import { reserveNames, isReservedName } from './name-pool.js';
 import { checkName, InvalidInputError } from './names.js';
-import { rigRepo, type RigRepo } from './worktree.js';
+import { fetchDefaultBranch, rigRepo, type RigRepo } from './worktree.js';
 
 export interface PolecatAdded {
   readonly polecat: string;
@@ -55,7 +55,8 @@ export async function addPolecats(townRoot: string, rig: string, wanted: readonl
   if (options.branch !== undefined && (await branchExists(repo, options.branch))) throw new InvalidInputError(`branch ${options.branch} exists already in rig ${rig}: give another with --branch`);
 
   // The base as the remote has it now: a stale one is a Gas Town bug.
-  await gitOk(['--git-dir', repo.bare, 'fetch', '--depth', '1', 'origin', `+refs/heads/${repo.defaultBranch}:refs/remotes/origin/${repo.defaultBranch}`], `cannot fetch ${repo.defaultBranch}`, { ceiling: townRoot });
+  const fetched = await fetchDefaultBranch(repo, townRoot);
+  if (fetched.exitCode !== 0) throw new GitFailedError(`cannot fetch ${repo.defaultBranch}: ${gitReason(fetched)}`);
   const base = options.base ?? `origin/${repo.defaultBranch}`;
   if ((await runGit(['--git-dir', repo.bare, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${base}^{commit}`])).exitCode !== 0) {
     throw new InvalidInputError(`no commit ${JSON.stringify(base)} in rig ${rig} (--base: a branch, tag or commit the rig has fetched)`);

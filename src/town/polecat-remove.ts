@@ -7,10 +7,10 @@
  */
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { gitOk, runGit } from '../git/git.js';
+import { gitOk, gitReason, runGit } from '../git/git.js';
 import { pendingHolder } from './name-pool.js';
 import { InvalidInputError, type PolecatAddress } from './names.js';
-import { branchStashes, changedFiles, isEmptyWork, rigRepo, unpushedCommits, worktreeProblem, type RepoAt, type RigRepo, type UnsavedWork } from './worktree.js';
+import { branchStashes, changedFiles, fetchDefaultBranch, isEmptyWork, rigRepo, unpushedCommits, worktreeProblem, type RepoAt, type RigRepo, type UnsavedWork } from './worktree.js';
 
 export interface RemovalPlan {
   readonly polecat: string;
@@ -24,6 +24,8 @@ export interface RemovalPlan {
   readonly problem?: string;
   /** Its worktree's files could not be checked (it is broken): removing it may lose what is in them. */
   readonly unreadable: boolean;
+  /** The caller's working directory is in it: it is never removed from under them, not even with --force. */
+  readonly cwdInside: boolean;
   /** The rig's default branch could not be fetched: what is on a remote branch is as of the last fetch. */
   readonly fetchFailed?: string;
 }
@@ -74,11 +76,10 @@ export async function planRemoval(townRoot: string, address: PolecatAddress, cwd
     const holder = pendingHolder(repo.rigDir, name);
     throw new InvalidInputError(holder ? `polecat ${polecat} is being added (pid ${holder.pid}): remove it once that is done` : `no polecat ${polecat}: ${polecatDir} does not exist`);
   }
-  if (isInside(cwd, polecatDir)) throw new InvalidInputError(`your working directory is inside ${polecatDir}: cd out of it first`);
 
-  const fetched = await runGit(['--git-dir', repo.bare, 'fetch', '--depth', '1', 'origin', `+refs/heads/${repo.defaultBranch}:refs/remotes/origin/${repo.defaultBranch}`], { ceiling: townRoot });
-  const fetchFailed = fetched.exitCode === 0 ? undefined : fetched.stderr.trim().split('\n').at(-1) ?? `git exited ${fetched.exitCode}`;
-  const problem = existsSync(polecatDir) ? worktreeProblem(polecatDir, rig, name) : `its directory ${polecatDir} is gone, its worktree still registered`;
+  const fetched = await fetchDefaultBranch(repo, townRoot);
+  const fetchFailed = fetched.exitCode === 0 ? undefined : gitReason(fetched);
+  const problem = existsSync(polecatDir) ? worktreeProblem(polecatDir, rig) : `its directory ${polecatDir} is gone, its worktree still registered`;
   const branch = registered.get(worktree);
   let work: UnsavedWork;
   if (problem === undefined) {
@@ -92,7 +93,7 @@ export async function planRemoval(townRoot: string, address: PolecatAddress, cwd
     work = { changes: [], stashes, unpushed };
   }
   const unreadable = problem !== undefined && existsSync(worktree);
-  return { polecat, repo, polecatDir, worktree, ...(branch !== undefined ? { branch } : {}), work, ...(problem !== undefined ? { problem } : {}), unreadable, ...(fetchFailed !== undefined ? { fetchFailed } : {}) };
+  return { polecat, repo, polecatDir, worktree, ...(branch !== undefined ? { branch } : {}), work, ...(problem !== undefined ? { problem } : {}), unreadable, cwdInside: isInside(cwd, polecatDir), ...(fetchFailed !== undefined ? { fetchFailed } : {}) };
 }
 
 /** Removing it without --force would lose something. */
@@ -109,6 +110,8 @@ export interface PolecatRemoved {
   readonly branchKept?: string;
   /** What --force discarded (absent when nothing was). */
   readonly discarded?: UnsavedWork;
+  /** A broken worktree's directory, removed by --force without its files being checked. */
+  readonly discardedUnchecked?: string;
 }
 
 /** Removes what planRemoval looked at. Without `force` it must have found nothing that would be lost. */
@@ -124,7 +127,7 @@ export async function removePolecat(townRoot: string, plan: RemovalPlan, force: 
   rmSync(plan.polecatDir, { recursive: true, force: true });
   await gitOk(['--git-dir', bare, 'worktree', 'prune'], 'cannot prune the worktrees', { ceiling: townRoot });
 
-  const base = { polecat: plan.polecat, worktree: plan.worktree, ...(plan.branch !== undefined ? { branch: plan.branch } : {}), ...(isEmptyWork(plan.work) ? {} : { discarded: plan.work }) };
+  const base = { polecat: plan.polecat, worktree: plan.worktree, ...(plan.branch !== undefined ? { branch: plan.branch } : {}), ...(isEmptyWork(plan.work) ? {} : { discarded: plan.work }), ...(plan.unreadable ? { discardedUnchecked: plan.worktree } : {}) };
   if (plan.branch === undefined) return { ...base, branchDeleted: false };
   const keep = await branchKeptBecause(plan, townRoot);
   if (keep !== undefined) return { ...base, branchDeleted: false, branchKept: keep };

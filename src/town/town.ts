@@ -74,6 +74,13 @@ export function rigPolecats(townRoot: string, rig: string): { names: string[]; u
   return { names: entries.filter(isValidName).sort(byName), unaddressable: entries.filter((e) => !isValidName(e)).sort(byName) };
 }
 
+/** The town's rigs, sorted: each directory at its root (with an addressable name) that has `polecats/`. */
+export function townRigs(townRoot: string): string[] {
+  return readdirSync(townRoot)
+    .filter((entry) => !entry.startsWith('.') && isValidName(entry) && isDirectory(join(townRoot, entry, 'polecats')))
+    .sort((a, b) => a.localeCompare(b));
+}
+
 export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { GitFailedError, gitOk, gitReason, runGit } from '../git/git.js';
+import { GitFailedError, gitOk, gitReason, runGit, type GitResult } from '../git/git.js';
 import { InvalidInputError } from './names.js';
 import { readJsonFile } from './settings-file.js';
 
@@ -28,6 +28,15 @@ export function rigRepo(townRoot: string, rig: string): RigRepo {
   return { rigDir, bare: join(rigDir, '.repo.git'), defaultBranch: typeof branch === 'string' && branch !== '' ? branch : 'main' };
 }
 
+/**
+ * Brings the rig's default branch up to date as `origin/<branch>`. Not shallow: the rig was cloned at depth 1, and a
+ * shallow fetch would cut the new tip off from the commits the polecats started from, so that every one of them
+ * would look unpushed.
+ */
+export function fetchDefaultBranch(repo: RigRepo, townRoot: string): Promise<GitResult> {
+  return runGit(['--git-dir', repo.bare, 'fetch', '--quiet', 'origin', `+refs/heads/${repo.defaultBranch}:refs/remotes/origin/${repo.defaultBranch}`], { ceiling: townRoot });
+}
+
 /** Where git keeps the worktree's own files, from its `.git` file (its basename is always the rig's: never guessed). */
 export function worktreeGitDir(worktree: string): string | undefined {
   try {
@@ -41,18 +50,17 @@ export function worktreeGitDir(worktree: string): string | undefined {
 }
 
 /**
- * What is wrong with the worktree of a polecat of a repository rig, in words ending with how to mend it; undefined
- * when it is whole (or the rig's polecats are plain directories). Files only: every start reads this.
+ * What is wrong with the worktree of a polecat of a repository rig; undefined when it is whole (or the rig's
+ * polecats are plain directories). Files only: every start reads this.
  */
-export function worktreeProblem(polecatDir: string, rig: string, name: string): string | undefined {
+export function worktreeProblem(polecatDir: string, rig: string): string | undefined {
   const rigDir = dirname(dirname(polecatDir));
   if (!isRepoRig(rigDir)) return undefined;
   const worktree = join(polecatDir, rig);
-  const mend = `polecat remove ${rig}/${name}, then polecat add ${rig}/${name}`;
-  if (!existsSync(worktree)) return `its worktree ${worktree} is missing (${mend})`;
+  if (!existsSync(worktree)) return `its worktree ${worktree} is missing`;
   const gitDir = worktreeGitDir(worktree);
-  if (gitDir === undefined) return `${worktree} is not a git worktree: it has no .git file pointing into ${join(rigDir, '.repo.git')} (${mend})`;
-  if (!isDir(gitDir)) return `its worktree ${worktree} is broken: its .git file points to ${gitDir}, which is gone (${mend})`;
+  if (gitDir === undefined) return `${worktree} is not a git worktree: it has no .git file pointing into ${join(rigDir, '.repo.git')}`;
+  if (!isDir(gitDir)) return `its worktree ${worktree} is broken: its .git file points to ${gitDir}, which is gone`;
   return undefined;
 }
 

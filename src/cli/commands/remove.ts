@@ -30,9 +30,11 @@ interface Looked {
   readonly up: boolean;
 }
 
-/** Why it is not removed without --force, each reason with what to do; empty when it can be. */
-function refusals({ address, plan, session, up }: Looked): string[] {
+/** Why it is not removed (without --force, or at all), each reason with what to do; empty when it can be. */
+function refusals({ address, plan, session, up }: Looked, force: boolean): string[] {
   const key = formatAddress(address);
+  if (plan.cwdInside) return [`your working directory is inside ${plan.polecatDir}: cd out of it first`];
+  if (force) return [];
   return [
     ...(session !== undefined ? [`it is running (session ${session}): polecat stop ${key} first, or --force to stop it`] : []),
     ...(up ? [`it is up (polecat supervise keeps it running): polecat down ${key} first, or --force`] : []),
@@ -45,7 +47,9 @@ function removedLine(removed: PolecatRemoved): string[] {
   const branch =
     removed.branch === undefined ? '' : removed.branchDeleted ? ` and branch ${removed.branch}` : `; kept branch ${removed.branch} (${removed.branchKept ?? 'not deleted'})`;
   const head = `${removed.polecat}: removed worktree ${removed.worktree}${branch}`;
-  return removed.discarded ? [`${head}; --force discarded:`, ...describeWork(removed.discarded, Infinity)] : [head];
+  const unchecked = removed.discardedUnchecked !== undefined ? [`  its files, unchecked (the worktree was broken)`] : [];
+  const discarded = removed.discarded ? describeWork(removed.discarded, Infinity) : [];
+  return unchecked.length + discarded.length > 0 ? [`${head}; --force discarded:`, ...unchecked, ...discarded] : [head];
 }
 
 export function removeCommand(output: Output = processOutput): Command {
@@ -60,8 +64,9 @@ export function removeCommand(output: Output = processOutput): Command {
       'after',
       `
 Refused, with nothing removed, when any polecat named runs or is up, or would lose work: uncommitted or untracked
-files, stashes of its branch, or commits on no remote branch (after fetching the rig's default branch: the rig is
-shallow, so a commit merged by a merge commit may not be seen as merged; push its branch, or --force).
+files, stashes of its branch, or commits on no remote branch (after fetching the rig's default branch; a squash
+merge leaves the branch's own commits on no remote branch: push the branch, or --force). Never from a working
+directory inside the polecat, not even with --force.
 The branch is deleted when every commit on it is on a remote branch (pushed, merged, or never committed to), and
 with --force; never the default branch or one another worktree has checked out. Other polecats are not touched.
 
@@ -78,14 +83,12 @@ Exit status: 0 removed; 1 refused or failed (what was removed before a failure s
         looked.push({ address, plan, session: seen.sessionExists && seen.conflict === undefined ? seen.session : undefined, up: readDesired(townRoot, address)?.want === 'up' });
       }
       for (const { plan } of looked) if (plan.fetchFailed) output.err.write(`${plan.polecat}: could not fetch the rig's default branch (${plan.fetchFailed}): judged by what was fetched before\n`);
-      if (!flags.force) {
-        const refused = looked.map((l) => [formatAddress(l.address), refusals(l)] as const).filter(([, why]) => why.length > 0);
-        if (refused.length > 0) {
-          for (const [key, [first, ...rest]] of refused) output.err.write([`polecat: ${key} not removed: ${first}`, ...rest].join('\n') + '\n');
-          if (refused.length < looked.length) output.err.write('polecat: nothing was removed (every polecat named is removed, or none)\n');
-          process.exitCode = EXIT.failed;
-          return;
-        }
+      const refused = looked.map((l) => [formatAddress(l.address), refusals(l, flags.force === true)] as const).filter(([, why]) => why.length > 0);
+      if (refused.length > 0) {
+        for (const [key, [first, ...rest]] of refused) output.err.write([`polecat: ${key} not removed: ${first}`, ...rest].join('\n') + '\n');
+        if (refused.length < looked.length) output.err.write('polecat: nothing was removed (every polecat named is removed, or none)\n');
+        process.exitCode = EXIT.failed;
+        return;
       }
       const removed: PolecatRemoved[] = [];
       try {
