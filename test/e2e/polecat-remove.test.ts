@@ -33,6 +33,13 @@ async function refused(town: GitTown, args: string[], said: RegExp, options: { c
 describe('polecat remove', () => {
   it('round trip: add, list --all, remove leaves the town as it was before the add, its branch gone', { timeout: 60_000 }, async () => {
     const town = await gitTownFromRepo();
+    // What Gas Town reads of the town and the rig: its required fields and versions.
+    const townJson = JSON.parse(readFileSync(join(town.root, 'mayor', 'town.json'), 'utf8')) as Record<string, unknown>;
+    expect(townJson).toMatchObject({ type: 'town', version: 2, name: 'town', public_name: 'town' });
+    expect(Date.parse(townJson.created_at as string)).not.toBeNaN();
+    expect(JSON.parse(readFileSync(join(town.root, 'mayor', 'rigs.json'), 'utf8'))).toMatchObject({ version: 1, rigs: { gastown: { git_url: `file://${town.remote}`, beads: { repo: '', prefix: 'gt' } } } });
+    expect(JSON.parse(readFileSync(join(town.root, 'gastown', 'config.json'), 'utf8'))).toMatchObject({ type: 'rig', version: 1, name: 'gastown', default_branch: 'main', beads: { prefix: 'gt' } });
+    expect(git(['--git-dir', town.bare, 'config', 'remote.origin.fetch'])).toBe('+refs/heads/*:refs/remotes/origin/*');
     const before = snapshot(town);
     const { worktree, branch } = await added(town, 'Toast');
     // Gas Town's layout: <name>/<rig>/, its .git file pointing into the bare repository's worktrees.
