@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { GitFailedError, gitOk, gitReason, runGit } from '../git/git.js';
 import { reserveNames, isReservedName } from './name-pool.js';
 import { checkName, InvalidInputError } from './names.js';
-import { fetchDefaultBranch, rigRepo, type RigRepo } from './worktree.js';
+import { fetchDefaultBranch, rigRepo, unregisterWorktree, type RigRepo } from './worktree.js';
 
 export interface PolecatAdded {
   readonly polecat: string;
@@ -97,7 +97,7 @@ async function addOne(townRoot: string, repo: RigRepo, rig: string, name: string
   if (made.exitCode !== 0) {
     // A failed `worktree add -b` can leave its branch: taken back with the directory and the registration.
     rmSync(polecatDir, { recursive: true, force: true });
-    await runGit(['--git-dir', repo.bare, 'worktree', 'prune']);
+    unregisterWorktree(repo.bare, worktree);
     await runGit(['--git-dir', repo.bare, 'branch', '-D', '--', branch]);
     throw new GitFailedError(`${rig}/${name}: cannot make the worktree: ${gitReason(made)}`);
   }

@@ -2,15 +2,15 @@
  * A polecat's worktree taken away as Gas Town's `gt polecat remove` does, without its bugs: first what would be lost
  * is found (uncommitted and untracked files, stashes of its branch, commits on no remote branch), and a removal that
  * would lose any of it is refused unless forced, which names what it discards. Then the worktree is unlocked and
- * removed, the registrations pruned, the polecat directory deleted, and the branch deleted when nothing on it is
- * lost. The default branch, a branch another worktree has checked out and other polecats are never touched.
+ * removed with its registration (only its own: a prune would also drop other polecats' missing ones), the polecat
+ * directory deleted, and the branch deleted when nothing on it is lost. The default branch, a branch another worktree has checked out and other polecats are never touched.
  */
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { gitOk, gitReason, runGit } from '../git/git.js';
 import { pendingHolder } from './name-pool.js';
 import { InvalidInputError, type PolecatAddress } from './names.js';
-import { branchStashes, changedFiles, fetchDefaultBranch, isEmptyWork, rigRepo, unpushedCommits, worktreeProblem, type RepoAt, type RigRepo, type UnsavedWork } from './worktree.js';
+import { branchStashes, changedFiles, fetchDefaultBranch, isEmptyWork, rigRepo, unregisterWorktree, unpushedCommits, worktreeProblem, type RepoAt, type RigRepo, type UnsavedWork } from './worktree.js';
 
 export interface RemovalPlan {
   readonly polecat: string;
@@ -119,13 +119,16 @@ export async function removePolecat(townRoot: string, plan: RemovalPlan, force: 
   if (wouldLose(plan) && !force) throw new Error(`${plan.polecat}: removal would lose work, and --force was not given`);
   const { bare } = plan.repo;
   const git = (args: string[]) => runGit(['--git-dir', bare, ...args], { ceiling: townRoot });
-  // A locked worktree survives prune and keeps its branch checked out.
+  // A locked worktree is not removed, and keeps its branch checked out: unlocked first.
   await git(['worktree', 'unlock', plan.worktree]);
-  // Forced: what it found is either nothing or given up with --force (and a broken one cannot be removed by git).
+  // Forced: what it found is either nothing or given up with --force. A broken one git cannot remove: its files
+  // and its registration are taken away by hand.
   const removed = await git(['worktree', 'remove', '--force', plan.worktree]);
-  if (removed.exitCode !== 0) rmSync(plan.worktree, { recursive: true, force: true });
+  if (removed.exitCode !== 0) {
+    rmSync(plan.worktree, { recursive: true, force: true });
+    unregisterWorktree(bare, plan.worktree);
+  }
   rmSync(plan.polecatDir, { recursive: true, force: true });
-  await gitOk(['--git-dir', bare, 'worktree', 'prune'], 'cannot prune the worktrees', { ceiling: townRoot });
 
   const base = { polecat: plan.polecat, worktree: plan.worktree, ...(plan.branch !== undefined ? { branch: plan.branch } : {}), ...(isEmptyWork(plan.work) ? {} : { discarded: plan.work }), ...(plan.unreadable ? { discardedUnchecked: plan.worktree } : {}) };
   if (plan.branch === undefined) return { ...base, branchDeleted: false };

@@ -2,7 +2,7 @@
  * A polecat's worktree as git sees it: whether it is whole (read from its files, no git run, for every start), what
  * in it is not saved anywhere else (for remove), and its branch, ahead, behind and dirty (for list --all).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { GitFailedError, gitOk, gitReason, runGit, type GitResult } from '../git/git.js';
 import { InvalidInputError } from './names.js';
@@ -62,6 +62,25 @@ export function worktreeProblem(polecatDir: string, rig: string): string | undef
   if (gitDir === undefined) return `${worktree} is not a git worktree: it has no .git file pointing into ${join(rigDir, '.repo.git')}`;
   if (!isDir(gitDir)) return `its worktree ${worktree} is broken: its .git file points to ${gitDir}, which is gone`;
   return undefined;
+}
+
+/**
+ * Takes this worktree's registration out of the bare repository: its directory under `.repo.git/worktrees/`, found
+ * by the `gitdir` file that points back at `<worktree>/.git` (its name is `<rig>`, `<rig>1`, …: never guessed).
+ * Unlike `git worktree prune`, the registrations of other polecats' worktrees that are missing are left alone.
+ */
+export function unregisterWorktree(bare: string, worktree: string): void {
+  const admin = join(bare, 'worktrees');
+  if (!isDir(admin)) return;
+  for (const id of readdirSync(admin)) {
+    let pointsTo: string;
+    try {
+      pointsTo = readFileSync(join(admin, id, 'gitdir'), 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (pointsTo === join(worktree, '.git')) rmSync(join(admin, id), { recursive: true, force: true });
+  }
 }
 
 function isDir(path: string): boolean {

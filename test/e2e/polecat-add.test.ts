@@ -72,6 +72,20 @@ describe('polecat add', () => {
     for (const [args, code, said] of cases) await refusedAdd(town, args, code, said);
   });
 
+  it('a failure after git made the branch and the worktree takes both back, and the directory', { timeout: 60_000 }, async () => {
+    const town = await gitTownFromRepo();
+    // git makes the branch and checks the worktree out, then its post-checkout hook fails the command.
+    writeFileSync(join(town.bare, 'hooks', 'post-checkout'), '#!/bin/sh\necho "checkout refused by hook" >&2\nexit 1\n', { mode: 0o755 });
+    const before = snapshot(town);
+    const result = await town.cli('add', 'gastown/Toast');
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^polecat: gastown\/Toast: cannot make the worktree: /);
+    // Only polecat's runtime directory is new (the name lock's, made by the first add of the town).
+    const after = snapshot(town);
+    expect({ ...after, files: after.files.filter((f) => !f.startsWith('.runtime/')) }).toEqual(before);
+    expect(readdirSync(join(town.bare, 'worktrees'), { withFileTypes: true }).length).toBe(0);
+  });
+
   it('a branch or base with shell or git-special characters is refused, or passed to git as one argument', { timeout: 60_000 }, async () => {
     const town = await gitTownFromRepo();
     for (const bad of ['a..b', 'x@{1}', '-x', 'with space', 'end.lock', 'trailing/', '~tilde', 'colon:x']) {

@@ -96,7 +96,8 @@ Exit status: 0 removed; 1 refused or failed (what was removed before a failure s
           const key = formatAddress(address);
           if (up) await writeDesired(townRoot, address, 'down');
           if (session !== undefined) {
-            const stopped = await stop(planStop(address, flags));
+            // Asked to exit first, as `polecat stop` does: remove's --force is leave to remove it, not to skip that.
+            const stopped = await stop(planStop(address, { ...flags, force: false }));
             if (stopped.result === 'failed') throw new CliError(`${key}: not removed: its stop failed at ${stopped.failure?.step}: ${stopped.failure?.message}`, EXIT.failed);
             if (!flags.json) output.out.write(`${key}: stopped\n`);
           }
