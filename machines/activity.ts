@@ -199,7 +199,9 @@ export const activityMachine = setup({
           { guard: 'turnEnds', target: 'idle', actions: 'enter' },
           { guard: 'sessionEnds', target: 'exited', actions: 'enter' },
         ],
-        SCREEN: [{ guard: 'seenBusy', target: 'busy', actions: 'enter' }],
+        // A new turn after a failed one starts with its UserPromptSubmit hook. A failure a hook said is not undone by a
+        // busy frame: the screen lags behind the hooks (under load it still shows the spinner after StopFailure).
+        SCREEN: [{ guard: and(['seenBusy', 'knownFromScreen']), target: 'busy', actions: 'enter' }],
       },
     },
     compacting: {

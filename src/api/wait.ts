@@ -54,11 +54,6 @@ interface Pending {
 
 /** How long a verdict read from the screen waits for a hook of an agent whose hooks write (see waitFor). */
 const HOOK_GRACE_MS = 1_000;
-/**
- * The same for a failed turn, whose hook (Claude's StopFailure) always comes and names the kind: under load it has
- * come more than a second after the screen's error line.
- */
-const ERROR_HOOK_GRACE_MS = 5_000;
 
 function judge(target: WaitTarget, pending: Pending, activity: Activity | undefined, running: boolean, after: number): Omit<WaitOutcome, 'polecat'> | undefined {
   if (activity === undefined) return running ? undefined : { reached: target === 'exited', ...(target === 'exited' ? {} : { why: 'it is not running' }) };
@@ -133,11 +128,10 @@ export async function waitFor(
           continue;
         }
         // Read from the screen of an agent whose hooks write: its hook usually follows at once and says more (the
-        // kind of an API error). It is given a grace to; then the screen's word stands.
+        // kind of an API error). It is given HOOK_GRACE_MS to; then the screen's word stands.
         if (activity?.source === 'screen' && p.live.hearsHooks) {
           p.heldSince ??= Date.now();
-          const grace = activity.state === 'errored' ? ERROR_HOOK_GRACE_MS : HOOK_GRACE_MS;
-          if (Date.now() - p.heldSince < grace && Date.now() < deadline) continue;
+          if (Date.now() - p.heldSince < HOOK_GRACE_MS && Date.now() < deadline) continue;
         }
         outcomes.set(key, { polecat: key, ...verdict });
       }

@@ -23,8 +23,8 @@
  * session_id, and SessionStart's source is `resume`.
  * --fail-turn rate_limit|server_error|authentication_failed: each turn ends in StopFailure with that error, its
  * `API Error:` line on screen.
- * --fail-hook-after MS: with --fail-turn, the `API Error:` line shows first and StopFailure fires MS later, as real
- * Claude's can under load.
+ * --fail-screen-after MS: with --fail-turn, StopFailure fires first and the screen goes on showing the turn busy for
+ * MS before the `API Error:` line, as real Claude's screen lags behind its hooks under load.
  * Everything after `--` is accepted as it is (never read as a flag) and logged in the `start` event as `extra`, so
  * tests can check exactly which arguments reached the agent.
  */
@@ -67,8 +67,8 @@ interface Options {
   askPermission: boolean;
   /** Each turn fails as Claude's do when the API does: StopFailure with this error and an `API Error:` line. */
   failTurn: FailKind | undefined;
-  /** How long after the error line StopFailure fires (0: before it, as usual). */
-  failHookAfterMs: number;
+  /** How long after StopFailure the screen still shows the turn busy before the error line (0: none). */
+  failScreenAfterMs: number;
   echoAnswers: boolean;
   spawnChild: boolean;
   logFile: string | undefined;
@@ -97,7 +97,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--turn-ms': { set: (o, v) => (o.busyMs = parseCount('--turn-ms', v)) },
   '--ask-permission': { enable: (o) => (o.askPermission = true) },
   '--fail-turn': { set: (o, v) => (o.failTurn = parseChoice('--fail-turn', v, FAIL_KINDS)) },
-  '--fail-hook-after': { set: (o, v) => (o.failHookAfterMs = parseCount('--fail-hook-after', v)) },
+  '--fail-screen-after': { set: (o, v) => (o.failScreenAfterMs = parseCount('--fail-screen-after', v)) },
   '--exit-at': { set: (o, v) => (o.exitAt = parseChoice('--exit-at', v, EXIT_POINTS)) },
   '--exit-code': { set: (o, v) => (o.exitCode = parseCount('--exit-code', v)) },
   '--log': { set: (o, v) => (o.logFile = v) },
@@ -133,7 +133,7 @@ function parseArgs(argv: readonly string[]): Options {
     tool: undefined,
     askPermission: false,
     failTurn: undefined,
-    failHookAfterMs: 0,
+    failScreenAfterMs: 0,
     echoAnswers: false,
     spawnChild: false,
     logFile: undefined,
@@ -839,15 +839,21 @@ class Sim {
   /** Stop, or with --fail-turn StopFailure and the API error on screen. */
   private endTurn(): void {
     const fail = this.options.failTurn;
-    if (fail === undefined) this.hooks.fire('Stop', { last_assistant_message: 'done' });
-    else if (this.options.failHookAfterMs > 0) {
-      setTimeout(() => this.hooks.fire('StopFailure', { error: fail }), this.options.failHookAfterMs);
-      this.ready.transcript.push(FAIL_LINES[fail]);
-    } else {
-      this.hooks.fire('StopFailure', { error: fail });
-      this.ready.transcript.push(FAIL_LINES[fail]);
+    if (fail === undefined) {
+      this.hooks.fire('Stop', { last_assistant_message: 'done' });
+      return this.render();
     }
+    this.hooks.fire('StopFailure', { error: fail });
+    const showError = () => {
+      this.ready.busy = false;
+      this.ready.transcript.push(FAIL_LINES[fail]);
+      this.render();
+    };
+    if (this.options.failScreenAfterMs === 0) return showError();
+    // The spinner stays up a while: a screen that has not caught up with the hook that ended the turn.
+    this.ready.busy = true;
     this.render();
+    this.busyTimer = setTimeout(showError, this.options.failScreenAfterMs);
   }
 
   private onCtrlC(): void {

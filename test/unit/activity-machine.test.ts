@@ -59,6 +59,14 @@ describe('activity from Claude Code hooks', () => {
     expect(run(...failed, hook('UserPromptSubmit'))).toMatchObject({ state: 'busy', error: undefined });
   });
 
+  it("a failure a hook said outlasts the screen's busy frames (it lags behind the hooks); one the screen said ends on them", () => {
+    const failed = [hook('SessionStart'), hook('UserPromptSubmit'), hook('StopFailure', { error: 'server_error' })];
+    // Seen with real Claude under load: StopFailure, then the spinner still on screen, then the error line.
+    expect(run(...failed, screen('busy'), screen('api-error'))).toMatchObject({ state: 'errored', error: 'server_error', source: 'hook' });
+    // Without hooks, a failure known from the screen ends when the screen shows a turn again (a retry, a new prompt).
+    expect(run(screen('idle'), screen('busy'), screen('api-error'), screen('busy'))).toMatchObject({ state: 'busy', source: 'screen' });
+  });
+
   it('compaction, then idle again (PostCompact, or the SessionStart that follows it)', () => {
     expect(run(hook('SessionStart'), hook('PreCompact'))).toMatchObject({ state: 'compacting' });
     expect(run(hook('SessionStart'), hook('PreCompact'), hook('PostCompact'))).toMatchObject({ state: 'idle' });
