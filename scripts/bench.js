@@ -466,7 +466,7 @@ function supervisorNotes(sv) {
     `10: \`polecat supervise\` in the foreground, its first pass done ${ms(sv.supervise.firstPassDoneMs)} after spawn, then ${idle.settledMs / 1000} s settled; CPU (utime+stime) over ${idle.seconds} s,`,
     `  with its tmux children ${idle.supervisor.cpuPercentWithChildren.toFixed(2)}%; floor: scripts/bench/idle-floor.js (node, one list-panes a second), same window`,
     `  (with children ${idle.floor.cpuPercentWithChildren.toFixed(2)}%). Memory from /proc VmRSS/VmHWM; after the restarts of 11: ${sv.supervise.memoryAfterDeaths.rssMb}/${sv.supervise.memoryAfterDeaths.hwmMb} MB.`,
-    `11: an agent SIGKILLed at a random point of its own 1/${deaths.reps} of the ${deaths.passMs} ms pass period, a different polecat each rep; times from the supervisor's own line stamps;`,
+    `11: an agent SIGKILLed at a random point of its own 1/${deaths.reps} of the ${deaths.passMs} ms pass period, every other rep the polecat the rep before restarted; times from the supervisor's own line stamps;`,
     `  supervision.backoff_min_s ${sv.backoffMinS} (every backoff ${sv.backoffMinS} s); restart running ${ms(deaths.running.median)} after the kill; stopped by SIGTERM in ${ms(sv.supervise.stop.ms)}.`,
     ...(sv.supervise.failedPasses.length > 0 ? [`  The supervisor said "pass failed" ${sv.supervise.failedPasses.length} time(s): ${sv.supervise.failedPasses[0]}`] : []),
   ];

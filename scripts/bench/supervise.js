@@ -164,7 +164,7 @@ async function measureIdle(lab, plan, space, supervisor) {
 
 async function measureDeaths(lab, plan, progress, space, supervisor) {
   const reps = plan.deathReps;
-  progress(`11. agent killed → restart begun (${reps} reps, one polecat each, backoff_min_s ${BACKOFF_MIN_S})`);
+  progress(`11. agent killed → restart begun (${reps} reps, every other one the polecat just restarted, backoff_min_s ${BACKOFF_MIN_S})`);
   const { SUPERVISOR_PASS_MS } = await import(join(root, 'dist', 'src', 'supervise', 'supervisor.js'));
   const samples = [];
   // A kill wakes the supervisor through its look for the agents' processes (every AGENT_LOOK_MS), not only its
@@ -172,7 +172,8 @@ async function measureDeaths(lab, plan, progress, space, supervisor) {
   // pass, so that a death left to the fallback would show in the spread.
   let passAt = lineTime(supervisor.lines.find((l) => SUPERVISED.test(l.text)).text);
   for (let rep = 0; rep < reps; rep++) {
-    const key = `${RIG}/p${rep + 1}`;
+    // Every other rep kills the agent the last rep's restart started: a restarted agent must be watched as closely.
+    const key = `${RIG}/p${rep - (rep % 2) + 1}`;
     const before = JSON.parse((await lab.polecat(space, ['status', key, '--json'])).result.stdout);
     if (!before.running || !before.agentPid) throw new MeasurementError(`polecat status ${key} before its kill: not running (${before.health})`);
     const phaseMs = ((rep + Math.random()) / reps) * SUPERVISOR_PASS_MS;

@@ -8,8 +8,7 @@ import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { awaitArrival, deliveryCheck, isBlank, sanitizeText, submit, typeText } from '../steps/deliver.js';
 import { lookAtPane } from '../steps/watch.js';
 import { InvalidInputError, type PolecatAddress } from '../town/names.js';
-import { ownSession } from '../town/session-owner.js';
-import { agentAlive } from './queries.js';
+import { agentAlive, ownSession } from '../town/session-owner.js';
 
 /** How long an inject waits for another inject to the same polecat, and for its own text to be taken. */
 export const INJECT_TIMEOUT_MS = 30_000;

@@ -13,10 +13,9 @@ import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { awaitExitStatus } from '../steps/watch.js';
 import { TmuxError } from '../tmux/errors.js';
 import type { SessionRow } from '../tmux/formats.js';
-import { readProcess } from '../proc/process-tree.js';
 import type { PolecatAddress } from '../town/names.js';
 import type { WorktreeView } from './worktrees.js';
-import { ForeignSessionError, ownSession, type OwnSession } from '../town/session-owner.js';
+import { agentAlive, ForeignSessionError, ownSession, type OwnSession } from '../town/session-owner.js';
 
 /** What polecat reads without changing anything: a polecat's status, the town's list, a pane's text. */
 
@@ -85,11 +84,6 @@ export function localTime(unixSeconds: number | undefined): string | undefined {
   const sign = offset >= 0 ? '+' : '-';
   const abs = Math.abs(offset);
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
-
-/** The agent in this pane is alive: the pane is not dead and its process is still there. */
-export function agentAlive(row: SessionRow): boolean {
-  return !row.paneDead && row.panePid !== undefined && readProcess(row.panePid) !== undefined;
 }
 
 function exitOf(row: SessionRow): { agentExitStatus?: number; agentExitSignal?: number } {

@@ -3,7 +3,7 @@ import { fromPromise } from 'xstate';
 import type { StartupInput, StepResult } from '../../machines/startup.js';
 import { programNotFoundMessage, resolveProgram } from '../agents/program.js';
 import { describeExit } from '../tmux/formats.js';
-import { ownSession } from '../town/session-owner.js';
+import { agentAlive, ownSession } from '../town/session-owner.js';
 import { isDirectory } from '../town/town.js';
 import { isRepoRig, worktreeProblem } from '../town/worktree.js';
 import type { StepDeps } from './deps.js';
@@ -36,7 +36,9 @@ export const preflight = (deps: StepDeps) =>
     const own = await ownSession(tmux, input, 'touch it', { signal });
     if (!own) return {};
     const agent = own.agent;
-    if (agent && !agent.paneDead) {
+    // Running as status and the supervisor tell it: an agent /proc shows gone (or a zombie) has exited, even while
+    // tmux, slower to see a kill, still shows its pane alive (else a supervisor restarting 1 s after a kill is refused).
+    if (agent && agentAlive(agent)) {
       throw new StepError(
         `session ${input.sessionName} is already running on socket ${input.socket} (stop it first: polecat stop ${input.rig}/${input.name})`,
       );

@@ -118,6 +118,8 @@ export class Supervisor {
   private readonly said = new Set<string>();
   /** The agents the last pass saw running, looked for between passes (with their start time, once looked at). */
   private agentPids = new Map<number, number | undefined>();
+  /** Asks for a pass (while run() runs). */
+  private wakeUp: () => void = () => undefined;
 
   private constructor(
     private readonly options: SupervisorOptions,
@@ -146,6 +148,7 @@ export class Supervisor {
         })
         .catch((error: unknown) => this.options.log(`pass failed: ${messageOf(error)}`));
     };
+    this.wakeUp = wake;
     const watchers: FSWatcher[] = [];
     for (const dir of [eventsDir(this.options.townRoot), desiredDir(this.options.townRoot)]) {
       try {
@@ -433,6 +436,8 @@ export class Supervisor {
     actor.subscribe((snapshot) => {
       const value = String(snapshot.value);
       if (value === was) return;
+      // A restarted agent is looked for in /proc only once a pass has seen it: else its death waits for the fallback.
+      if (was === 'restarting' && value === 'watching') this.wakeUp();
       was = value;
       if (value === 'backoff') {
         const wait = snapshot.context.backoffLeftMs ?? snapshot.context.backoffMs;

@@ -1,3 +1,4 @@
+import { readProcess } from '../proc/process-tree.js';
 import type { Signalled, Tmux } from '../tmux/client.js';
 import type { SessionRow } from '../tmux/formats.js';
 
@@ -32,6 +33,14 @@ function ownershipProblem(rows: readonly SessionRow[], who: PolecatIdentity): st
 /** The pane polecat started the agent in (recorded at start), if it is still there. */
 function agentPane(rows: readonly SessionRow[]): SessionRow | undefined {
   return rows.find((row) => row.agentPane !== '' && row.paneId === row.agentPane);
+}
+
+/**
+ * The agent in this pane is alive: the pane is not dead and its process is still there (not a zombie). /proc tells
+ * first: tmux can show a killed agent's pane alive for most of a second, longer on a loaded machine.
+ */
+export function agentAlive(row: SessionRow): boolean {
+  return !row.paneDead && row.panePid !== undefined && readProcess(row.panePid) !== undefined;
 }
 
 /** A session with the polecat's name that is not the polecat's: polecat leaves it alone, whatever it was asked. */

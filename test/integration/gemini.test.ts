@@ -52,7 +52,7 @@ describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSI
     await stopAndExpectNothingLeft(run);
   });
 
-  it('with the trust question left to Gemini: answered once, and its restart under the old dialog read as Gemini at work', { timeout: 120_000 }, async () => {
+  it("with the trust question left to Gemini: answered once, also through its restart under the old dialog's words", { timeout: 120_000 }, async () => {
     signedInHome('gemini-ask');
     standIn ??= await geminiStandIn(reply);
     const town = gitTown();
@@ -62,12 +62,13 @@ describe.skipIf(installed.cli === undefined)(`the real Gemini CLI ${GEMINI_VERSI
     const { screens } = run;
     const answered = await awaitScreen(run, "the stand-in's reply on screen", (screen) => screen.includes(`✦ ${reply}`) && !screen.includes('(esc to cancel'));
     expect(sentText(standIn, prompt)).toBe(true);
-    // Seen on the way: the restarted Gemini at work below the old dialog's words, read as the agent, not the dialog.
+    // The restarted Gemini draws below the old dialog's words; answered once (expectStarted) is what shows it was not
+    // taken for the dialog again. Whether a look catches that frame read as Gemini at work depends on the machine's
+    // load (under the full suite it can be missed), so it is kept when seen, not required.
     const stale = screens.seen.filter((seen) => seen.text.includes('Do you trust the files in this folder?') && seen.text.includes('restarting to apply the trust changes'));
     const underDialog = stale.find((seen) => seen.reading.kind === 'busy' || seen.reading.kind === 'ready');
-    expect(underDialog, stale.map((seen) => seen.reading.kind).join()).toBeDefined();
     screens.keep('gemini', GEMINI_VERSION, ['folder-trust']);
-    keepScreen('gemini', GEMINI_VERSION, underDialog!.reading.kind, underDialog!.text);
+    if (underDialog) keepScreen('gemini', GEMINI_VERSION, underDialog.reading.kind, underDialog.text);
     await stopAndExpectNothingLeft(run);
   });
 

@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { capture, ForeignSessionError, inject, start, status, stop } from '../../src/manager.js';
 import { planStart, planStop } from '../../src/plan.js';
+import { baseEnvironment } from '../../src/agents/environment.js';
+import { readProcess } from '../../src/proc/process-tree.js';
 import { createStepDeps } from '../../src/steps/deps.js';
-import { Tmux } from '../../src/tmux/client.js';
+import { Tmux, type Signalled } from '../../src/tmux/client.js';
+import type { SessionRow } from '../../src/tmux/formats.js';
 import { runCli } from '../helpers/cli.js';
 import { isAlive, makeTown, readSimLog, retryUntil, simPids, type TestTown } from '../helpers/town.js';
 
@@ -70,6 +73,30 @@ describe('sessions that are not, or no longer, what they seem', () => {
     expect(again.result).toBe('running');
     expect(again.warnings.join()).toContain('replaced stale session gastown-Toast (its agent had exited with signal 9 (SIGKILL))');
     await retryUntil('the orphaned child to be gone', () => !isAlive(pids[1]!) || undefined, 4_000);
+    await stop(planStop({ rig: 'gastown', name: 'Toast' }, { town: town.root }), { deps });
+  });
+
+  it('replaces the session of an agent /proc shows gone while tmux still shows its pane alive (tmux is slower to see a kill)', async () => {
+    const town = makeTown({ gastown: ['Toast'] });
+    const toast = await startSim(town, 'gastown', 'Toast');
+    process.kill(toast.result.session!.panePid, 'SIGKILL');
+    await retryUntil('the agent gone from /proc', () => readProcess(toast.result.session!.panePid) === undefined || undefined);
+    // The session's first look shows the agent's pane as tmux shows it in the moment after a kill: not dead yet.
+    class LateTmux extends Tmux {
+      late = true;
+      override async sessionPanes(session: string, options: Signalled = {}): Promise<SessionRow[]> {
+        const rows = await super.sessionPanes(session, options);
+        if (!this.late) return rows;
+        this.late = false;
+        return rows.map((row) => ({ ...row, paneDead: false, paneDeadStatus: undefined, paneDeadSignal: undefined }));
+      }
+    }
+    const late = new LateTmux({ socket: toast.plan.socket, clientEnv: baseEnvironment(process.env) });
+    const again = await start(planStart({ rig: 'gastown', name: 'Toast' }, { town: town.root, agent: 'sim' }), { deps: { ...deps, tmux: () => late } });
+    expect(again.failure).toBeUndefined();
+    expect(again.result).toBe('running');
+    expect(late.late).toBe(false);
+    expect(again.warnings.join()).toContain('replaced stale session gastown-Toast (its agent had exited with signal 9 (SIGKILL))');
     await stop(planStop({ rig: 'gastown', name: 'Toast' }, { town: town.root }), { deps });
   });
 
