@@ -14,6 +14,7 @@ import { awaitExitStatus } from '../steps/watch.js';
 import { TmuxError } from '../tmux/errors.js';
 import type { SessionRow } from '../tmux/formats.js';
 import type { PolecatAddress } from '../town/names.js';
+import type { WorktreeView } from './worktrees.js';
 import { agentAlive, ForeignSessionError, ownSession, type OwnSession } from '../town/session-owner.js';
 
 /** What polecat reads without changing anything: a polecat's status, the town's list, a pane's text. */
@@ -260,8 +261,10 @@ export interface ListedPolecat {
   /** What was said of it (up or down) and since when; with its supervision when up. */
   readonly want?: { readonly want: DesiredState['want']; readonly since: string };
   readonly supervision?: SupervisionView;
-  /** Up, but without a session now (in a backoff, quarantined, or not yet started by the supervisor). */
+  /** Without a session now: up (in a backoff, quarantined, or not yet started by the supervisor), or listed with --all. */
   readonly absent?: boolean;
+  /** With --all, for a polecat of a rig made from a repository: its worktree's branch, ahead, behind and dirty. */
+  readonly worktree?: WorktreeView;
 }
 
 /** The town's polecats, from one tmux call: the agent pane of every session carrying this town's polecat options. */

@@ -11,6 +11,10 @@ type Commands = (output: Output) => Promise<Command[]>;
 
 /** Each command's module, loaded only when it runs (or for the help that lists them all), in the order help lists them. */
 const COMMANDS: ReadonlyArray<readonly [readonly string[], Commands]> = [
+  [['init'], async (o) => [(await import('./commands/init.js')).initCommand(o)]],
+  [['rig'], async (o) => [(await import('./commands/rig.js')).rigCommand(o)]],
+  [['add'], async (o) => [(await import('./commands/add.js')).addCommand(o)]],
+  [['remove'], async (o) => [(await import('./commands/remove.js')).removeCommand(o)]],
   [['start'], async (o) => [(await import('./commands/start.js')).startCommand(o)]],
   [['stop'], async (o) => [(await import('./commands/stop.js')).stopCommand(o)]],
   [['stop-all'], async (o) => [(await import('./commands/stop-all.js')).stopAllCommand(o)]],
@@ -44,9 +48,15 @@ export async function buildProgram(argv: readonly string[], output: Output = pro
   const versionOnly = named === undefined && argv.some((arg) => arg === '-V' || arg === '--version');
   const loads = versionOnly ? [] : only.length > 0 ? only : COMMANDS;
   for (const commands of await Promise.all(loads.map(([, load]) => load(output)))) {
-    for (const command of commands) program.addCommand(command.exitOverride().configureOutput(outputConfig(output, `polecat ${command.name()}`)));
+    for (const command of commands) program.addCommand(withOurErrors(command, output, `polecat ${command.name()}`));
   }
   return program;
+}
+
+/** A command and its own subcommands (`rig add`) answer usage errors as every command does. */
+function withOurErrors(command: Command, output: Output, path: string): Command {
+  for (const sub of command.commands) withOurErrors(sub, output, `${path} ${sub.name()}`);
+  return command.exitOverride().configureOutput(outputConfig(output, path));
 }
 
 /** Usage errors as one line, in the same `polecat: ...` form as every other error, with where to look for help. */

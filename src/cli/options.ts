@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import type { StartupTimeouts } from '../../machines/startup.js';
 import { InvalidInputError } from '../town/names.js';
 
-export const townOption = () => new Option('--town <dir>', 'town root (default: $GT_TOWN_ROOT, else the nearest directory above with mayor/town.json)');
+export const townOption = () => new Option('--town <dir>', 'town root (default: $GT_TOWN_ROOT, else the outermost directory at or above this one with mayor/town.json)');
 export const socketOption = () =>
   new Option('--socket <name>', "tmux socket name (default: $GT_TMUX_SOCKET, else '<town basename>-<hash of town path>')");
 export const jsonOption = () => new Option('--json', 'print JSON instead of text');

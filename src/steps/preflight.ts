@@ -1,9 +1,11 @@
+import { dirname } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { StartupInput, StepResult } from '../../machines/startup.js';
 import { programNotFoundMessage, resolveProgram } from '../agents/program.js';
 import { describeExit } from '../tmux/formats.js';
 import { agentAlive, ownSession } from '../town/session-owner.js';
 import { isDirectory } from '../town/town.js';
+import { isRepoRig, worktreeProblem } from '../town/worktree.js';
 import type { StepDeps } from './deps.js';
 import { awaitExitStatus } from './watch.js';
 import { StepError } from './errors.js';
@@ -16,8 +18,15 @@ import { killSessionWithProcesses } from './session-processes.js';
  */
 export const preflight = (deps: StepDeps) =>
   fromPromise<StepResult, StartupInput>(async ({ input, signal }) => {
+    const rigDir = dirname(dirname(input.polecatDir));
     if (!isDirectory(input.polecatDir)) {
-      throw new StepError(`polecat ${input.rig}/${input.name} not found: ${input.polecatDir} is not a directory`);
+      const make = isRepoRig(rigDir) ? ` (polecat add ${input.rig}/${input.name} makes it)` : '';
+      throw new StepError(`polecat ${input.rig}/${input.name} not found: ${input.polecatDir} is not a directory${make}`);
+    }
+    const broken = worktreeProblem(input.polecatDir, input.rig);
+    if (broken !== undefined) {
+      const address = `${input.rig}/${input.name}`;
+      throw new StepError(`polecat ${address} cannot start: ${broken} (polecat remove ${address}, then polecat add ${address})`);
     }
     if (!isDirectory(input.workDir)) throw new StepError(`work directory ${input.workDir} does not exist or is not a directory`);
     const program = input.agent.argv[0]!;

@@ -4,7 +4,7 @@
  * polecats never overwrite each other; each written atomically (temp file, fsync, rename) and versioned. `start` and
  * `stop` leave it as it is; `up`, `down` and the supervisor read it.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import type { StartupTimeouts } from '../../machines/startup.js';
@@ -41,6 +41,11 @@ export function desiredDir(townRoot: string): string {
 
 function desiredPath(townRoot: string, address: PolecatAddress): string {
   return join(desiredDir(townRoot), address.rig, `${address.name}.json`);
+}
+
+/** Nothing said of it any more: for a polecat that is removed. */
+export function forgetDesired(townRoot: string, address: PolecatAddress): void {
+  rmSync(desiredPath(townRoot, address), { force: true });
 }
 
 export async function writeDesired(townRoot: string, address: PolecatAddress, want: DesiredState['want'], options: UpOptions = {}, now = new Date()): Promise<DesiredState> {

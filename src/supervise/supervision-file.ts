@@ -4,7 +4,7 @@
  * quarantine and why, and the last things that happened. `status`, `list` and `events` read it; the next supervisor
  * (or the next `supervise --once`) carries on from it instead of counting from zero.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RestoredSupervision, SupervisionContext } from '../../machines/supervision.js';
 import { writeFileAtomic } from '../files/atomic.js';
@@ -50,6 +50,11 @@ export function supervisionDir(townRoot: string): string {
 
 function supervisionPath(townRoot: string, address: PolecatAddress): string {
   return join(supervisionDir(townRoot), address.rig, `${address.name}.json`);
+}
+
+/** Its supervision's record gone with it: for a polecat that is removed. */
+export function forgetSupervision(townRoot: string, address: PolecatAddress): void {
+  rmSync(supervisionPath(townRoot, address), { force: true });
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

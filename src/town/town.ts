@@ -6,8 +6,9 @@ import { InvalidInputError, isValidName, type PolecatAddress } from './names.js'
 export const TOWN_MARKER = join('mayor', 'town.json');
 
 /**
- * The town root: `--town`, else GT_TOWN_ROOT, else the nearest directory at or above `cwd` holding mayor/town.json.
- * Returned as a real path so that the socket name does not depend on how the town was reached.
+ * The town root: `--town`, else GT_TOWN_ROOT, else the outermost directory at or above `cwd` holding
+ * mayor/town.json, as Gas Town finds it (a repository of a rig may carry a mayor/town.json of its own). Returned as a
+ * real path so that the socket name does not depend on how the town was reached.
  */
 export function resolveTownRoot(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
   if (explicit === '') throw new InvalidInputError('--town is empty: give the town root directory');
@@ -22,10 +23,12 @@ export function resolveTownRoot(explicit: string | undefined, env: NodeJS.Proces
     }
     return realpathSync(path);
   }
+  let found: string | undefined;
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, TOWN_MARKER))) return realpathSync(dir);
+    if (existsSync(join(dir, TOWN_MARKER))) found = dir;
     if (dirname(dir) === dir) break;
   }
+  if (found !== undefined) return realpathSync(found);
   throw new InvalidInputError('no town found: pass --town DIR, set GT_TOWN_ROOT, or run inside a town (a directory with mayor/town.json)');
 }
 
@@ -72,6 +75,13 @@ export function rigPolecats(townRoot: string, rig: string): { names: string[]; u
   const entries = readdirSync(dir).filter((entry) => !entry.startsWith('.') && isDirectory(join(dir, entry)));
   const byName = (a: string, b: string) => a.localeCompare(b);
   return { names: entries.filter(isValidName).sort(byName), unaddressable: entries.filter((e) => !isValidName(e)).sort(byName) };
+}
+
+/** The town's rigs, sorted: each directory at its root (with an addressable name) that has `polecats/`. */
+export function townRigs(townRoot: string): string[] {
+  return readdirSync(townRoot)
+    .filter((entry) => !entry.startsWith('.') && isValidName(entry) && isDirectory(join(townRoot, entry, 'polecats')))
+    .sort((a, b) => a.localeCompare(b));
 }
 
 export function isDirectory(path: string): boolean {

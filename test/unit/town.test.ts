@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isReservedName, poolNames, THEMED_POOL } from '../../src/town/name-pool.js';
 import { InvalidInputError } from '../../src/town/names.js';
 import { polecatPaths, resolveTownRoot, sessionName, sessionPrefix, townSocketName } from '../../src/town/town.js';
 
@@ -59,10 +60,11 @@ describe('resolveTownRoot', () => {
     expect(resolveTownRoot(undefined, {}, c)).toBe(c);
   });
 
-  it('finds the nearest town when towns are nested', () => {
-    const inner = makeDir('inner', { parent: join(c, 'gt') });
+  it("finds the outermost town when towns are nested, as Gas Town does (a polecat's worktree of a repository holding a mayor/town.json is still in its town)", () => {
+    const inner = makeDir('inner', { parent: join(c, 'gt', 'polecats', 'nux', 'gt') });
     mkdirSync(join(inner, 'x', 'y'), { recursive: true });
-    expect(resolveTownRoot(undefined, {}, join(inner, 'x', 'y'))).toBe(inner);
+    expect(resolveTownRoot(undefined, {}, join(inner, 'x', 'y'))).toBe(c);
+    expect(resolveTownRoot(undefined, {}, inner)).toBe(c);
     expect(resolveTownRoot(undefined, {}, join(c, 'gt'))).toBe(c);
   });
 
@@ -244,5 +246,33 @@ describe('sessionPrefix and sessionName', () => {
     expect(sessionName(town, { rig: 'gastown', name: 'a' })).toBe('gt-a');
     expect(sessionName(town, { rig: 'beads', name: 'a' })).toBe('bd-a');
     expect(sessionName(town, { rig: 'other', name: 'a' })).toBe('other-a');
+  });
+});
+
+describe("a rig's beads prefix, derived as Gas Town derives it", () => {
+  it('takes initials of parts, a compound suffix, or the short name', async () => {
+    const { derivePrefix } = await import('../../src/town/rig-add.js');
+    expect(derivePrefix('gastown')).toBe('gt');
+    expect(derivePrefix('my_project')).toBe('mp');
+    expect(derivePrefix('beads_py')).toBe('be');
+    expect(derivePrefix('MyProject')).toBe('mp');
+    expect(derivePrefix('app')).toBe('app');
+    expect(derivePrefix('frontend')).toBe('fr');
+    expect(derivePrefix('springfield')).toBe('sf');
+  });
+});
+
+describe('the name pool', () => {
+  it("never holds a name Gas Town keeps for its agents, in its own theme or a rig's list, whatever the case", () => {
+    expect(THEMED_POOL).toHaveLength(50);
+    expect(new Set(THEMED_POOL).size).toBe(50);
+    expect(THEMED_POOL.filter(isReservedName)).toEqual([]);
+    const rig = makeDir('pool-rig', { marker: false });
+    mkdirSync(join(rig, 'settings'), { recursive: true });
+    expect(poolNames(rig)).toEqual(THEMED_POOL);
+    writeFileSync(join(rig, 'settings', 'config.json'), JSON.stringify({ namepool: { names: ['Crew', 'ok', 'POLECATS', 'no/slash', 7, 'Deacon', 'fine_2'] } }));
+    expect(poolNames(rig)).toEqual(['ok', 'fine_2']);
+    writeFileSync(join(rig, 'settings', 'config.json'), JSON.stringify({ namepool: { names: ['mayor'] } }));
+    expect(poolNames(rig)).toEqual(THEMED_POOL);
   });
 });

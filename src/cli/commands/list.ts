@@ -7,6 +7,7 @@ import { LiveActivity } from '../../activity/live.js';
 import { lookOf } from '../../api/wait.js';
 import { list, type ListedPolecat } from '../../api/queries.js';
 import { resolveTown } from '../../plan.js';
+import { withEveryPolecat } from '../../api/worktrees.js';
 import { checkName, InvalidInputError } from '../../town/names.js';
 import { printJson, processOutput, type Output } from '../output.js';
 import { jsonOption, socketOption, townOption } from '../options.js';
@@ -16,6 +17,7 @@ import { cancelOnSignals, interruptedExitCode } from '../signals.js';
 const WATCH_REDRAW_MS = 1_000;
 
 interface ListFlags {
+  all?: boolean;
   json?: boolean;
   watch?: boolean;
   town?: string;
@@ -26,6 +28,7 @@ export function listCommand(output: Output = processOutput): Command {
   return new Command('list')
     .description("list the town's running polecats (one tmux call), and those put up that are not running now; optionally of one rig")
     .argument('[rig]', 'only this rig')
+    .option('--all', "also the polecats that exist but have no session, with each worktree's branch, ahead (not pushed), behind and dirty files")
     .addOption(jsonOption())
     .option('--watch', 'on a terminal, redraw the table as what the agents are doing changes, until Ctrl-C')
     .addOption(townOption())
@@ -33,19 +36,29 @@ export function listCommand(output: Output = processOutput): Command {
     .action(async (rigArg: string | undefined, flags: ListFlags) => {
       const rig = rigArg === undefined ? undefined : checkName('rig', rigArg);
       if (flags.watch) {
+        if (flags.all) throw new InvalidInputError('--watch redraws what runs: it cannot go with --all (which reads every worktree)');
         if (flags.json) throw new InvalidInputError('--watch draws a table for people: it cannot go with --json (for scripts: polecat wait, or polecat events --follow --json)');
         if (!(output.out as Partial<NodeJS.WriteStream>).isTTY) throw new InvalidInputError('--watch redraws the table on a terminal, and standard output is not one: use polecat list, or polecat wait');
         process.exitCode = await watchList(rig, flags, output);
         return;
       }
       const result = await list(rig, flags);
-      if (flags.json) return printJson(output, result.polecats);
-      output.out.write(table(rig, result.socket, result.polecats, Date.now()).join('\n') + '\n');
+      const polecats = flags.all ? await withEveryPolecat(resolveTown(flags).townRoot, rig, result.polecats) : result.polecats;
+      if (flags.json) return printJson(output, polecats);
+      output.out.write(table(rig, result.socket, polecats, Date.now(), flags.all).join('\n') + '\n');
     });
 }
 
-function table(rig: string | undefined, socket: string, polecats: readonly ListedPolecat[], now: number): string[] {
-  if (polecats.length === 0) return [`no polecats running${rig ? ` in rig ${rig}` : ''} (socket ${socket})`];
+function worktreeColumns(p: ListedPolecat, branchWidth: number): string {
+  const w = p.worktree;
+  if (w === undefined) return `${'-'.padEnd(branchWidth)}  ${'-'.padStart(5)}  ${'-'.padStart(6)}  ${'-'.padStart(5)}`;
+  if ('problem' in w) return w.problem;
+  return `${(w.branch ?? '(detached)').padEnd(branchWidth)}  ${String(w.ahead).padStart(5)}  ${String(w.behind).padStart(6)}  ${String(w.dirty).padStart(5)}`;
+}
+
+function table(rig: string | undefined, socket: string, polecats: readonly ListedPolecat[], now: number, all = false): string[] {
+  if (polecats.length === 0) return all ? [`no polecats${rig ? ` in rig ${rig}` : ' in the town'}`] : [`no polecats running${rig ? ` in rig ${rig}` : ''} (socket ${socket})`];
+  if (all) return allTable(polecats, now);
   const width = Math.max(...polecats.map((p) => p.polecat.length), 7);
   const doing = polecats.map((p) => (p.activity ? describeActivity(p.activity, now) : '-'));
   const doingWidth = Math.max(...doing.map((d) => d.length), 5);
@@ -56,6 +69,22 @@ function table(rig: string | undefined, socket: string, polecats: readonly Liste
     ...polecats.map((p, i) => {
       const agent = p.absent ? 'none' : p.running ? p.agentCommand : p.agentExitSignal !== undefined ? `signal ${p.agentExitSignal}` : `exit ${p.agentExitStatus ?? '?'}`;
       const row = `${p.polecat.padEnd(width)}  ${(p.absent ? '-' : p.session).padEnd(20)}  ${agent.padEnd(9)}  ${doing[i]!.padEnd(doingWidth)}  ${(p.created ?? '-').padEnd(25)}  ${(p.attached ? 'yes' : 'no').padEnd(8)}`;
+      return supervised ? `${row}  ${describeSupervision(p.polecat, p.want, p.supervision, now)}` : row.trimEnd();
+    }),
+  ];
+}
+
+/** Every polecat, what it runs and what its worktree holds (a narrower table: no times). */
+function allTable(polecats: readonly ListedPolecat[], now: number): string[] {
+  const width = Math.max(...polecats.map((p) => p.polecat.length), 7);
+  const doing = polecats.map((p) => (p.absent ? 'not running' : p.activity ? describeActivity(p.activity, now) : p.running ? 'running' : 'agent exited'));
+  const doingWidth = Math.max(...doing.map((d) => d.length), 5);
+  const branchWidth = Math.max(...polecats.map((p) => (p.worktree && !('problem' in p.worktree) ? (p.worktree.branch ?? '(detached)').length : 1)), 6);
+  const supervised = polecats.some((p) => p.want !== undefined);
+  return [
+    `${'POLECAT'.padEnd(width)}  ${'DOING'.padEnd(doingWidth)}  ${'BRANCH'.padEnd(branchWidth)}  AHEAD  BEHIND  DIRTY${supervised ? '  SUPERVISION' : ''}`,
+    ...polecats.map((p, i) => {
+      const row = `${p.polecat.padEnd(width)}  ${doing[i]!.padEnd(doingWidth)}  ${worktreeColumns(p, branchWidth)}`;
       return supervised ? `${row}  ${describeSupervision(p.polecat, p.want, p.supervision, now)}` : row.trimEnd();
     }),
   ];

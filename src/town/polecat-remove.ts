@@ -1,0 +1,147 @@
+/**
+ * A polecat's worktree taken away as Gas Town's `gt polecat remove` does, without its bugs: first what would be lost
+ * is found (uncommitted and untracked files, stashes of its branch, commits on no remote branch), and a removal that
+ * would lose any of it is refused unless forced, which names what it discards. Then the worktree is unlocked and
+ * removed with its registration (only its own: a prune would also drop other polecats' missing ones), the polecat
+ * directory deleted, and the branch deleted when nothing on it is lost. The default branch, a branch another worktree has checked out and other polecats are never touched.
+ */
+import { existsSync, realpathSync, rmSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { gitOk, gitReason, runGit } from '../git/git.js';
+import { pendingHolder } from './name-pool.js';
+import { InvalidInputError, type PolecatAddress } from './names.js';
+import { branchStashes, changedFiles, fetchDefaultBranch, isEmptyWork, rigRepo, unregisterWorktree, unpushedCommits, worktreeProblem, type RepoAt, type RigRepo, type UnsavedWork } from './worktree.js';
+
+export interface RemovalPlan {
+  readonly polecat: string;
+  readonly repo: RigRepo;
+  readonly polecatDir: string;
+  readonly worktree: string;
+  /** The branch its worktree has checked out (from git's registration: known for a broken worktree too). */
+  readonly branch?: string;
+  readonly work: UnsavedWork;
+  /** Set when the worktree is missing or broken; a broken one cannot be looked into, so only --force removes it. */
+  readonly problem?: string;
+  /** Its worktree's files could not be checked (it is broken): removing it may lose what is in them. */
+  readonly unreadable: boolean;
+  /** The caller's working directory is in it: it is never removed from under them, not even with --force. */
+  readonly cwdInside: boolean;
+  /** The rig's default branch could not be fetched: what is on a remote branch is as of the last fetch. */
+  readonly fetchFailed?: string;
+}
+
+/** Whether `dir` is `root` or inside it, both as real paths. */
+function isInside(dir: string, root: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    return false;
+  }
+  const rel = relative(realpathSync(root), real);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
+}
+
+/** `branch` of each registered worktree, by path (`git worktree list --porcelain`). */
+async function registeredBranches(repo: RigRepo, ceiling: string): Promise<Map<string, string | undefined>> {
+  const out = await gitOk(['--git-dir', repo.bare, 'worktree', 'list', '--porcelain'], 'cannot list the worktrees', { ceiling });
+  const byPath = new Map<string, string | undefined>();
+  let path: string | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      path = line.slice('worktree '.length);
+      byPath.set(path, undefined);
+    } else if (line.startsWith('branch refs/heads/') && path !== undefined) byPath.set(path, line.slice('branch refs/heads/'.length));
+  }
+  return byPath;
+}
+
+async function stashesOf(at: RepoAt, branch: string | undefined): Promise<string[]> {
+  if (branch === undefined) return [];
+  if ('worktree' in at) return branchStashes(at.worktree, branch);
+  if ((await runGit(['--git-dir', at.bare, 'rev-parse', '--verify', '--quiet', 'refs/stash'])).exitCode !== 0) return [];
+  const out = await gitOk(['--git-dir', at.bare, 'log', '--walk-reflogs', '--format=%gd %gs', 'refs/stash', '--'], 'cannot list the stashes');
+  return out.split('\n').filter((line) => line.includes(` On ${branch}: `) || line.includes(` WIP on ${branch}: `));
+}
+
+/** Reads what removing the polecat would lose; changes nothing but the rig's fetched default branch. */
+export async function planRemoval(townRoot: string, address: PolecatAddress, cwd: string): Promise<RemovalPlan> {
+  const { rig, name } = address;
+  const polecat = `${rig}/${name}`;
+  const repo = rigRepo(townRoot, rig);
+  const polecatDir = join(repo.rigDir, 'polecats', name);
+  const worktree = join(polecatDir, rig);
+  const registered = await registeredBranches(repo, townRoot);
+  if (!existsSync(polecatDir) && !registered.has(worktree)) {
+    const holder = pendingHolder(repo.rigDir, name);
+    throw new InvalidInputError(holder ? `polecat ${polecat} is being added (pid ${holder.pid}): remove it once that is done` : `no polecat ${polecat}: ${polecatDir} does not exist`);
+  }
+
+  const fetched = await fetchDefaultBranch(repo, townRoot);
+  const fetchFailed = fetched.exitCode === 0 ? undefined : gitReason(fetched);
+  const problem = existsSync(polecatDir) ? worktreeProblem(polecatDir, rig) : `its directory ${polecatDir} is gone, its worktree still registered`;
+  const branch = registered.get(worktree);
+  let work: UnsavedWork;
+  if (problem === undefined) {
+    const at = { worktree };
+    const [changes, stashes, unpushed] = await Promise.all([changedFiles(worktree), stashesOf(at, branch), unpushedCommits(at, 'HEAD')]);
+    work = { changes, stashes, unpushed };
+  } else {
+    // Files cannot be read through git here: what its branch holds still can.
+    const at = { bare: repo.bare };
+    const [stashes, unpushed] = await Promise.all([stashesOf(at, branch), branch === undefined ? [] : unpushedCommits(at, `refs/heads/${branch}`)]);
+    work = { changes: [], stashes, unpushed };
+  }
+  const unreadable = problem !== undefined && existsSync(worktree);
+  return { polecat, repo, polecatDir, worktree, ...(branch !== undefined ? { branch } : {}), work, ...(problem !== undefined ? { problem } : {}), unreadable, cwdInside: isInside(cwd, polecatDir), ...(fetchFailed !== undefined ? { fetchFailed } : {}) };
+}
+
+/** Removing it without --force would lose something. */
+export function wouldLose(plan: RemovalPlan): boolean {
+  return !isEmptyWork(plan.work) || plan.unreadable;
+}
+
+export interface PolecatRemoved {
+  readonly polecat: string;
+  readonly worktree: string;
+  readonly branch?: string;
+  readonly branchDeleted: boolean;
+  /** Why the branch was kept. */
+  readonly branchKept?: string;
+  /** What --force discarded (absent when nothing was). */
+  readonly discarded?: UnsavedWork;
+  /** A broken worktree's directory, removed by --force without its files being checked. */
+  readonly discardedUnchecked?: string;
+}
+
+/** Removes what planRemoval looked at. Without `force` it must have found nothing that would be lost. */
+export async function removePolecat(townRoot: string, plan: RemovalPlan, force: boolean): Promise<PolecatRemoved> {
+  if (wouldLose(plan) && !force) throw new Error(`${plan.polecat}: removal would lose work, and --force was not given`);
+  const { bare } = plan.repo;
+  const git = (args: string[]) => runGit(['--git-dir', bare, ...args], { ceiling: townRoot });
+  // A locked worktree is not removed, and keeps its branch checked out: unlocked first.
+  await git(['worktree', 'unlock', plan.worktree]);
+  // Forced: what it found is either nothing or given up with --force. A broken one git cannot remove: its files
+  // and its registration are taken away by hand.
+  const removed = await git(['worktree', 'remove', '--force', plan.worktree]);
+  if (removed.exitCode !== 0) {
+    rmSync(plan.worktree, { recursive: true, force: true });
+    unregisterWorktree(bare, plan.worktree);
+  }
+  rmSync(plan.polecatDir, { recursive: true, force: true });
+
+  const base = { polecat: plan.polecat, worktree: plan.worktree, ...(plan.branch !== undefined ? { branch: plan.branch } : {}), ...(isEmptyWork(plan.work) ? {} : { discarded: plan.work }), ...(plan.unreadable ? { discardedUnchecked: plan.worktree } : {}) };
+  if (plan.branch === undefined) return { ...base, branchDeleted: false };
+  const keep = await branchKeptBecause(plan, townRoot);
+  if (keep !== undefined) return { ...base, branchDeleted: false, branchKept: keep };
+  await gitOk(['--git-dir', bare, 'branch', '-D', '--', plan.branch], `cannot delete branch ${plan.branch}`, { ceiling: townRoot });
+  return { ...base, branchDeleted: true };
+}
+
+async function branchKeptBecause(plan: RemovalPlan, townRoot: string): Promise<string | undefined> {
+  const branch = plan.branch!;
+  if (branch === plan.repo.defaultBranch) return 'it is the default branch';
+  const elsewhere = [...(await registeredBranches(plan.repo, townRoot)).entries()].find(([, b]) => b === branch);
+  if (elsewhere) return `it is checked out in ${elsewhere[0]}`;
+  return undefined;
+}
