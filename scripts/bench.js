@@ -128,6 +128,47 @@ async function measureStart() {
   return { polecat: summary(polecat), floor: summary(floor) };
 }
 
+// --- 12. a start in a town with many run records -----------------------------------------------------------------
+
+const MANY_RUNS = 5_000;
+
+/** Finished start records, as a town that has run for a while holds them (their input about a record's size). */
+function seedRuns(space, count) {
+  const runs = join(space.town, '.runtime', 'polecat', 'runs');
+  const input = { rig: RIG, name: 'old', townRoot: space.town, socket: space.socket, agent: { name: 'sim', argv: ['node', 'sim.js'] }, prompt: TEXT, timeouts: { commandMs: 30000, dialogsMs: 30000, readyMs: 30000 } };
+  for (let i = 0; i < count; i++) {
+    const runId = `seed-${String(i).padStart(5, '0')}`;
+    mkdirSync(join(runs, runId), { recursive: true });
+    const startedAt = new Date(Date.now() - (count - i) * 60_000).toISOString();
+    writeFileSync(
+      join(runs, runId, 'run.json'),
+      JSON.stringify({ format: 1, runId, kind: 'start', rig: RIG, name: `old${i % 50}`, machineVersion: 2, owner: { pid: 1, startTime: 1 }, startedAt, finishedAt: startedAt, result: 'running', input }, null, 2),
+    );
+  }
+}
+
+/** One start of p1 timed, after an untimed start and stop of it (what a town that has run keeps: its index, warm files). */
+async function timedStartIn(label, runs) {
+  const space = lab.space(label, ['p1']);
+  if (runs > 0) seedRuns(space, runs);
+  // The seeded files on disk before anything is timed: their writeback would otherwise land in the timed start.
+  spawnSync('sync');
+  await startPolecat(space, ['p1']);
+  await lab.polecat(space, ['stop', `${RIG}/p1`]);
+  const started = performance.now();
+  const [result] = await startPolecat(space, ['p1']);
+  const wall = performance.now() - started;
+  if (!/running/.test(result.stdout)) throw new MeasurementError(`polecat start (${label}) exited 0 without saying running:\n${result.stdout}`);
+  lab.killSpace(space);
+  return wall;
+}
+
+async function measureManyRuns() {
+  progress(`12. a start with ${MANY_RUNS} finished run records in the town vs none (${plan.singleReps} reps, interleaved)`);
+  const [many, none] = await interleaved(plan.singleReps, [() => timedStartIn('start-many-runs', MANY_RUNS), () => timedStartIn('start-no-runs', 0)]);
+  return { runs: MANY_RUNS, many: summary(many), none: summary(none) };
+}
+
 // --- 2. N at once ------------------------------------------------------------------------------------------------
 
 async function measureConcurrency(multi) {
@@ -430,6 +471,9 @@ function buildTable(r) {
   rows.push([`11. agent killed → restart begun`, ms(d.begun.median), '—', ms(d.begun.median), backoffTarget, verdict(d.begun.median < 1000)]);
   rows.push([`    worst of ${d.reps}`, ms(d.begun.max), '—', ms(d.begun.max), backoffTarget, verdict(d.begun.max < 1000)]);
   rows.push(['    agent killed → "agent gone" line', ms(d.gone.median), '—', ms(d.gone.median), '—', '—']);
+  const mr = r.manyRuns;
+  const extra = mr.many.median - mr.none.median;
+  rows.push([`12. start with ${mr.runs} run records, extra`, ms(mr.many.median), ms(mr.none.median), `+${ms(extra)}`, '+ < 5 ms', verdict(extra < 5)]);
   r.targets = rows.filter((row) => row[5] === 'met' || row[5] === 'MISSED').map((row) => ({ figure: row[0].trim(), target: row[4], met: row[5] === 'met' }));
   return table(['figure', 'polecat', 'floor', 'ratio/value', 'target', 'result'], rows);
 }
@@ -487,6 +531,7 @@ async function main() {
     results.version = await measureVersion();
     results.hook = await measureHook();
     results.waitLatency = await measureWaitLatency();
+    results.manyRuns = await measureManyRuns();
     results.supervisor = await measureSupervisor({ lab, plan, progress, names, addresses, simAgent, text: TEXT, breakdown });
     results.machine.loadAverageAtEnd = os.loadavg().map((v) => round(v, 2));
     const printed = buildTable(results);
