@@ -473,7 +473,7 @@ function buildTable(r) {
   rows.push(['    agent killed → "agent gone" line', ms(d.gone.median), '—', ms(d.gone.median), '—', '—']);
   const mr = r.manyRuns;
   const extra = mr.many.median - mr.none.median;
-  rows.push([`12. start with ${mr.runs} run records, extra`, ms(mr.many.median), ms(mr.none.median), `+${ms(extra)}`, '+ < 5 ms', verdict(extra < 5)]);
+  rows.push([`12. start with ${mr.runs} run records, extra`, ms(mr.many.median), ms(mr.none.median), `${extra < 0 ? '-' : '+'}${ms(Math.abs(extra))}`, '+ < 5 ms', verdict(extra < 5)]);
   r.targets = rows.filter((row) => row[5] === 'met' || row[5] === 'MISSED').map((row) => ({ figure: row[0].trim(), target: row[4], met: row[5] === 'met' }));
   return table(['figure', 'polecat', 'floor', 'ratio/value', 'target', 'result'], rows);
 }
