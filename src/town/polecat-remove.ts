@@ -30,15 +30,14 @@ export interface RemovalPlan {
   readonly fetchFailed?: string;
 }
 
-/** Whether `dir` is `root` or inside it, both as real paths. */
+/** Whether `dir` is `root` or inside it, both as real paths; never when either is gone (nothing is there to be in). */
 function isInside(dir: string, root: string): boolean {
-  let real: string;
+  let rel: string;
   try {
-    real = realpathSync(dir);
+    rel = relative(realpathSync(root), realpathSync(dir));
   } catch {
     return false;
   }
-  const rel = relative(realpathSync(root), real);
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
 }
 
