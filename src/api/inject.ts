@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { loadAgents } from '../agents/config.js';
 import { findAgent } from '../agents/launch.js';
 import { locate, type LocateOptions } from '../plan.js';
-import { acquireLock, LockHeldError, type PolecatLock } from '../runs/lock.js';
+import { acquireLock, awaitLock, type PolecatLock } from '../runs/lock.js';
 import { RunRefusedError } from '../runs/refusal.js';
 import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { awaitArrival, deliveryCheck, isBlank, sanitizeText, submit, typeText } from '../steps/deliver.js';
@@ -43,13 +43,6 @@ export async function inject(address: PolecatAddress, text: string, options: Loc
 
 const LOCK_POLL_MS = 25;
 
-async function waitForLock(townRoot: string, rig: string, name: string, deadline: number): Promise<PolecatLock> {
-  for (;;) {
-    try {
-      return acquireLock(townRoot, rig, name, randomUUID(), 'inject');
-    } catch (error) {
-      if (!(error instanceof LockHeldError) || Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
-    }
-  }
+function waitForLock(townRoot: string, rig: string, name: string, deadline: number): Promise<PolecatLock> {
+  return awaitLock(() => acquireLock(townRoot, rig, name, randomUUID(), 'inject'), deadline, LOCK_POLL_MS);
 }

@@ -267,6 +267,12 @@ export interface ListedPolecat {
   readonly worktree?: WorktreeView;
 }
 
+/** A polecat listed without a session: nothing runs, nothing is attached. */
+export function absentPolecat(townRoot: string, address: PolecatAddress): ListedPolecat {
+  const { rig, name } = address;
+  return { polecat: `${rig}/${name}`, rig, name, session: sessionName(townRoot, address), agent: '', running: false, agentCommand: '', attached: false, absent: true };
+}
+
 /** The town's polecats, from one tmux call: the agent pane of every session carrying this town's polecat options. */
 export async function list(
   rig: string | undefined,
@@ -306,16 +312,6 @@ export async function list(
   const shown = new Set(polecats.map((p) => p.polecat));
   const absent: ListedPolecat[] = [...desired.values()]
     .filter((d) => d.want === 'up' && !shown.has(`${d.rig}/${d.name}`))
-    .map((d) => ({
-      polecat: `${d.rig}/${d.name}`,
-      rig: d.rig,
-      name: d.name,
-      session: sessionName(townRoot, d),
-      agent: '',
-      running: false,
-      agentCommand: '',
-      attached: false,
-      absent: true,
-    }));
+    .map((d) => absentPolecat(townRoot, d));
   return { socket, polecats: [...polecats, ...absent].map((p) => ({ ...p, ...said(p) })).sort((a, b) => a.polecat.localeCompare(b.polecat)) };
 }

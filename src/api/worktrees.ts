@@ -3,9 +3,9 @@
  * its worktree holds. Nothing is fetched: behind is as of the rig's last fetch.
  */
 import { join } from 'node:path';
-import { rigPolecats, sessionName, townRigs } from '../town/town.js';
+import { rigPolecats, townRigs } from '../town/town.js';
 import { isRepoRig, rigRepo, worktreeFacts, worktreeProblem, type WorktreeFacts } from '../town/worktree.js';
-import type { ListedPolecat } from './queries.js';
+import { absentPolecat, type ListedPolecat } from './queries.js';
 
 export type WorktreeView = WorktreeFacts | { readonly problem: string };
 
@@ -15,7 +15,7 @@ export async function withEveryPolecat(townRoot: string, rig: string | undefined
   const existing: ListedPolecat[] = (rig === undefined ? townRigs(townRoot) : [rig]).flatMap((r) =>
     rigPolecats(townRoot, r)
       .names.filter((name) => !shown.has(`${r}/${name}`))
-      .map((name) => ({ polecat: `${r}/${name}`, rig: r, name, session: sessionName(townRoot, { rig: r, name }), agent: '', running: false, agentCommand: '', attached: false, absent: true })),
+      .map((name) => absentPolecat(townRoot, { rig: r, name })),
   );
   const all = [...listed, ...existing].sort((a, b) => a.polecat.localeCompare(b.polecat));
   return Promise.all(all.map(async (p) => {

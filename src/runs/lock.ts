@@ -108,3 +108,15 @@ export function acquireLockAt(path: string, runId: string, kind: string, what: s
   const current = readHolder(path);
   throw new LockHeldError(current ?? { pid: 0, startTime: 0, runId: 'unknown', kind: 'unknown' }, what);
 }
+
+/** A lock taken as `take` takes it, waited for while another live holder has it, until the deadline (then refused). */
+export async function awaitLock(take: () => PolecatLock, deadline: number, pollMs: number): Promise<PolecatLock> {
+  for (;;) {
+    try {
+      return take();
+    } catch (error) {
+      if (!(error instanceof LockHeldError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+}

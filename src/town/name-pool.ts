@@ -7,9 +7,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { acquireLockAt, LockHeldError } from '../runs/lock.js';
+import { acquireLockAt, awaitLock } from '../runs/lock.js';
 import { currentProcess, isAlive, type ProcessIdentity } from '../runs/owner.js';
-import { sleep } from '../steps/watch.js';
 import { InvalidInputError, isValidName } from './names.js';
 import { readJsonFile } from './settings-file.js';
 
@@ -74,17 +73,7 @@ export async function reserveNames(townRoot: string, rig: string, wanted: readon
   const rigDir = join(townRoot, rig);
   const lockFile = join(townRoot, '.runtime', 'polecat', 'locks', 'names', `${rig}.lock`);
   const token = randomBytes(6).toString('hex');
-  const deadline = Date.now() + POOL_LOCK_WAIT_MS;
-  let lock;
-  for (;;) {
-    try {
-      lock = acquireLockAt(lockFile, token, 'add', `the names of rig ${rig}`);
-      break;
-    } catch (error) {
-      if (!(error instanceof LockHeldError) || Date.now() > deadline) throw error;
-      await sleep(20);
-    }
-  }
+  const lock = await awaitLock(() => acquireLockAt(lockFile, token, 'add', `the names of rig ${rig}`), Date.now() + POOL_LOCK_WAIT_MS, 20);
   const rigPolecats = join(rigDir, 'polecats');
   const taken: string[] = [];
   const marked: string[] = [];

@@ -7,10 +7,10 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { GitFailedError, gitOk, gitReason, runGit } from '../git/git.js';
+import { GitFailedError, gitReason, runGit } from '../git/git.js';
 import { reserveNames, isReservedName } from './name-pool.js';
 import { checkName, InvalidInputError } from './names.js';
-import { fetchDefaultBranch, rigRepo, unregisterWorktree, type RigRepo } from './worktree.js';
+import { fetchDefaultBranch, registeredWorktrees, rigRepo, unregisterWorktree, type RigRepo } from './worktree.js';
 
 export interface PolecatAdded {
   readonly polecat: string;
@@ -65,7 +65,7 @@ export async function addPolecats(townRoot: string, rig: string, wanted: readonl
   const reserved = await reserveNames(townRoot, rig, wanted);
   const made: PolecatAdded[] = [];
   try {
-    const registered = (await gitOk(['--git-dir', repo.bare, 'worktree', 'list', '--porcelain'], 'cannot list the worktrees', { ceiling: townRoot })).split('\n');
+    const registered = await registeredWorktrees(repo.bare, townRoot);
     for (const name of reserved.names) {
       const added = await addOne(townRoot, repo, rig, name, base, registered, options);
       reserved.release(name);
@@ -82,7 +82,7 @@ async function branchExists(repo: RigRepo, branch: string): Promise<boolean> {
   return (await runGit(['--git-dir', repo.bare, 'show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).exitCode === 0;
 }
 
-async function addOne(townRoot: string, repo: RigRepo, rig: string, name: string, base: string, registered: readonly string[], options: AddOptions): Promise<PolecatAdded> {
+async function addOne(townRoot: string, repo: RigRepo, rig: string, name: string, base: string, registered: ReadonlyMap<string, string | undefined>, options: AddOptions): Promise<PolecatAdded> {
   const branch = options.branch ?? `polecat/${name}-${(options.now ?? new Date()).getTime().toString(36)}`;
   if (options.branch === undefined) {
     await checkBranchName(branch, 'branch name');
@@ -90,7 +90,7 @@ async function addOne(townRoot: string, repo: RigRepo, rig: string, name: string
   }
   const polecatDir = join(repo.rigDir, 'polecats', name);
   const worktree = join(polecatDir, rig);
-  if (registered.includes(`worktree ${worktree}`)) throw new InvalidInputError(`${worktree} is registered as a worktree already (git worktree prune, if it is gone)`);
+  if (registered.has(worktree)) throw new InvalidInputError(`${worktree} is registered as a worktree already (git worktree prune, if it is gone)`);
   mkdirSync(polecatDir);
   // LFS files are not fetched for each polecat (Gas Town does the same): the agent fetches what it needs.
   const made = await runGit(['--git-dir', repo.bare, 'worktree', 'add', '--no-track', '-b', branch, worktree, base], { ceiling: townRoot, env: { GIT_LFS_SKIP_SMUDGE: '1' } });

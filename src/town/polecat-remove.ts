@@ -10,7 +10,7 @@ import { join, relative, sep } from 'node:path';
 import { gitOk, gitReason, runGit } from '../git/git.js';
 import { pendingHolder } from './name-pool.js';
 import { InvalidInputError, type PolecatAddress } from './names.js';
-import { branchStashes, changedFiles, fetchDefaultBranch, isEmptyWork, rigRepo, unregisterWorktree, unpushedCommits, worktreeProblem, type RepoAt, type RigRepo, type UnsavedWork } from './worktree.js';
+import { fetchDefaultBranch, isEmptyWork, registeredWorktrees, rigRepo, unregisterWorktree, unsavedWork, worktreeProblem, type RigRepo, type UnsavedWork } from './worktree.js';
 
 export interface RemovalPlan {
   readonly polecat: string;
@@ -30,38 +30,15 @@ export interface RemovalPlan {
   readonly fetchFailed?: string;
 }
 
-/** Whether `dir` is `root` or inside it, both as real paths. */
+/** Whether `dir` is `root` or inside it, both as real paths; never when either is gone (nothing is there to be in). */
 function isInside(dir: string, root: string): boolean {
-  let real: string;
+  let rel: string;
   try {
-    real = realpathSync(dir);
+    rel = relative(realpathSync(root), realpathSync(dir));
   } catch {
     return false;
   }
-  const rel = relative(realpathSync(root), real);
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
-}
-
-/** `branch` of each registered worktree, by path (`git worktree list --porcelain`). */
-async function registeredBranches(repo: RigRepo, ceiling: string): Promise<Map<string, string | undefined>> {
-  const out = await gitOk(['--git-dir', repo.bare, 'worktree', 'list', '--porcelain'], 'cannot list the worktrees', { ceiling });
-  const byPath = new Map<string, string | undefined>();
-  let path: string | undefined;
-  for (const line of out.split('\n')) {
-    if (line.startsWith('worktree ')) {
-      path = line.slice('worktree '.length);
-      byPath.set(path, undefined);
-    } else if (line.startsWith('branch refs/heads/') && path !== undefined) byPath.set(path, line.slice('branch refs/heads/'.length));
-  }
-  return byPath;
-}
-
-async function stashesOf(at: RepoAt, branch: string | undefined): Promise<string[]> {
-  if (branch === undefined) return [];
-  if ('worktree' in at) return branchStashes(at.worktree, branch);
-  if ((await runGit(['--git-dir', at.bare, 'rev-parse', '--verify', '--quiet', 'refs/stash'])).exitCode !== 0) return [];
-  const out = await gitOk(['--git-dir', at.bare, 'log', '--walk-reflogs', '--format=%gd %gs', 'refs/stash', '--'], 'cannot list the stashes');
-  return out.split('\n').filter((line) => line.includes(` On ${branch}: `) || line.includes(` WIP on ${branch}: `));
 }
 
 /** Reads what removing the polecat would lose; changes nothing but the rig's fetched default branch. */
@@ -71,7 +48,7 @@ export async function planRemoval(townRoot: string, address: PolecatAddress, cwd
   const repo = rigRepo(townRoot, rig);
   const polecatDir = join(repo.rigDir, 'polecats', name);
   const worktree = join(polecatDir, rig);
-  const registered = await registeredBranches(repo, townRoot);
+  const registered = await registeredWorktrees(repo.bare, townRoot);
   if (!existsSync(polecatDir) && !registered.has(worktree)) {
     const holder = pendingHolder(repo.rigDir, name);
     throw new InvalidInputError(holder ? `polecat ${polecat} is being added (pid ${holder.pid}): remove it once that is done` : `no polecat ${polecat}: ${polecatDir} does not exist`);
@@ -81,17 +58,8 @@ export async function planRemoval(townRoot: string, address: PolecatAddress, cwd
   const fetchFailed = fetched.exitCode === 0 ? undefined : gitReason(fetched);
   const problem = existsSync(polecatDir) ? worktreeProblem(polecatDir, rig) : `its directory ${polecatDir} is gone, its worktree still registered`;
   const branch = registered.get(worktree);
-  let work: UnsavedWork;
-  if (problem === undefined) {
-    const at = { worktree };
-    const [changes, stashes, unpushed] = await Promise.all([changedFiles(worktree), stashesOf(at, branch), unpushedCommits(at, 'HEAD')]);
-    work = { changes, stashes, unpushed };
-  } else {
-    // Files cannot be read through git here: what its branch holds still can.
-    const at = { bare: repo.bare };
-    const [stashes, unpushed] = await Promise.all([stashesOf(at, branch), branch === undefined ? [] : unpushedCommits(at, `refs/heads/${branch}`)]);
-    work = { changes: [], stashes, unpushed };
-  }
+  // A worktree git cannot read: what its branch holds still can be, through the bare repository.
+  const work = await unsavedWork(problem === undefined ? { worktree } : { bare: repo.bare }, branch);
   const unreadable = problem !== undefined && existsSync(worktree);
   return { polecat, repo, polecatDir, worktree, ...(branch !== undefined ? { branch } : {}), work, ...(problem !== undefined ? { problem } : {}), unreadable, cwdInside: isInside(cwd, polecatDir), ...(fetchFailed !== undefined ? { fetchFailed } : {}) };
 }
@@ -141,7 +109,7 @@ export async function removePolecat(townRoot: string, plan: RemovalPlan, force: 
 async function branchKeptBecause(plan: RemovalPlan, townRoot: string): Promise<string | undefined> {
   const branch = plan.branch!;
   if (branch === plan.repo.defaultBranch) return 'it is the default branch';
-  const elsewhere = [...(await registeredBranches(plan.repo, townRoot)).entries()].find(([, b]) => b === branch);
+  const elsewhere = [...(await registeredWorktrees(plan.repo.bare, townRoot)).entries()].find(([, b]) => b === branch);
   if (elsewhere) return `it is checked out in ${elsewhere[0]}`;
   return undefined;
 }

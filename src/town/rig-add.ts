@@ -7,8 +7,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
-import { GitFailedError, gitOk, runGit } from '../git/git.js';
+import { GitFailedError, gitOk, gitReason, runGit } from '../git/git.js';
 import { InvalidInputError } from './names.js';
+import { fetchDefaultBranch } from './worktree.js';
 
 /** Names Gas Town refuses: `-`, `.`, spaces, slashes, `hq` (and what polecat's own names refuse). */
 export function checkRigName(name: string): string {
@@ -80,7 +81,8 @@ export async function addRig(townRoot: string, rig: string, source: string, opti
     if ((await runGit(['--git-dir', bare, 'show-ref'], { ceiling: townRoot })).exitCode !== 0) throw new GitFailedError(`${gitUrl} is an empty repository: commit something to it first`);
     defaultBranch = options.branch ?? ((await runGit(['--git-dir', bare, 'symbolic-ref', '--short', 'HEAD'])).stdout.trim() || 'main');
     await gitOk(['--git-dir', bare, 'config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*'], 'cannot set the fetch refspec');
-    await gitOk(['--git-dir', bare, 'fetch', '--depth', '1', 'origin', `+refs/heads/${defaultBranch}:refs/remotes/origin/${defaultBranch}`], `cannot fetch ${defaultBranch}`, { ceiling: townRoot });
+    const fetched = await fetchDefaultBranch({ rigDir: scratch, bare, defaultBranch }, townRoot);
+    if (fetched.exitCode !== 0) throw new GitFailedError(`cannot fetch ${defaultBranch}: ${gitReason(fetched)}`);
     renameSync(scratch, rigDir);
   } catch (error) {
     rmSync(scratch, { recursive: true, force: true });

@@ -2,11 +2,12 @@
  * A polecat's worktree as git sees it: whether it is whole (read from its files, no git run, for every start), what
  * in it is not saved anywhere else (for remove), and its branch, ahead, behind and dirty (for list --all).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { GitFailedError, gitOk, gitReason, runGit, type GitResult } from '../git/git.js';
 import { InvalidInputError } from './names.js';
 import { readJsonFile } from './settings-file.js';
+import { isDirectory } from './town.js';
 
 export interface RigRepo {
   readonly rigDir: string;
@@ -60,7 +61,7 @@ export function worktreeProblem(polecatDir: string, rig: string): string | undef
   if (!existsSync(worktree)) return `its worktree ${worktree} is missing`;
   const gitDir = worktreeGitDir(worktree);
   if (gitDir === undefined) return `${worktree} is not a git worktree: it has no .git file pointing into ${join(rigDir, '.repo.git')}`;
-  if (!isDir(gitDir)) return `its worktree ${worktree} is broken: its .git file points to ${gitDir}, which is gone`;
+  if (!isDirectory(gitDir)) return `its worktree ${worktree} is broken: its .git file points to ${gitDir}, which is gone`;
   return undefined;
 }
 
@@ -71,7 +72,7 @@ export function worktreeProblem(polecatDir: string, rig: string): string | undef
  */
 export function unregisterWorktree(bare: string, worktree: string): void {
   const admin = join(bare, 'worktrees');
-  if (!isDir(admin)) return;
+  if (!isDirectory(admin)) return;
   for (const id of readdirSync(admin)) {
     let pointsTo: string;
     try {
@@ -80,14 +81,6 @@ export function unregisterWorktree(bare: string, worktree: string): void {
       continue;
     }
     if (pointsTo === join(worktree, '.git')) rmSync(join(admin, id), { recursive: true, force: true });
-  }
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -123,9 +116,14 @@ export async function changedFiles(worktree: string): Promise<string[]> {
   return files;
 }
 
-/** Stashes made on this branch: stashes are shared by every worktree of the repository, so only `On <b>:`/`WIP on <b>:`. */
-export async function branchStashes(worktree: string, branch: string): Promise<string[]> {
-  const out = await gitAt({ worktree }, ['stash', 'list', '--format=%gd %gs'], 'cannot list the stashes');
+/**
+ * Stashes made on this branch, as `git stash list` shows them: stashes are shared by every worktree of the
+ * repository, so only `On <b>:`/`WIP on <b>:`. Read from the stash's reflog, which a bare repository has too.
+ */
+export async function branchStashes(at: RepoAt, branch: string): Promise<string[]> {
+  const [where, path] = 'worktree' in at ? (['-C', at.worktree] as const) : (['--git-dir', at.bare] as const);
+  if ((await runGit([where, path, 'rev-parse', '--verify', '--quiet', 'refs/stash'], { ceiling: dirname(path) })).exitCode !== 0) return [];
+  const out = await gitAt(at, ['log', '--walk-reflogs', '--format=%gd %gs', 'refs/stash', '--'], 'cannot list the stashes');
   return out
     .split('\n')
     .filter((line) => {
@@ -152,9 +150,32 @@ export function isEmptyWork(work: UnsavedWork): boolean {
   return work.changes.length === 0 && work.stashes.length === 0 && work.unpushed.length === 0;
 }
 
-export async function unsavedWork(worktree: string, branch: string | undefined): Promise<UnsavedWork> {
-  const [changes, stashes, unpushed] = await Promise.all([changedFiles(worktree), branch === undefined ? [] : branchStashes(worktree, branch), unpushedCommits({ worktree }, 'HEAD')]);
-  return { changes, stashes, unpushed };
+/**
+ * What would be lost with the worktree checked out on `branch`. Through the worktree: its files, and the commits of
+ * its HEAD; through the bare repository (a worktree git cannot read): what its branch holds only.
+ */
+export async function unsavedWork(at: RepoAt, branch: string | undefined): Promise<UnsavedWork> {
+  const stashes = branch === undefined ? [] : branchStashes(at, branch);
+  if ('worktree' in at) {
+    const [changes, stashed, unpushed] = await Promise.all([changedFiles(at.worktree), stashes, unpushedCommits(at, 'HEAD')]);
+    return { changes, stashes: stashed, unpushed };
+  }
+  const [stashed, unpushed] = await Promise.all([stashes, branch === undefined ? [] : unpushedCommits(at, `refs/heads/${branch}`)]);
+  return { changes: [], stashes: stashed, unpushed };
+}
+
+/** The branch each registered worktree has checked out (undefined: detached), by path (`git worktree list --porcelain`). */
+export async function registeredWorktrees(bare: string, ceiling: string): Promise<Map<string, string | undefined>> {
+  const out = await gitOk(['--git-dir', bare, 'worktree', 'list', '--porcelain'], 'cannot list the worktrees', { ceiling });
+  const byPath = new Map<string, string | undefined>();
+  let path: string | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      path = line.slice('worktree '.length);
+      byPath.set(path, undefined);
+    } else if (line.startsWith('branch refs/heads/') && path !== undefined) byPath.set(path, line.slice('branch refs/heads/'.length));
+  }
+  return byPath;
 }
 
 /** Unsaved work, one item a line, for a refusal or for what --force discarded. */

@@ -166,6 +166,12 @@ describe('polecat remove', () => {
     const town = await gitTownFromRepo();
     const gone = await added(town, 'Gone');
     const broken = await added(town, 'Broken');
+    // The whole polecat directory deleted by hand: its registration is still there to remove.
+    const vanished = await added(town, 'Vanished');
+    rmSync(join(town.root, 'gastown', 'polecats', 'Vanished'), { recursive: true });
+    const removedVanished = await town.cli('remove', 'gastown/Vanished');
+    expect(removedVanished.code, removedVanished.stderr).toBe(0);
+    expect(removedVanished.stdout).toBe(`gastown/Vanished: removed worktree ${vanished.worktree} and branch ${vanished.branch}\n`);
     rmSync(gone.worktree, { recursive: true });
     writeFileSync(join(broken.worktree, '.git'), 'gitdir: /nonexistent/worktrees/gastown\n');
     const log = join(town.base, 'sim.jsonl');

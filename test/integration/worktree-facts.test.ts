@@ -31,9 +31,11 @@ describe('a worktree read with real git', () => {
     git(['checkout', '-q', '-b', 'feature'], dir);
     writeFileSync(join(dir, 'old name.txt'), 'on feature\n');
     git(['stash', 'push', '-q', '-m', 'feature work'], dir);
-    expect(await branchStashes(dir, 'feature')).toEqual(['stash@{0} On feature: feature work']);
-    expect(await branchStashes(dir, 'main')).toEqual(['stash@{1} On main: main work']);
-    expect(await branchStashes(dir, 'feat')).toEqual([]);
+    expect(await branchStashes({ worktree: dir }, 'feature')).toEqual(['stash@{0} On feature: feature work']);
+    expect(await branchStashes({ worktree: dir }, 'main')).toEqual(['stash@{1} On main: main work']);
+    expect(await branchStashes({ worktree: dir }, 'feat')).toEqual([]);
+    // Through the repository itself, as for a worktree git cannot read: the same.
+    expect(await branchStashes({ bare: join(dir, '.git') }, 'feature')).toEqual(['stash@{0} On feature: feature work']);
     expect((await unpushedCommits({ worktree: dir }, 'HEAD')).map((c) => c.split(' ').slice(1).join(' '))).toEqual(['first']);
   });
 });

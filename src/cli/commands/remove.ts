@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { GitFailedError } from '../../git/git.js';
-import { status, stop } from '../../manager.js';
+import { list, stop } from '../../manager.js';
 import { planStop, resolveTown } from '../../plan.js';
 import { acquireLock, LockHeldError } from '../../runs/lock.js';
 import { forgetDesired, readDesired, writeDesired } from '../../supervise/desired.js';
@@ -76,11 +76,12 @@ Exit status: 0 removed; 1 refused or failed (what was removed before a failure s
       const addresses = targets.map(parseAddress);
       if (new Set(addresses.map(formatAddress)).size !== addresses.length) throw new CliError('a polecat is named twice', EXIT.usage);
       const { townRoot } = resolveTown(flags);
+      // The sessions of this town's polecats, from one tmux call (a session of another's name is not listed).
+      const sessions = new Map((await list(undefined, { ...flags, replay: false, said: false })).polecats.map((p) => [p.polecat, p.session]));
       const looked: Looked[] = [];
       for (const address of addresses) {
         const plan = await planRemoval(townRoot, address, process.cwd());
-        const seen = await status(address, { ...flags, replay: false });
-        looked.push({ address, plan, session: seen.sessionExists && seen.conflict === undefined ? seen.session : undefined, up: readDesired(townRoot, address)?.want === 'up' });
+        looked.push({ address, plan, session: sessions.get(formatAddress(address)), up: readDesired(townRoot, address)?.want === 'up' });
       }
       for (const { plan } of looked) if (plan.fetchFailed) output.err.write(`${plan.polecat}: could not fetch the rig's default branch (${plan.fetchFailed}): judged by what was fetched before\n`);
       const refused = looked.map((l) => [formatAddress(l.address), refusals(l, flags.force === true)] as const).filter(([, why]) => why.length > 0);
