@@ -1,11 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
+import { packageVersion } from '../files/package-root.js';
 import { InvalidInputError } from '../town/names.js';
 import { CliError, EXIT, processOutput, type Output } from './output.js';
-
-function version(): string {
-  return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
-}
 
 type Commands = (output: Output) => Promise<Command[]>;
 
@@ -40,7 +36,7 @@ const COMMANDS: ReadonlyArray<readonly [readonly string[], Commands]> = [
 export async function buildProgram(argv: readonly string[], output: Output = processOutput): Promise<Command> {
   const program = new Command('polecat')
     .description('Start, watch and stop AI coding agents in tmux, one per polecat, with startup run as a statechart.')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .configureOutput(outputConfig(output, 'polecat'))
     .exitOverride();
   const named = argv.find((arg) => !arg.startsWith('-'));
