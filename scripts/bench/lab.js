@@ -17,6 +17,7 @@ export const cli = join(root, 'bin', 'polecat.js');
 export const simScript = join(root, 'dist', 'src', 'sim', 'agent.js');
 export const floorScript = join(root, 'scripts', 'bench', 'floor-start.sh');
 export const countingBin = join(root, 'scripts', 'bench', 'counting-bin');
+export const maxRssScript = join(root, 'scripts', 'bench', 'max-rss.cjs');
 export const RIG = 'rig';
 
 /** A measurement that did not reach its outcome: the bench exits 1 with this message. */
@@ -89,10 +90,10 @@ export class Lab {
   }
 
   /** Runs a command to its end; its wall time in ms (process spawn to exit), its result. Never through a shell. */
-  async run(space, file, args, { counting = false, timeoutMs = 300_000 } = {}) {
+  async run(space, file, args, { counting = false, timeoutMs = 300_000, env = {} } = {}) {
     const started = performance.now();
     const result = await execa(file, args, {
-      env: this.env(space, { counting }),
+      env: { ...this.env(space, { counting }), ...env },
       extendEnv: false,
       reject: false,
       stdin: 'ignore',
@@ -116,8 +117,16 @@ export class Lab {
     return { ms, result };
   }
 
-  polecat(space, args, options) {
-    return this.runOk(space, `polecat ${args[0]} (${space.label})`, process.execPath, [cli, ...args, '--town', space.town, '--socket', space.socket], options);
+  polecat(space, args, options = {}) {
+    const { nodeArgs = [], ...rest } = options;
+    return this.runOk(space, `polecat ${args[0]} (${space.label})`, process.execPath, [...nodeArgs, cli, ...args, '--town', space.town, '--socket', space.socket], rest);
+  }
+
+  /** One polecat command with its peak RSS in MB (scripts/bench/max-rss.cjs preloaded). */
+  async polecatMemory(space, args) {
+    const file = join(space.dir, `rss-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    const { result } = await this.polecat(space, args, { nodeArgs: ['--require', maxRssScript], env: { POLECAT_BENCH_RSS_FILE: file } });
+    return { result, peakMb: Number(readFileSync(file, 'utf8')) / 1024 };
   }
 
   floor(space, name, text, options) {

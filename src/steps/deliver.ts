@@ -1,7 +1,6 @@
 import { BUSY_MARKER, inputLine, lastLines, showsBusy } from '../agents/screen.js';
 import type { Tmux } from '../tmux/client.js';
 import { StepError } from './errors.js';
-import { sleep } from './watch.js';
 
 /**
  * Getting text into an agent and submitted, checked on its screen: the startup text (nudges step) and
@@ -111,8 +110,11 @@ export async function typeText(tmux: Tmux, paneId: string, text: string, bufferP
 
 export interface Watching {
   readonly look: () => Promise<string>;
+  /** Between looks (PaneWatcher.pause). */
+  readonly pause: () => Promise<void>;
+  /** Keys went to the pane (PaneWatcher.sentKeys). */
+  readonly sentKeys: () => void;
   readonly deadline: number;
-  readonly pollMs: number;
   readonly signal?: AbortSignal;
 }
 
@@ -122,7 +124,7 @@ export async function awaitArrival(check: DeliveryCheck, screen: string, watchin
     if (Date.now() >= watching.deadline) {
       throw new StepError("the text did not arrive in the agent's input before the deadline", { screen: lastLines(screen) });
     }
-    await sleep(watching.pollMs, watching.signal);
+    await watching.pause();
     screen = await watching.look();
   }
   return screen;
@@ -133,9 +135,10 @@ export async function submit(tmux: Tmux, paneId: string, check: DeliveryCheck, s
   for (let attempt = 1; attempt <= 3; attempt += 1) {
     const beforeEnter = screen;
     await tmux.sendKeys(paneId, ['Enter'], watching.signal ? { signal: watching.signal } : {});
+    watching.sentKeys();
     const retryAt = Math.min(watching.deadline, Date.now() + 1_000 * attempt);
     do {
-      await sleep(watching.pollMs, watching.signal);
+      await watching.pause();
       try {
         screen = await watching.look();
       } catch (error) {
