@@ -33,8 +33,8 @@ export async function inject(address: PolecatAddress, text: string, options: Loc
     const look = async () => (await watcher.look()).screen;
     const check = deliveryCheck(clean, preset?.readyPromptPrefix ?? '', preset?.busyMarkers);
     await typeText(tmux, agent.paneId, clean, 'polecat-inject');
-    watcher.sentKeys();
-    const watching = { look, pause: () => watcher.pause(), sentKeys: () => watcher.sentKeys(), deadline };
+    if (check.readsInput) watcher.sentKeys();
+    const watching = { look, watcher, deadline };
     const screen = await awaitArrival(check, await look(), watching);
     await submit(tmux, agent.paneId, check, screen, watching);
     return { polecat: `${address.rig}/${address.name}`, bytes: Buffer.byteLength(clean) };

@@ -20,7 +20,7 @@ export interface KillTreeResult {
 }
 
 /** A look is a read of /proc per process, no process of its own: the ends of a kill are watched closely. */
-const KILL_POLL_MS = 5;
+const KILL_POLL_MS = 10;
 
 /**
  * SIGTERM every snapshotted process still alive, wait up to the grace period for them to go, then SIGKILL the rest.

@@ -35,7 +35,6 @@ export const acceptBypass = (deps: StepDeps) =>
         readySince = undefined;
         if (dialogs.mayAnswer(reading, screen, lookedAt)) {
           const answer = await answerDialog(deps, plan.socket, session.paneId, reading.dialog, reading.options, signal);
-          watcher.sentKeys();
           if (answer !== undefined) {
             answered.push(`${reading.dialog.id}: ${answer}`);
             dialogs.answered(reading, answer, Date.now());

@@ -48,8 +48,8 @@ export const nudges = (deps: StepDeps) =>
     let screen: string;
     if (!deps.repeating) {
       await typeText(tmux, session.paneId, text, `polecat-${plan.runId}`, signal);
-      watcher.sentKeys();
-      // The agent needs a moment to draw what it was sent; a look at once would only see the old screen.
+      if (check.readsInput) watcher.sentKeys();
+      // The agent needs a moment to draw what it was sent: a look at once would only see the old screen.
       await watcher.pause();
       screen = await look();
     } else {
@@ -65,11 +65,11 @@ export const nudges = (deps: StepDeps) =>
           await tmux.sendKeys(session.paneId, Array<string>([...typed].length).fill('BSpace'), { signal });
         }
         await typeText(tmux, session.paneId, text, `polecat-${plan.runId}`, signal);
-        watcher.sentKeys();
+        if (check.readsInput) watcher.sentKeys();
         screen = await look();
       }
     }
-    const watching = { look, pause: () => watcher.pause(), sentKeys: () => watcher.sentKeys(), deadline, signal };
+    const watching = { look, watcher, deadline, signal };
     screen = await awaitArrival(check, screen, watching);
     await submit(tmux, session.paneId, check, screen, watching);
     return {};

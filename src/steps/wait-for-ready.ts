@@ -41,8 +41,6 @@ export const waitForReady = (deps: StepDeps) =>
           screen: lastLines(screen),
         });
       }
-      // The confirming look comes once a redraw that flashed the prompt past would be over.
-      if (seen === 1) await sleep(CONFIRM_AFTER_MS, signal);
-      else await watcher.pause();
+      await watcher.pause();
     }
   });

@@ -44,8 +44,9 @@ export async function lookAtPane(tmux: Tmux, paneId: string, signal: AbortSignal
 }
 
 /**
- * After polecat sends keys, how long it waits before each look until the screen shows what it waits for: an agent
- * draws what it was sent within milliseconds, so the first looks come soon, then at the poll interval.
+ * After polecat types text or presses Enter, how long it waits before each look until the screen shows what it
+ * waits for: an agent draws what it was sent within milliseconds, so the first looks come soon, then at the poll
+ * interval. Only for waits that read the agent's input line, where what is seen early is seen for sure.
  */
 export const LOOKS_AFTER_KEYS_MS: readonly number[] = [5, 10, 20];
 
@@ -55,6 +56,7 @@ export const LOOKS_AFTER_KEYS_MS: readonly number[] = [5, 10, 20];
  */
 export class PaneWatcher {
   private soon: number[] = [];
+  private lastPauseMs: number;
 
   constructor(
     private readonly tmux: Tmux,
@@ -62,7 +64,9 @@ export class PaneWatcher {
     private readonly what: string,
     private readonly pollMs: number,
     private readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.lastPauseMs = pollMs;
+  }
 
   look(): Promise<PaneView> {
     return lookAtPane(this.tmux, this.paneId, this.signal, this.what);
@@ -74,7 +78,13 @@ export class PaneWatcher {
   }
 
   pause(): Promise<void> {
-    return sleep(this.soon.shift() ?? this.pollMs, this.signal);
+    this.lastPauseMs = this.soon.shift() ?? this.pollMs;
+    return sleep(this.lastPauseMs, this.signal);
+  }
+
+  /** The last pause was one of the short ones: a frame the agent was still drawing may have been seen. */
+  get hurried(): boolean {
+    return this.lastPauseMs < this.pollMs;
   }
 }
 

@@ -58,13 +58,12 @@ function tmuxCommand(options: TmuxRunnerOptions): TmuxCommand {
 export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
   const tmux = tmuxCommand(options);
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const processEnv = processEnvironment(options);
   return async (args, call = {}) => {
     const argv = [tmux.bin, ...tmux.args(args)];
     const subcommand = args[0] ?? '';
     const started = performance.now();
     spawnCount += 1;
-    const child = await runProcess(tmux.bin, argv.slice(1), { env: processEnv, timeoutMs: timeout, signal: call.signal, input: call.input });
+    const child = await runProcess(tmux.bin, argv.slice(1), { env: clientEnvironment(options), timeoutMs: timeout, signal: call.signal, input: call.input });
     const result: TmuxCallResult = {
       argv,
       exitCode: child.exitCode,
@@ -99,13 +98,21 @@ interface ProcessOutcome {
 function runProcess(file: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal; input?: string }): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
     if (options.signal?.aborted) return resolve({ exitCode: undefined, stdout: '', stderr: '', ended: 'cancelled' });
-    const child = spawn(file, args, { env: options.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, args, { env: options.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    } catch (spawnError) {
+      // An argument or value node refuses to pass (a NUL byte): nothing ran.
+      return resolve({ exitCode: undefined, stdout: '', stderr: String((spawnError as Error).message), ended: 'error', error: spawnError as Error });
+    }
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let ended: ProcessOutcome['ended'];
     let error: Error | undefined;
     let forceKill: NodeJS.Timeout | undefined;
     const stop = (why: 'timeout' | 'cancelled') => {
+      // Exited already, its output still being read: it ended by itself.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       ended ??= why;
       child.kill('SIGTERM');
       forceKill ??= setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
@@ -140,22 +147,11 @@ function runProcess(file: string, args: readonly string[], options: { env: NodeJ
 }
 
 /**
- * The environment of tmux clients: the given one whole (without TMUX and TMUX_PANE, which would point a client at
- * another server), or this process's without those two.
+ * The environment of tmux clients: the given one whole, or this process's (as it is at the call), each without TMUX
+ * and TMUX_PANE, which would point a client at another server.
  */
-function clientEnvironment(options: TmuxRunnerOptions): { vars: Record<string, string | undefined>; extend: boolean } {
-  if (!options.clientEnv) return { vars: { TMUX: undefined, TMUX_PANE: undefined }, extend: true };
-  const { TMUX: _tmux, TMUX_PANE: _pane, ...vars } = options.clientEnv;
-  return { vars, extend: false };
-}
-
-function processEnvironment(options: TmuxRunnerOptions): NodeJS.ProcessEnv {
-  const { vars, extend } = clientEnvironment(options);
-  const env: NodeJS.ProcessEnv = extend ? { ...process.env } : {};
-  for (const [key, value] of Object.entries(vars)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
+function clientEnvironment(options: TmuxRunnerOptions): NodeJS.ProcessEnv {
+  const { TMUX: _tmux, TMUX_PANE: _pane, ...env } = options.clientEnv ?? process.env;
   return env;
 }
 
