@@ -54,6 +54,11 @@ export interface DeliveryCheck {
   arrived(screen: string): boolean;
   /** Enter took it: it left the input line, or (agents with no prompt to see) the screen moved on. */
   submitted(screen: string, beforeEnter: string): boolean;
+  /**
+   * Enter took it, and the screen shows so itself: the input line is there without the text, or the agent is at
+   * work. A screen with no input line at all may be a frame still being drawn.
+   */
+  surelySubmitted(screen: string): boolean;
 }
 
 /** Longer than this, typed text may fill the screen. */
@@ -68,6 +73,7 @@ export function deliveryCheck(text: string, prefix: string, busyMarkers: readonl
       readsInput: false,
       arrived: (screen) => multiline || tail === '' || collapse(screen).includes(tail),
       submitted: (screen, before) => screen !== before,
+      surelySubmitted: () => false,
     };
   }
   const inInput = (screen: string) => {
@@ -80,6 +86,7 @@ export function deliveryCheck(text: string, prefix: string, busyMarkers: readonl
     readsInput: true,
     arrived: (screen) => inInput(screen) || (long && collapse(screen.split('\n').slice(-12).join(' ')).includes(tail)),
     submitted: (screen) => !inInput(screen) || showsBusy(screen, busyMarkers),
+    surelySubmitted: (screen) => (inputLine(screen, prefix) !== undefined && !inInput(screen)) || showsBusy(screen, busyMarkers),
   };
 }
 
@@ -137,8 +144,8 @@ export async function awaitArrival(check: DeliveryCheck, screen: string, watchin
 }
 
 /**
- * Enter, then watch it taken; an Enter that was not taken is pressed again (at most 3 times). Taken on a look that
- * came soon after the Enter (a frame being drawn shows no input line either) is confirmed by the next look.
+ * Enter, then watch it taken; an Enter that was not taken is pressed again (at most 3 times). On a look that came
+ * soon after the Enter, a screen without the input line (maybe a frame being drawn) is confirmed by the next look.
  */
 export async function submit(tmux: Tmux, paneId: string, check: DeliveryCheck, screen: string, watching: Watching): Promise<void> {
   const { watcher } = watching;
@@ -158,7 +165,7 @@ export async function submit(tmux: Tmux, paneId: string, check: DeliveryCheck, s
         throw error;
       }
       const taken = check.submitted(screen, beforeEnter);
-      if (taken && (takenOnce || !watcher.hurried)) return;
+      if (taken && (takenOnce || !watcher.hurried || check.surelySubmitted(screen))) return;
       takenOnce = taken;
     } while (Date.now() < retryAt);
     if (Date.now() >= watching.deadline) break;

@@ -117,6 +117,11 @@ describe('looking soon after keys', () => {
     expect(sent).toEqual([['Enter']]);
     // drawing (hurried: unconfirmed), typed (not taken), drawing (hurried), empty (confirms it).
     expect(looks).toBe(4);
+
+    // The input line seen empty (or the agent at work) says so itself, however soon it was seen: one look.
+    let quick = 0;
+    await submit(fakeTmux(sent), '%1', check, typed, { look: async () => (quick++, empty), watcher, deadline: Date.now() + 5_000 });
+    expect(quick).toBe(1);
   });
 
   it('does not hurry for an agent with no prompt to read, where any change of screen counts as taken', () => {
