@@ -111,7 +111,10 @@ export class Lab {
     const { ms, result } = await this.run(space, file, args, options);
     if (result.exitCode !== 0 || result.failed) {
       const why = result.timedOut ? 'timed out' : `exited ${result.exitCode ?? result.signal}`;
-      const detail = `${result.stderr ?? ''}\n${result.stdout ?? ''}`.trim().split('\n').slice(-15).join('\n');
+      const lines = `${result.stderr ?? ''}\n${result.stdout ?? ''}`.trim().split('\n');
+      // Every line naming a failure, then the last ones: a batch's failures may be far from its end.
+      const failures = lines.filter((line) => /\bfailed\b/.test(line)).slice(0, 20);
+      const detail = [...failures, ...lines.slice(-15).filter((line) => !failures.includes(line))].join('\n');
       throw new MeasurementError(`${what} ${why}${detail ? `:\n${detail}` : ''}`);
     }
     return { ms, result };
