@@ -502,7 +502,7 @@ function notes(r) {
   return [
     `Medians of ${plan.singleReps} reps (10/50 at once: ${plan.concurrencyReps}), polecat and floor interleaved; min/max and every sample in the JSON.`,
     `Floor: scripts/bench/floor-start.sh, one new-session running the sim, capture-pane polls, send-keys -l, send-keys Enter;`,
-    `  it polls every ${POLL_MS} ms; polecat looks when tmux reports the pane's output (control mode), else every ${POLL_MS} ms (pollMs, src/steps/deps.ts).`,
+    `  it polls every ${POLL_MS} ms; polecat as often (pollMs, src/steps/deps.ts), but 5, 10 and 20 ms after it types the text or presses Enter.`,
     `  Both runs' sims log to a file that is checked for the submit.`,
     `Item 2 runs ${r.multiStart ? 'one `polecat start p1..pN --parallel N`' : 'N separate `polecat start` processes at once (this CLI has no --parallel)'}; the floor, N floor scripts at once.`,
     `Stop of the SIGTERM-ignoring sim uses --force (the sim exits on Ctrl-C, which would skip the kill grace); grace = kill=${KILL_GRACE_MS / 1000} s.`,

@@ -16,6 +16,8 @@ await build({
   bundle: true,
   splitting: true,
   chunkNames: 'chunk-[hash]',
+  // .mjs: node knows an ES module by its name, without looking for the package.json above each chunk (~10 ms a command).
+  outExtension: { '.js': '.mjs' },
   platform: 'node',
   format: 'esm',
   target: 'node20',
