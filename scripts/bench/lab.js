@@ -17,6 +17,7 @@ export const cli = join(root, 'bin', 'polecat.js');
 export const simScript = join(root, 'dist', 'src', 'sim', 'agent.js');
 export const floorScript = join(root, 'scripts', 'bench', 'floor-start.sh');
 export const countingBin = join(root, 'scripts', 'bench', 'counting-bin');
+export const maxRssScript = join(root, 'scripts', 'bench', 'max-rss.cjs');
 export const RIG = 'rig';
 
 /** A measurement that did not reach its outcome: the bench exits 1 with this message. */
@@ -89,10 +90,10 @@ export class Lab {
   }
 
   /** Runs a command to its end; its wall time in ms (process spawn to exit), its result. Never through a shell. */
-  async run(space, file, args, { counting = false, timeoutMs = 300_000 } = {}) {
+  async run(space, file, args, { counting = false, timeoutMs = 300_000, env = {} } = {}) {
     const started = performance.now();
     const result = await execa(file, args, {
-      env: this.env(space, { counting }),
+      env: { ...this.env(space, { counting }), ...env },
       extendEnv: false,
       reject: false,
       stdin: 'ignore',
@@ -110,14 +111,25 @@ export class Lab {
     const { ms, result } = await this.run(space, file, args, options);
     if (result.exitCode !== 0 || result.failed) {
       const why = result.timedOut ? 'timed out' : `exited ${result.exitCode ?? result.signal}`;
-      const detail = `${result.stderr ?? ''}\n${result.stdout ?? ''}`.trim().split('\n').slice(-15).join('\n');
+      const lines = `${result.stderr ?? ''}\n${result.stdout ?? ''}`.trim().split('\n');
+      // Every line naming a failure, then the last ones: a batch's failures may be far from its end.
+      const failures = lines.filter((line) => /\bfailed\b/.test(line)).slice(0, 20);
+      const detail = [...failures, ...lines.slice(-15).filter((line) => !failures.includes(line))].join('\n');
       throw new MeasurementError(`${what} ${why}${detail ? `:\n${detail}` : ''}`);
     }
     return { ms, result };
   }
 
-  polecat(space, args, options) {
-    return this.runOk(space, `polecat ${args[0]} (${space.label})`, process.execPath, [cli, ...args, '--town', space.town, '--socket', space.socket], options);
+  polecat(space, args, options = {}) {
+    const { nodeArgs = [], ...rest } = options;
+    return this.runOk(space, `polecat ${args[0]} (${space.label})`, process.execPath, [...nodeArgs, cli, ...args, '--town', space.town, '--socket', space.socket], rest);
+  }
+
+  /** One polecat command with its peak RSS in MB (scripts/bench/max-rss.cjs preloaded). */
+  async polecatMemory(space, args) {
+    const file = join(space.dir, `rss-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    const { result } = await this.polecat(space, args, { nodeArgs: ['--require', maxRssScript], env: { POLECAT_BENCH_RSS_FILE: file } });
+    return { result, peakMb: Number(readFileSync(file, 'utf8')) / 1024 };
   }
 
   floor(space, name, text, options) {

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { NO_WORDS, type ActivityWords } from '../activity/screen-evidence.js';
+import { packageRoot } from '../files/package-root.js';
 import { BUSY_MARKER } from './screen.js';
 import { codexHookArgs } from './settings.js';
 
@@ -44,17 +43,6 @@ export interface AgentPreset {
    * id its hooks reported); empty for an agent that cannot, which then starts afresh with its startup text.
    */
   readonly resume: readonly string[];
-}
-
-/** The package's root directory (where package.json is), from the built file or from the TypeScript source. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('polecat: cannot find its package root');
-    dir = parent;
-  }
-  return dir;
 }
 
 export function simAgentScript(): string {

@@ -6,7 +6,7 @@ import { acquireLock, awaitLock, type PolecatLock } from '../runs/lock.js';
 import { RunRefusedError } from '../runs/refusal.js';
 import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { awaitArrival, deliveryCheck, isBlank, sanitizeText, submit, typeText } from '../steps/deliver.js';
-import { lookAtPane } from '../steps/watch.js';
+import { PaneWatcher } from '../steps/watch.js';
 import { InvalidInputError, type PolecatAddress } from '../town/names.js';
 import { agentAlive, ownSession } from '../town/session-owner.js';
 
@@ -29,10 +29,12 @@ export async function inject(address: PolecatAddress, text: string, options: Loc
   const deadline = Date.now() + (options.timeoutMs ?? INJECT_TIMEOUT_MS);
   const lock = await waitForLock(location.townRoot, address.rig, `${address.name}.inject`, deadline);
   try {
-    const look = async () => (await lookAtPane(tmux, agent.paneId, undefined, 'while receiving injected text')).screen;
+    const watcher = new PaneWatcher(tmux, agent.paneId, 'while receiving injected text', deps.pollMs, undefined);
+    const look = async () => (await watcher.look()).screen;
     const check = deliveryCheck(clean, preset?.readyPromptPrefix ?? '', preset?.busyMarkers);
     await typeText(tmux, agent.paneId, clean, 'polecat-inject');
-    const watching = { look, deadline, pollMs: deps.pollMs };
+    if (check.readsInput) watcher.sentKeys();
+    const watching = { look, watcher, deadline };
     const screen = await awaitArrival(check, await look(), watching);
     await submit(tmux, agent.paneId, check, screen, watching);
     return { polecat: `${address.rig}/${address.name}`, bytes: Buffer.byteLength(clean) };

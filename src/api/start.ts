@@ -11,7 +11,7 @@ import {
 import { Beads } from '../beads/client.js';
 import { lockForRun, RunRecordError, RunRecorder, runRecorded, type RunOptions } from '../runs/recording.js';
 import { RunRefusedError } from '../runs/refusal.js';
-import { listRuns, RunFileError, RunFiles, runState, type ListedRun, type RunRecord } from '../runs/store.js';
+import { listOpenRuns, RunFileError, RunFiles, runState, type ListedRun, type RunRecord } from '../runs/store.js';
 import { createStepDeps, type StepDeps } from '../steps/deps.js';
 import { polecatAssignee } from '../steps/hook.js';
 import { startupActors } from '../steps/index.js';
@@ -31,7 +31,7 @@ export function isInterruptedStart(run: ListedRun): boolean {
 
 /** The polecat's interrupted starts. */
 export function interruptedStarts(townRoot: string, rig: string, name: string): ListedRun[] {
-  return listRuns(townRoot).filter((r) => isInterruptedStart(r) && r.record.rig === rig && r.record.name === name);
+  return listOpenRuns(townRoot, { rig, name }).filter(isInterruptedStart);
 }
 
 /**

@@ -5,7 +5,7 @@ import { journalHasCancel, lockForRun, RunRecorder, runRecorded, type RunOptions
 import { RunRefusedError } from '../runs/refusal.js';
 import { RunFiles } from '../runs/store.js';
 import { createStepDeps, type StepDeps } from '../steps/deps.js';
-import { stopActors } from '../steps/index.js';
+import { stopActors } from '../steps/stop/index.js';
 
 /** Stopping a polecat, a start of it in progress cancelled first. */
 

@@ -1,11 +1,7 @@
-import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
+import type { Command } from 'commander';
+import { packageVersion } from '../files/package-root.js';
 import { InvalidInputError } from '../town/names.js';
 import { CliError, EXIT, processOutput, type Output } from './output.js';
-
-function version(): string {
-  return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
-}
 
 type Commands = (output: Output) => Promise<Command[]>;
 
@@ -38,9 +34,10 @@ const COMMANDS: ReadonlyArray<readonly [readonly string[], Commands]> = [
  * typo, which commander then answers): loading every command's modules costs a command that runs one.
  */
 export async function buildProgram(argv: readonly string[], output: Output = processOutput): Promise<Command> {
+  const { Command } = await import('commander');
   const program = new Command('polecat')
     .description('Start, watch and stop AI coding agents in tmux, one per polecat, with startup run as a statechart.')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .configureOutput(outputConfig(output, 'polecat'))
     .exitOverride();
   const named = argv.find((arg) => !arg.startsWith('-'));
@@ -77,11 +74,17 @@ function normalizeArgv(argv: readonly string[]): string[] {
 /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 usage or bad input, 130 interrupted. */
 export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
   process.exitCode = undefined;
+  // Answered before commander loads: scripts ask for the version to check the install, and should not wait for it.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    output.out.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
   try {
     const args = normalizeArgv(argv);
     await (await buildProgram(args, output)).parseAsync(args, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
+    const { CommanderError } = await import('commander');
     if (error instanceof CommanderError) {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? EXIT.ok : EXIT.usage;
     }

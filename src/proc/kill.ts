@@ -1,3 +1,4 @@
+import { sleep } from '../timers/sleep.js';
 import { isSameProcessAlive, type ProcessEntry } from './process-tree.js';
 
 /** Signals each snapshotted process that is still that process (same start time): a pid reused since is left alone. */
@@ -18,13 +19,16 @@ export interface KillTreeResult {
   readonly survivors: number[];
 }
 
+/** A look is a read of /proc per process, no process of its own: the ends of a kill are watched closely. */
+const KILL_POLL_MS = 10;
+
 /**
  * SIGTERM every snapshotted process still alive, wait up to the grace period for them to go, then SIGKILL the rest.
  * Polls instead of sleeping the whole grace period.
  */
 export async function killProcesses(
   entries: readonly ProcessEntry[],
-  { graceMs, pollMs = 25, signal }: { graceMs: number; pollMs?: number; signal?: AbortSignal },
+  { graceMs, pollMs = KILL_POLL_MS, signal }: { graceMs: number; pollMs?: number; signal?: AbortSignal },
 ): Promise<KillTreeResult> {
   const alive = () => entries.filter(isSameProcessAlive);
   const initially = alive();
@@ -44,8 +48,4 @@ export async function killProcesses(
     killed: stubborn.map((p) => p.pid),
     survivors,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -38,6 +38,21 @@ export function runsDir(townRoot: string): string {
   return join(townRoot, '.runtime', 'polecat', 'runs');
 }
 
+/**
+ * The runs without a result (in progress, or interrupted), each an empty file `<rig>.<name>.<run id>` (`.` is in
+ * neither name nor id): a start finds its polecat's interrupted runs without reading every record of the town.
+ */
+function openRunsDir(townRoot: string): string {
+  return join(townRoot, '.runtime', 'polecat', 'runs-open');
+}
+
+/** Written once the index holds every open run, those recorded before it existed included. */
+const OPEN_INDEX_READY = '.ready-1';
+
+function openMarker(townRoot: string, record: Pick<RunRecord, 'rig' | 'name' | 'runId'>): string {
+  return join(openRunsDir(townRoot), `${record.rig}.${record.name}.${record.runId}`);
+}
+
 /** Atomic enough for one writer: temp file then rename, synchronously so records keep their order. */
 function writeJsonAtomic(path: string, value: unknown): void {
   const temp = `${path}.${process.pid}.tmp`;
@@ -82,8 +97,11 @@ export class RunFiles {
   create(record: RunRecord): void {
     makeDirectory(this.dir);
     try {
+      // Marked open first: a crash between the two leaves a marker without a record, which a reader drops.
+      if (record.result === undefined) markOpen(this.townRoot, record);
       writeJsonAtomic(join(this.dir, 'run.json'), record);
     } catch (error) {
+      rmSync(openMarker(this.townRoot, record), { force: true });
       rmSync(this.dir, { recursive: true, force: true });
       throw error;
     }
@@ -115,6 +133,8 @@ export class RunFiles {
   update(change: Partial<RunRecord>): RunRecord {
     const next = { ...this.record(), ...change };
     writeJsonAtomic(join(this.dir, 'run.json'), next);
+    // After the record: a crash between the two leaves a marker of a finished run, which a reader drops.
+    if (next.result !== undefined) rmSync(openMarker(this.townRoot, next), { force: true });
     return next;
   }
 
@@ -175,6 +195,47 @@ export function runState(record: RunRecord): RunState {
 export interface ListedRun {
   readonly record: RunRecord;
   readonly state: RunState;
+}
+
+function markOpen(townRoot: string, record: Pick<RunRecord, 'rig' | 'name' | 'runId'>): void {
+  makeDirectory(openRunsDir(townRoot));
+  writeFileSync(openMarker(townRoot, record), '', { mode: 0o600 });
+}
+
+/**
+ * The runs without a result, newest first: of one polecat, or of the town. Reads only their records, from the index
+ * of open runs; the first call in a town recorded before the index existed builds it from every record, once.
+ */
+export function listOpenRuns(townRoot: string, polecat?: { readonly rig: string; readonly name: string }): ListedRun[] {
+  const dir = openRunsDir(townRoot);
+  if (!existsSync(join(dir, OPEN_INDEX_READY))) {
+    for (const run of listRuns(townRoot)) if (run.record.result === undefined) markOpen(townRoot, run.record);
+    makeDirectory(dir);
+    writeFileSync(join(dir, OPEN_INDEX_READY), '', { mode: 0o600 });
+  }
+  const prefix = polecat ? `${polecat.rig}.${polecat.name}.` : '';
+  const runs: ListedRun[] = [];
+  for (const entry of readdirSync(dir)) {
+    if (entry.startsWith('.') || !entry.startsWith(prefix)) continue;
+    const [rig, name, runId] = entry.split('.');
+    if (rig === undefined || name === undefined || runId === undefined || !/^[A-Za-z0-9-]+$/.test(runId)) continue;
+    if (polecat && (rig !== polecat.rig || name !== polecat.name)) continue;
+    let record: RunRecord;
+    try {
+      record = new RunFiles(townRoot, runId).record();
+    } catch (error) {
+      // Its record gone (pruned, removed by hand, never written) or damaged: listRuns reports damage, this index does not.
+      if (!(error instanceof RunFileError)) throw error;
+      if (!new RunFiles(townRoot, runId).exists()) rmSync(join(dir, entry), { force: true });
+      continue;
+    }
+    if (record.result !== undefined) {
+      rmSync(join(dir, entry), { force: true });
+      continue;
+    }
+    runs.push({ record, state: runState(record) });
+  }
+  return runs.sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt));
 }
 
 /** Every run of the town, newest first; a damaged run is reported through onDamaged and skipped, never fatal. */

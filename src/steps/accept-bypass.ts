@@ -5,7 +5,7 @@ import type { StepDeps } from './deps.js';
 import { DialogAnswers } from './dialog-answers.js';
 import { StepError } from './errors.js';
 import { ARG_PROMPT_GRACE_MS, ScreenWatch, screenSpecOf, startupTextCheck } from './screen-watch.js';
-import { lookAtPane, sleep } from './watch.js';
+import { PaneWatcher } from './watch.js';
 
 /**
  * Startup dialogs, answered by label: the cursor is moved to the wanted option and seen there before Enter, each
@@ -26,9 +26,10 @@ export const acceptBypass = (deps: StepDeps) =>
     const startupTextShown = startupTextCheck(plan);
     let readySince: number | undefined;
     const dialogs = new DialogAnswers();
+    const watcher = new PaneWatcher(tmux, session.paneId, 'while answering startup dialogs', deps.pollMs, signal);
     for (;;) {
       const lookedAt = Date.now();
-      const { screen } = await lookAtPane(tmux, session.paneId, signal, 'while answering startup dialogs');
+      const { screen } = await watcher.look();
       const reading = watch.read(screen, lookedAt);
       if (reading.kind === 'dialog') {
         readySince = undefined;
@@ -56,7 +57,7 @@ export const acceptBypass = (deps: StepDeps) =>
           screen: lastLines(screen),
         });
       }
-      await sleep(deps.pollMs, signal);
+      await watcher.pause();
     }
   });
 

@@ -1,7 +1,7 @@
 import { BUSY_MARKER, inputLine, lastLines, showsBusy } from '../agents/screen.js';
 import type { Tmux } from '../tmux/client.js';
 import { StepError } from './errors.js';
-import { sleep } from './watch.js';
+import type { PaneWatcher } from './watch.js';
 
 /**
  * Getting text into an agent and submitted, checked on its screen: the startup text (nudges step) and
@@ -44,10 +44,21 @@ export function tailOf(text: string): string {
 }
 
 export interface DeliveryCheck {
+  /**
+   * Both verdicts are read from the agent's input line (it has a prompt, and some of the text is sure to show): then
+   * looks may come soon after the keys. Otherwise "submitted" is any change of screen, which a look too soon could
+   * take from the typed text still being drawn.
+   */
+  readonly readsInput: boolean;
   /** The typed text is waiting in the agent's input. */
   arrived(screen: string): boolean;
   /** Enter took it: it left the input line, or (agents with no prompt to see) the screen moved on. */
   submitted(screen: string, beforeEnter: string): boolean;
+  /**
+   * Enter took it, and the screen shows so itself: the input line is there without the text, or the agent is at
+   * work. A screen with no input line at all may be a frame still being drawn.
+   */
+  surelySubmitted(screen: string): boolean;
 }
 
 /** Longer than this, typed text may fill the screen. */
@@ -59,8 +70,10 @@ export function deliveryCheck(text: string, prefix: string, busyMarkers: readonl
   // No prompt to read, or text none of which is sure to be drawn: Enter is seen to be taken when the screen moves on.
   if (prefix === '' || tail === '') {
     return {
+      readsInput: false,
       arrived: (screen) => multiline || tail === '' || collapse(screen).includes(tail),
       submitted: (screen, before) => screen !== before,
+      surelySubmitted: () => false,
     };
   }
   const inInput = (screen: string) => {
@@ -70,8 +83,10 @@ export function deliveryCheck(text: string, prefix: string, busyMarkers: readonl
   // Text longer than a screenful pushes the prompt's own row off the top: its end at the bottom is the sign.
   const long = text.length > LONG_TEXT_CHARS;
   return {
+    readsInput: true,
     arrived: (screen) => inInput(screen) || (long && collapse(screen.split('\n').slice(-12).join(' ')).includes(tail)),
     submitted: (screen) => !inInput(screen) || showsBusy(screen, busyMarkers),
+    surelySubmitted: (screen) => (inputLine(screen, prefix) !== undefined && !inInput(screen)) || showsBusy(screen, busyMarkers),
   };
 }
 
@@ -111,8 +126,8 @@ export async function typeText(tmux: Tmux, paneId: string, text: string, bufferP
 
 export interface Watching {
   readonly look: () => Promise<string>;
+  readonly watcher: PaneWatcher;
   readonly deadline: number;
-  readonly pollMs: number;
   readonly signal?: AbortSignal;
 }
 
@@ -122,20 +137,26 @@ export async function awaitArrival(check: DeliveryCheck, screen: string, watchin
     if (Date.now() >= watching.deadline) {
       throw new StepError("the text did not arrive in the agent's input before the deadline", { screen: lastLines(screen) });
     }
-    await sleep(watching.pollMs, watching.signal);
+    await watching.watcher.pause();
     screen = await watching.look();
   }
   return screen;
 }
 
-/** Enter, then watch it taken; an Enter that was not taken is pressed again (at most 3 times). */
+/**
+ * Enter, then watch it taken; an Enter that was not taken is pressed again (at most 3 times). On a look that came
+ * soon after the Enter, a screen without the input line (maybe a frame being drawn) is confirmed by the next look.
+ */
 export async function submit(tmux: Tmux, paneId: string, check: DeliveryCheck, screen: string, watching: Watching): Promise<void> {
+  const { watcher } = watching;
   for (let attempt = 1; attempt <= 3; attempt += 1) {
     const beforeEnter = screen;
     await tmux.sendKeys(paneId, ['Enter'], watching.signal ? { signal: watching.signal } : {});
+    if (check.readsInput) watcher.sentKeys();
     const retryAt = Math.min(watching.deadline, Date.now() + 1_000 * attempt);
+    let takenOnce = false;
     do {
-      await sleep(watching.pollMs, watching.signal);
+      await watcher.pause();
       try {
         screen = await watching.look();
       } catch (error) {
@@ -143,7 +164,9 @@ export async function submit(tmux: Tmux, paneId: string, check: DeliveryCheck, s
         if (error instanceof StepError) return;
         throw error;
       }
-      if (check.submitted(screen, beforeEnter)) return;
+      const taken = check.submitted(screen, beforeEnter);
+      if (taken && (takenOnce || !watcher.hurried || check.surelySubmitted(screen))) return;
+      takenOnce = taken;
     } while (Date.now() < retryAt);
     if (Date.now() >= watching.deadline) break;
   }

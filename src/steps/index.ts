@@ -9,11 +9,6 @@ import { nudges } from './nudges.js';
 import { preflight } from './preflight.js';
 import { rollback } from './rollback.js';
 import { setEnv } from './set-env.js';
-import { gracefulStop } from './stop/graceful-stop.js';
-import { inspectSession } from './stop/inspect-session.js';
-import { killProcesses } from './stop/kill-processes.js';
-import { killSession } from './stop/kill-session.js';
-import { verifyGone } from './stop/verify-gone.js';
 import { theme } from './theme.js';
 import { validateIssue } from './validate-issue.js';
 import { verifyAlive } from './verify-alive.js';
@@ -36,15 +31,5 @@ export function startupActors(deps: StepDeps): StartupActors {
     nudges: nudges(deps),
     verifyAlive: verifyAlive(deps),
     rollback: rollback(deps),
-  }, deps.hold);
-}
-
-export function stopActors(deps: StepDeps) {
-  return withHold({
-    inspectSession: inspectSession(deps),
-    gracefulStop: gracefulStop(deps),
-    killProcesses: killProcesses(),
-    killSession: killSession(deps),
-    verifyGone: verifyGone(deps),
   }, deps.hold);
 }

@@ -5,7 +5,7 @@ import type { StepDeps } from './deps.js';
 import { awaitArrival, collapse, deliveryCheck, isBlank, sanitizeText, submit, tailOf, typeText } from './deliver.js';
 import { StepError } from './errors.js';
 import { ARG_PROMPT_GRACE_MS, ScreenWatch, screenSpecOf, startupTextCheck } from './screen-watch.js';
-import { lookAtPane, secondsUntil, sleep } from './watch.js';
+import { PaneWatcher, secondsUntil } from './watch.js';
 
 /**
  * The startup text reaches the agent. Agents that take it on their command line already have it: the step checks
@@ -18,7 +18,8 @@ export const nudges = (deps: StepDeps) =>
     const tmux = deps.tmux(plan.socket);
     const text = sanitizeText(plan.startupText);
     if (isBlank(text)) return {};
-    const look = async () => (await lookAtPane(tmux, session.paneId, signal, 'while receiving its startup text')).screen;
+    const watcher = new PaneWatcher(tmux, session.paneId, 'while receiving its startup text', deps.pollMs, signal);
+    const look = async () => (await watcher.look()).screen;
     const spec = screenSpecOf(plan.agent, plan.startupText);
 
     if (plan.agent.promptMode === 'arg') {
@@ -38,7 +39,7 @@ export const nudges = (deps: StepDeps) =>
             screen: lastLines(screen),
           });
         }
-        await sleep(deps.pollMs, signal);
+        await watcher.pause();
       }
     }
 
@@ -47,8 +48,9 @@ export const nudges = (deps: StepDeps) =>
     let screen: string;
     if (!deps.repeating) {
       await typeText(tmux, session.paneId, text, `polecat-${plan.runId}`, signal);
-      // The agent needs a moment to draw what it was sent; a look at once would only see the old screen.
-      await sleep(deps.pollMs, signal);
+      if (check.readsInput) watcher.sentKeys();
+      // The agent needs a moment to draw what it was sent: a look at once would only see the old screen.
+      await watcher.pause();
       screen = await look();
     } else {
       // A restored run repeats this step: text already submitted is not sent again, text already typed is only
@@ -63,10 +65,11 @@ export const nudges = (deps: StepDeps) =>
           await tmux.sendKeys(session.paneId, Array<string>([...typed].length).fill('BSpace'), { signal });
         }
         await typeText(tmux, session.paneId, text, `polecat-${plan.runId}`, signal);
+        if (check.readsInput) watcher.sentKeys();
         screen = await look();
       }
     }
-    const watching = { look, deadline, pollMs: deps.pollMs, signal };
+    const watching = { look, watcher, deadline, signal };
     screen = await awaitArrival(check, screen, watching);
     await submit(tmux, session.paneId, check, screen, watching);
     return {};

@@ -3,6 +3,9 @@ import type { Tmux } from '../tmux/client.js';
 import { TmuxError } from '../tmux/errors.js';
 import { describeExit, type PaneInfo } from '../tmux/formats.js';
 import { StepError } from './errors.js';
+import { sleep } from '../timers/sleep.js';
+
+export { sleep };
 
 export const SHELLS: ReadonlySet<string> = new Set(['bash', 'zsh', 'sh', 'dash', 'fish', 'tcsh', 'csh', 'ksh', 'pwsh', 'powershell']);
 
@@ -41,6 +44,51 @@ export async function lookAtPane(tmux: Tmux, paneId: string, signal: AbortSignal
 }
 
 /**
+ * After polecat types text or presses Enter, how long it waits before each look until the screen shows what it
+ * waits for: an agent draws what it was sent within milliseconds, so the first looks come soon, then at the poll
+ * interval. Only for waits that read the agent's input line, where what is seen early is seen for sure.
+ */
+export const LOOKS_AFTER_KEYS_MS: readonly number[] = [5, 10, 20];
+
+/**
+ * Looks at one pane, and between looks waits: the poll interval, or, after polecat sent it keys (`sentKeys`), the
+ * shorter waits of LOOKS_AFTER_KEYS_MS first.
+ */
+export class PaneWatcher {
+  private soon: number[] = [];
+  private lastPauseMs: number;
+
+  constructor(
+    private readonly tmux: Tmux,
+    private readonly paneId: string,
+    private readonly what: string,
+    private readonly pollMs: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.lastPauseMs = pollMs;
+  }
+
+  look(): Promise<PaneView> {
+    return lookAtPane(this.tmux, this.paneId, this.signal, this.what);
+  }
+
+  /** Keys just went to the pane: the next looks come soon. */
+  sentKeys(): void {
+    this.soon = LOOKS_AFTER_KEYS_MS.filter((ms) => ms < this.pollMs);
+  }
+
+  pause(): Promise<void> {
+    this.lastPauseMs = this.soon.shift() ?? this.pollMs;
+    return sleep(this.lastPauseMs, this.signal);
+  }
+
+  /** The last pause was one of the short ones: a frame the agent was still drawing may have been seen. */
+  get hurried(): boolean {
+    return this.lastPauseMs < this.pollMs;
+  }
+}
+
+/**
  * tmux 3.3 can miss the SIGCHLD of a pane's process (a race with its utmp helper): the pane shows dead but its
  * exit status stays empty until the server reaps again. A SIGCHLD to the server makes it reap; give it a moment.
  */
@@ -64,21 +112,6 @@ export async function awaitExitStatus(tmux: Tmux, paneId: string, info: PaneInfo
 
 export function isShell(command: string): boolean {
   return SHELLS.has(command.replace(/^-/, ''));
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export function secondsUntil(deadline: number, from: number): string {

@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidInputError } from '../town/names.js';
 import { shellQuote } from '../agents/shell.js';
-import { packageRoot } from '../agents/presets.js';
+import { packageRoot } from '../files/package-root.js';
 import { writeFileAtomic } from '../files/atomic.js';
 import { isAlive } from '../runs/owner.js';
 import { readHolder, type LockHolder } from '../runs/lock.js';

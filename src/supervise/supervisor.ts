@@ -22,7 +22,7 @@ import { readProcess } from '../proc/process-tree.js';
 import { acquireLockAt, type PolecatLock } from '../runs/lock.js';
 import { currentProcess } from '../runs/owner.js';
 import { pruneRuns, retentionPolicy } from '../runs/retention.js';
-import { listRuns } from '../runs/store.js';
+import { listOpenRuns } from '../runs/store.js';
 import type { StepDeps } from '../steps/deps.js';
 import { desiredDir, listDesired, type DesiredState } from './desired.js';
 import { hungPolicy, supervisionPolicy, type HungPolicy } from './policy.js';
@@ -93,10 +93,10 @@ const BUSY = new Set(['restarting', 'settling']);
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Each polecat's interrupted starts, from one read of the town's runs. */
+/** Each polecat's interrupted starts, from one read of the town's open runs. */
 function interruptedByPolecat(townRoot: string): Map<string, string[]> {
   const byPolecat = new Map<string, string[]>();
-  for (const run of listRuns(townRoot).filter(isInterruptedStart)) {
+  for (const run of listOpenRuns(townRoot).filter(isInterruptedStart)) {
     const key = `${run.record.rig}/${run.record.name}`;
     byPolecat.set(key, [...(byPolecat.get(key) ?? []), run.record.runId]);
   }

@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { loadExeca } from '../exec/execa.js';
+import { spawn, spawnSync } from 'node:child_process';
 import { classifyStderr, TmuxError, type TmuxCallResult } from './errors.js';
 
 export interface TmuxRunnerOptions {
@@ -28,6 +27,8 @@ export type TmuxRunner = (args: readonly string[], options?: TmuxCallOptions) =>
 export type TerminalRunner = (args: readonly string[], options: { readonly env: NodeJS.ProcessEnv }) => number;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** As execa does: a client that ignores SIGTERM is killed this long after it. */
+const FORCE_KILL_AFTER_MS = 5_000;
 
 let spawnCount = 0;
 
@@ -57,37 +58,101 @@ function tmuxCommand(options: TmuxRunnerOptions): TmuxCommand {
 export function createTmuxRunner(options: TmuxRunnerOptions): TmuxRunner {
   const tmux = tmuxCommand(options);
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const { TMUX: _tmux, TMUX_PANE: _pane, ...clientEnv } = options.clientEnv ?? {};
-  const env = options.clientEnv ? clientEnv : { TMUX: undefined, TMUX_PANE: undefined };
   return async (args, call = {}) => {
     const argv = [tmux.bin, ...tmux.args(args)];
     const subcommand = args[0] ?? '';
     const started = performance.now();
     spawnCount += 1;
-    const { execa } = await loadExeca();
-    const child = await execa(tmux.bin, argv.slice(1), {
-      reject: false,
-      timeout,
-      cancelSignal: call.signal,
-      input: call.input,
-      stdin: call.input === undefined ? 'ignore' : undefined,
-      stripFinalNewline: true,
-      env,
-      extendEnv: options.clientEnv === undefined,
-    });
+    const child = await runProcess(tmux.bin, argv.slice(1), { env: clientEnvironment(options), timeoutMs: timeout, signal: call.signal, input: call.input });
     const result: TmuxCallResult = {
       argv,
       exitCode: child.exitCode,
-      stdout: typeof child.stdout === 'string' ? child.stdout.trimEnd() : '',
-      stderr: typeof child.stderr === 'string' ? child.stderr.trim() : '',
+      stdout: child.stdout.trimEnd(),
+      stderr: child.stderr.trim(),
       durationMs: Math.round(performance.now() - started),
     };
-    if (child.timedOut) throw new TmuxError('timeout', subcommand, result, child);
-    if (child.isCanceled) throw new TmuxError('cancelled', subcommand, result, child);
-    if ((child as { code?: string }).code === 'ENOENT') throw new TmuxError('tmux-missing', subcommand, result, child);
-    if (child.failed) throw new TmuxError(classifyStderr(result.stderr), subcommand, result, child);
+    if (child.ended === 'timeout') throw new TmuxError('timeout', subcommand, result);
+    if (child.ended === 'cancelled') throw new TmuxError('cancelled', subcommand, result, call.signal?.reason);
+    if (child.ended === 'missing') throw new TmuxError('tmux-missing', subcommand, result, child.error);
+    if (child.ended === 'error') throw new TmuxError('failed', subcommand, { ...result, stderr: result.stderr || String(child.error?.message ?? '') }, child.error);
+    if (child.exitCode !== 0) throw new TmuxError(classifyStderr(result.stderr), subcommand, result);
     return result;
   };
+}
+
+interface ProcessOutcome {
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** How it ended when not by exiting: killed at the timeout or on the signal, never started, or a spawn error. */
+  readonly ended?: 'timeout' | 'cancelled' | 'missing' | 'error';
+  readonly error?: Error;
+}
+
+/**
+ * One tmux process to its end, with node's own child_process rather than execa: a tmux call is a few milliseconds,
+ * and loading execa costs a command more than its calls do. Ended (SIGTERM, SIGKILL FORCE_KILL_AFTER_MS later) at
+ * the timeout or when the signal aborts, and waited for: a tmux client ended after sending its command may still
+ * have had it run, and the caller's rollback looks only once it is gone.
+ */
+function runProcess(file: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal; input?: string }): Promise<ProcessOutcome> {
+  return new Promise((resolve) => {
+    if (options.signal?.aborted) return resolve({ exitCode: undefined, stdout: '', stderr: '', ended: 'cancelled' });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, args, { env: options.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    } catch (spawnError) {
+      // An argument or value node refuses to pass (a NUL byte): nothing ran.
+      return resolve({ exitCode: undefined, stdout: '', stderr: String((spawnError as Error).message), ended: 'error', error: spawnError as Error });
+    }
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let ended: ProcessOutcome['ended'];
+    let error: Error | undefined;
+    let forceKill: NodeJS.Timeout | undefined;
+    const stop = (why: 'timeout' | 'cancelled') => {
+      // Exited already, its output still being read: it ended by itself.
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      ended ??= why;
+      child.kill('SIGTERM');
+      forceKill ??= setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
+    };
+    const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+    const onAbort = () => stop('cancelled');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', (spawnError: NodeJS.ErrnoException) => {
+      error = spawnError;
+      ended ??= spawnError.code === 'ENOENT' ? 'missing' : 'error';
+    });
+    if (options.input !== undefined && child.stdin) {
+      // A tmux that exits before reading all of it (a failed load-buffer) closes the pipe: its exit says why.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input);
+    }
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      clearTimeout(forceKill);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({
+        exitCode: code ?? undefined,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        ...(ended ? { ended } : {}),
+        ...(error ? { error } : {}),
+      });
+    });
+  });
+}
+
+/**
+ * The environment of tmux clients: the given one whole, or this process's (as it is at the call), each without TMUX
+ * and TMUX_PANE, which would point a client at another server.
+ */
+function clientEnvironment(options: TmuxRunnerOptions): NodeJS.ProcessEnv {
+  const { TMUX: _tmux, TMUX_PANE: _pane, ...env } = options.clientEnv ?? process.env;
+  return env;
 }
 
 /**

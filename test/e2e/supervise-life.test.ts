@@ -25,7 +25,11 @@ function townWith(settings: object, agents?: object): TestTown & { cli: (...args
   writeFileSync(join(town.root, 'settings', 'config.json'), JSON.stringify(settings));
   if (agents) writeFileSync(join(town.root, 'settings', 'agents.json'), JSON.stringify({ agents }));
   const cli = (...args: string[]) => runCli([...args, '--town', town.root]);
-  const status = async () => JSON.parse((await cli('status', 'gastown/Toast', '--json')).stdout) as Seen;
+  const status = async () => {
+    const seen = await cli('status', 'gastown/Toast', '--json');
+    expect(seen.stdout, `status --json printed nothing; exit ${seen.code}, stderr: ${seen.stderr}`).not.toBe('');
+    return JSON.parse(seen.stdout) as Seen;
+  };
   return { ...town, cli, status };
 }
 

@@ -5,10 +5,10 @@
  * is still there after a short grace is killed and fails that test; after the file's tests, anything of the file's
  * still running is killed and fails the file, and so does a touch of the default server.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeEach, onTestFailed } from 'vitest';
 import { describeLeftovers, isEmpty, killLeftovers, NO_LEFTOVERS, settledLeftovers, socketDir, findLeftovers, type Leftovers } from './leaks.js';
 
 const fixturesBin = resolve(import.meta.dirname, '../fixtures/bin');
@@ -36,8 +36,14 @@ export const testTmpDir = dir;
 
 let beforeTest: Leftovers = NO_LEFTOVERS;
 
+let failedTests = 0;
+const filesFailed = () => failedTests > 0;
+
 beforeEach(() => {
   beforeTest = findLeftovers(dir);
+  onTestFailed(() => {
+    failedTests += 1;
+  });
 });
 
 afterEach(async () => {
@@ -59,6 +65,8 @@ afterAll(async () => {
   const sockets = existsSync(socketDir(dir)) ? readdirSync(socketDir(dir)) : [];
   if (sockets.includes('default')) failures.push('a test started the default tmux server');
   if (failures.length > 0) throw new Error(failures.join('\n'));
+  // Kept when something failed (to look at); otherwise its towns, clones and installed CLIs would fill the disk.
+  if (!filesFailed()) rmSync(dir, { recursive: true, force: true });
 });
 
 function findOnPath(name: string): string {

@@ -17,7 +17,8 @@ import {
 } from '../../machines/startup.js';
 import { stopMachine, type InspectOutput, type KillOutput, type StopInput, type StopStepInput } from '../../machines/stop.js';
 import { createStepDeps } from '../../src/steps/deps.js';
-import { startupActors, stopActors } from '../../src/steps/index.js';
+import { startupActors } from '../../src/steps/index.js';
+import { stopActors } from '../../src/steps/stop/index.js';
 
 const never = async (): Promise<never> => {
   throw new Error('type test only');

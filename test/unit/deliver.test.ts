@@ -1,6 +1,8 @@
 /** Text on its way into an agent: what is removed, when it counts as empty, and how it is recognised on screen. */
 import { describe, expect, it } from 'vitest';
-import { chunkText, deliveryCheck, isBlank, sanitizeText, tailOf } from '../../src/steps/deliver.js';
+import { chunkText, deliveryCheck, isBlank, sanitizeText, submit, tailOf } from '../../src/steps/deliver.js';
+import { LOOKS_AFTER_KEYS_MS, PaneWatcher } from '../../src/steps/watch.js';
+import type { Tmux } from '../../src/tmux/client.js';
 import { startupHead } from '../../src/steps/screen-watch.js';
 
 describe('sanitizeText', () => {
@@ -78,5 +80,54 @@ describe('startupHead', () => {
     ['nothing to show', ' \n\u200b', ''],
   ])('%s', (_name, text, head) => {
     expect(startupHead(text)).toBe(head);
+  });
+});
+
+describe('looking soon after keys', () => {
+  const fakeTmux = (sent: string[][]) => ({ sendKeys: async (_pane: string, keys: readonly string[]) => void sent.push([...keys]) }) as unknown as Tmux;
+
+  it('looks 5, 10 and 20 ms after keys, then at the poll interval; never sooner than that interval without keys', async () => {
+    const watcher = new PaneWatcher(fakeTmux([]), '%1', 'in a test', 50, undefined);
+    const pauses: number[] = [];
+    const timed = async () => {
+      const began = performance.now();
+      await watcher.pause();
+      pauses.push(Math.round(performance.now() - began));
+      return watcher.hurried;
+    };
+    expect(await timed()).toBe(false);
+    watcher.sentKeys();
+    expect([await timed(), await timed(), await timed(), await timed()]).toEqual([true, true, true, false]);
+    expect(pauses[0]).toBeGreaterThanOrEqual(49);
+    expect(pauses.slice(1, 4).every((ms, i) => ms >= [5, 10, 20][i]! - 1 && ms < 49)).toBe(true);
+    expect(LOOKS_AFTER_KEYS_MS).toEqual([5, 10, 20]);
+  });
+
+  it('takes an Enter as taken on a hurried look only when the next look agrees (a frame still being drawn shows no input line)', async () => {
+    const check = deliveryCheck('fix the build', '❯ ');
+    expect(check.readsInput).toBe(true);
+    const typed = 'Claude\n❯ fix the build';
+    const drawing = 'Claude\n';
+    const empty = 'Claude\n❯ ';
+    const screens = [drawing, typed, drawing, empty];
+    let looks = 0;
+    const sent: string[][] = [];
+    const watcher = new PaneWatcher(fakeTmux(sent), '%1', 'in a test', 50, undefined);
+    await submit(fakeTmux(sent), '%1', check, typed, { look: async () => screens[Math.min(looks++, screens.length - 1)]!, watcher, deadline: Date.now() + 5_000 });
+    expect(sent).toEqual([['Enter']]);
+    // drawing (hurried: unconfirmed), typed (not taken), drawing (hurried), empty (confirms it).
+    expect(looks).toBe(4);
+
+    // The input line seen empty (or the agent at work) says so itself, however soon it was seen: one look.
+    let quick = 0;
+    await submit(fakeTmux(sent), '%1', check, typed, { look: async () => (quick++, empty), watcher, deadline: Date.now() + 5_000 });
+    expect(quick).toBe(1);
+  });
+
+  it('does not hurry for an agent with no prompt to read, where any change of screen counts as taken', () => {
+    expect(deliveryCheck('fix the build', '').readsInput).toBe(false);
+    expect(deliveryCheck('go 🪿', '❯ ').readsInput).toBe(true);
+    expect(deliveryCheck('🪿', '❯ ').readsInput).toBe(false);
+    expect(deliveryCheck('\u200b', '❯ ').readsInput).toBe(false);
   });
 });

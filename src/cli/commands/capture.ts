@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { capture } from '../../manager.js';
+import { capture } from '../../api/queries.js';
 import { InvalidInputError, parseAddress } from '../../town/names.js';
 import { CliError, EXIT, printJson, processOutput, type Output } from '../output.js';
 import { jsonOption, socketOption, townOption } from '../options.js';

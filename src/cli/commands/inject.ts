@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describeActivity } from '../../activity/describe.js';
 import { waitFor, type WaitOutcome, type WaitTarget } from '../../api/wait.js';
-import { inject } from '../../manager.js';
+import { inject } from '../../api/inject.js';
 import { InvalidInputError, parseAddress } from '../../town/names.js';
 import { processOutput, type Output } from '../output.js';
 import { socketOption, townOption } from '../options.js';

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { GitFailedError } from '../../git/git.js';
-import { list, stop } from '../../manager.js';
+import { list } from '../../api/queries.js';
+import { stop } from '../../api/stop.js';
 import { planStop, resolveTown } from '../../plan.js';
 import { acquireLock, LockHeldError } from '../../runs/lock.js';
 import { forgetDesired, readDesired, writeDesired } from '../../supervise/desired.js';

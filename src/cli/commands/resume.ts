@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { resume, rollbackRun } from '../../manager.js';
+import { resume, rollbackRun } from '../../api/start.js';
 import { resolveTown } from '../../plan.js';
 import { processOutput, progressPrinter, type Output } from '../output.js';
 import { cancelOnSignals, holdSignals } from '../signals.js';

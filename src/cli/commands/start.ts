@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { STEP_ORDER } from '../../../machines/startup.js';
-import { list, start, type RunOptions } from '../../manager.js';
+import { list } from '../../api/queries.js';
+import { start } from '../../api/start.js';
+import type { RunOptions } from '../../runs/recording.js';
 import { planStart, planStarts, rigAddresses, type StartOptions } from '../../plan.js';
-import { DEFAULT_PARALLEL } from '../../manager.js';
+import { DEFAULT_PARALLEL } from '../../api/many.js';
 import type { LiveInspector } from '../../inspect/live.js';
 import { addInspectOptions, inspectTarget, withInspector, type InspectFlags, type InspectOn } from '../inspect-option.js';
 import { checkName, InvalidInputError, parseAddress, type PolecatAddress } from '../../town/names.js';

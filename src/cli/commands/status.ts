@@ -2,7 +2,7 @@ import { describeActivity } from '../../activity/describe.js';
 import { describeExit } from '../../tmux/formats.js';
 import { describeSupervision } from '../../supervise/describe.js';
 import { Command } from 'commander';
-import { DEFAULT_HUNG_AFTER_MS, status } from '../../manager.js';
+import { DEFAULT_HUNG_AFTER_MS, status } from '../../api/queries.js';
 import { InvalidInputError, parseAddress } from '../../town/names.js';
 import { printJson, processOutput, type Output } from '../output.js';
 import { jsonOption, socketOption, townOption } from '../options.js';

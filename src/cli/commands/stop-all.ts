@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { stopAll } from '../../manager.js';
+import { stopAll } from '../../api/many.js';
 import { checkName } from '../../town/names.js';
 import { EXIT, processOutput, type Output } from '../output.js';
 import { parseTimeouts, socketOption, STOP_TIMEOUTS, townOption } from '../options.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { StopInput, StopOutput } from '../../../machines/stop.js';
-import { stop } from '../../manager.js';
+import { stop } from '../../api/stop.js';
 import { planStop } from '../../plan.js';
 import { parseAddress } from '../../town/names.js';
 import { EXIT, formatMs, processOutput, progressPrinter, type Output } from '../output.js';

@@ -4,12 +4,13 @@
  * they should not run; said, then each running one is stopped. `start` and `stop` leave what was said as it is.
  */
 import { Command } from 'commander';
-import { list, stop } from '../../manager.js';
+import { list } from '../../api/queries.js';
+import { stop } from '../../api/stop.js';
 import { planStarts, planStop, resolveTown, rigAddresses, type StartOptions } from '../../plan.js';
 import { writeDesired, type UpOptions } from '../../supervise/desired.js';
 import { isDirectory } from '../../town/town.js';
 import { checkName, formatAddress, InvalidInputError, parseAddress, type PolecatAddress } from '../../town/names.js';
-import { DEFAULT_PARALLEL } from '../../manager.js';
+import { DEFAULT_PARALLEL } from '../../api/many.js';
 import { EXIT, processOutput, type Output } from '../output.js';
 import { parseTimeouts, socketOption, START_TIMEOUTS, STOP_TIMEOUTS, townOption } from '../options.js';
 import { cancelOnSignals } from '../signals.js';

@@ -6,8 +6,11 @@ import type { StepDeps } from '../deps.js';
 import { sleep } from '../watch.js';
 import { asEntries } from './snapshot.js';
 
-/** Between the two Ctrl-Cs: long enough for the agent to read them as two keypresses; one that exits on the first is gone by then, and is not sent the second. */
-export const SECOND_CTRL_C_AFTER_MS = 50;
+/**
+ * Between the two Ctrl-Cs: long enough for the agent to read them as two keypresses (the real CLIs' tests stop each
+ * this way); one that exits on the first and is gone by then is not sent the second.
+ */
+export const SECOND_CTRL_C_AFTER_MS = 20;
 
 /** /proc reads cost no process: the exit is watched closely, so a stop takes no longer than the agent does. */
 const EXIT_POLL_MS = 10;
