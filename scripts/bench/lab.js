@@ -6,6 +6,7 @@
 // ignores SIGHUP would outlive kill-server), then sweeps any process whose command line names the temp root. A
 // long-running process the bench started (`polecat supervise`) is stopped first, with SIGTERM as a user stops it.
 import { spawn, spawnSync } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -37,6 +38,8 @@ export class Lab {
     this.realTmux = findOnPath('tmux');
     this.spaces = [];
     this.abort = new AbortController();
+    // Every child of a measurement (50 floor scripts at once) listens to it: that is no leak.
+    setMaxListeners(0, this.abort.signal);
     this.cleaned = false;
     this.daemons = [];
   }
