@@ -68,8 +68,10 @@ describe('polecat supervise, the rest of its life', () => {
         const now = await town.status();
         return now.running && now.agentPid !== first.agentPid ? now : undefined;
       }, 20_000);
-      const sims = readSimLog(log).filter((e) => e.event === 'start') as unknown as Array<{ pid: number; argv: string[] }>;
-      const second = sims.find((e) => e.pid === restarted.agentPid)!;
+      // The pane's process runs before the sim has started far enough to log its start.
+      const second = await retryUntil('the restarted sim to log its start', () =>
+        (readSimLog(log).filter((e) => e.event === 'start') as unknown as Array<{ pid: number; argv: string[] }>).find((e) => e.pid === restarted.agentPid),
+      );
       expect(second.argv.slice(-2)).toEqual(['--resume', session]);
       // The startup text went to the first agent only.
       const submitted = readSimLog(log).filter((e) => e.event === 'submit') as unknown as Array<{ pid?: number; text: string }>;
