@@ -34,7 +34,7 @@ export async function inject(address: PolecatAddress, text: string, options: Loc
     const check = deliveryCheck(clean, preset?.readyPromptPrefix ?? '', preset?.busyMarkers);
     await typeText(tmux, agent.paneId, clean, 'polecat-inject');
     if (check.readsInput) watcher.sentKeys();
-    const watching = { look, watcher, deadline };
+    const watching = { watcher, deadline };
     const screen = await awaitArrival(check, await look(), watching);
     await submit(tmux, agent.paneId, check, screen, watching);
     return { polecat: `${address.rig}/${address.name}`, bytes: Buffer.byteLength(clean) };

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDirectory } from '../files/directory.js';
+import { sleep } from '../timers/sleep.js';
 import { currentProcess, isAlive, type ProcessIdentity } from './owner.js';
 import { RunRefusedError } from './refusal.js';
 
@@ -116,7 +117,7 @@ export async function awaitLock(take: () => PolecatLock, deadline: number, pollM
       return take();
     } catch (error) {
       if (!(error instanceof LockHeldError) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await sleep(pollMs);
     }
   }
 }

@@ -5,7 +5,7 @@ import type { StepDeps } from './deps.js';
 import { DialogAnswers } from './dialog-answers.js';
 import { StepError } from './errors.js';
 import { ARG_PROMPT_GRACE_MS, ScreenWatch, screenSpecOf, startupTextCheck } from './screen-watch.js';
-import { PaneWatcher } from './watch.js';
+import { lookAtPane, sleep } from './watch.js';
 
 /**
  * Startup dialogs, answered by label: the cursor is moved to the wanted option and seen there before Enter, each
@@ -26,10 +26,9 @@ export const acceptBypass = (deps: StepDeps) =>
     const startupTextShown = startupTextCheck(plan);
     let readySince: number | undefined;
     const dialogs = new DialogAnswers();
-    const watcher = new PaneWatcher(tmux, session.paneId, 'while answering startup dialogs', deps.pollMs, signal);
     for (;;) {
       const lookedAt = Date.now();
-      const { screen } = await watcher.look();
+      const { screen } = await lookAtPane(tmux, session.paneId, signal, 'while answering startup dialogs');
       const reading = watch.read(screen, lookedAt);
       if (reading.kind === 'dialog') {
         readySince = undefined;
@@ -57,7 +56,7 @@ export const acceptBypass = (deps: StepDeps) =>
           screen: lastLines(screen),
         });
       }
-      await watcher.pause();
+      await sleep(deps.pollMs, signal);
     }
   });
 

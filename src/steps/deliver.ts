@@ -125,7 +125,6 @@ export async function typeText(tmux: Tmux, paneId: string, text: string, bufferP
 }
 
 export interface Watching {
-  readonly look: () => Promise<string>;
   readonly watcher: PaneWatcher;
   readonly deadline: number;
   readonly signal?: AbortSignal;
@@ -138,7 +137,7 @@ export async function awaitArrival(check: DeliveryCheck, screen: string, watchin
       throw new StepError("the text did not arrive in the agent's input before the deadline", { screen: lastLines(screen) });
     }
     await watching.watcher.pause();
-    screen = await watching.look();
+    screen = (await watching.watcher.look()).screen;
   }
   return screen;
 }
@@ -158,7 +157,7 @@ export async function submit(tmux: Tmux, paneId: string, check: DeliveryCheck, s
     do {
       await watcher.pause();
       try {
-        screen = await watching.look();
+        screen = (await watcher.look()).screen;
       } catch (error) {
         // The agent ended on its Enter (`/exit`): the text was taken. Whoever needs it alive looks next.
         if (error instanceof StepError) return;

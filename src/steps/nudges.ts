@@ -69,7 +69,7 @@ export const nudges = (deps: StepDeps) =>
         screen = await look();
       }
     }
-    const watching = { look, watcher, deadline, signal };
+    const watching = { watcher, deadline, signal };
     screen = await awaitArrival(check, screen, watching);
     await submit(tmux, session.paneId, check, screen, watching);
     return {};

@@ -4,7 +4,7 @@ import { lastLines, showsReadiness } from '../agents/screen.js';
 import type { StepDeps } from './deps.js';
 import { StepError } from './errors.js';
 import { ScreenWatch, screenSpecOf } from './screen-watch.js';
-import { lookAtPane, PaneWatcher, sleep } from './watch.js';
+import { lookAtPane, sleep } from './watch.js';
 
 /** How recent acceptBypass's sighting of the prompt must be to count as the first look here. */
 export const RECENT_SIGHTING_MS = 1_000;
@@ -28,10 +28,9 @@ export const waitForReady = (deps: StepDeps) =>
     let seen = promptSeenAt !== undefined && Date.now() - promptSeenAt < RECENT_SIGHTING_MS ? 1 : 0;
     if (seen > 0) await sleep(CONFIRM_AFTER_MS, signal);
     const watch = new ScreenWatch(spec);
-    const watcher = new PaneWatcher(tmux, session.paneId, 'before its prompt was ready', deps.pollMs, signal);
     for (;;) {
       const lookedAt = Date.now();
-      const { screen } = await watcher.look();
+      const { screen } = await lookAtPane(tmux, session.paneId, signal, 'before its prompt was ready');
       const reading = watch.read(screen, lookedAt);
       seen = reading.kind === 'ready' || reading.kind === 'busy' ? seen + 1 : 0;
       if (seen >= 2) return {};
@@ -41,6 +40,6 @@ export const waitForReady = (deps: StepDeps) =>
           screen: lastLines(screen),
         });
       }
-      await watcher.pause();
+      await sleep(deps.pollMs, signal);
     }
   });

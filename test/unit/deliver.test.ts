@@ -84,7 +84,12 @@ describe('startupHead', () => {
 });
 
 describe('looking soon after keys', () => {
-  const fakeTmux = (sent: string[][]) => ({ sendKeys: async (_pane: string, keys: readonly string[]) => void sent.push([...keys]) }) as unknown as Tmux;
+  /** A pane that records the keys sent to it and shows `screen()` at each look. */
+  const fakeTmux = (sent: string[][], screen: () => string = () => '') =>
+    ({
+      sendKeys: async (_pane: string, keys: readonly string[]) => void sent.push([...keys]),
+      look: async (paneId: string) => ({ info: { paneId, dead: false }, screen: screen() }),
+    }) as unknown as Tmux;
 
   it('looks 5, 10 and 20 ms after keys, then at the poll interval; never sooner than that interval without keys', async () => {
     const watcher = new PaneWatcher(fakeTmux([]), '%1', 'in a test', 50, undefined);
@@ -112,15 +117,16 @@ describe('looking soon after keys', () => {
     const screens = [drawing, typed, drawing, empty];
     let looks = 0;
     const sent: string[][] = [];
-    const watcher = new PaneWatcher(fakeTmux(sent), '%1', 'in a test', 50, undefined);
-    await submit(fakeTmux(sent), '%1', check, typed, { look: async () => screens[Math.min(looks++, screens.length - 1)]!, watcher, deadline: Date.now() + 5_000 });
+    const pane = fakeTmux(sent, () => screens[Math.min(looks++, screens.length - 1)]!);
+    await submit(pane, '%1', check, typed, { watcher: new PaneWatcher(pane, '%1', 'in a test', 50, undefined), deadline: Date.now() + 5_000 });
     expect(sent).toEqual([['Enter']]);
     // drawing (hurried: unconfirmed), typed (not taken), drawing (hurried), empty (confirms it).
     expect(looks).toBe(4);
 
     // The input line seen empty (or the agent at work) says so itself, however soon it was seen: one look.
     let quick = 0;
-    await submit(fakeTmux(sent), '%1', check, typed, { look: async () => (quick++, empty), watcher, deadline: Date.now() + 5_000 });
+    const settled = fakeTmux(sent, () => (quick++, empty));
+    await submit(settled, '%1', check, typed, { watcher: new PaneWatcher(settled, '%1', 'in a test', 50, undefined), deadline: Date.now() + 5_000 });
     expect(quick).toBe(1);
   });
 
