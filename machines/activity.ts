@@ -180,6 +180,8 @@ export const activityMachine = setup({
           // Allowed: the tool runs and the turn goes on.
           { guard: 'turnStarts', target: 'busy', actions: 'enter' },
           { guard: 'sessionEnds', target: 'exited', actions: 'enter' },
+          // The screen's permission dialog can show before the agent's PermissionRequest hook runs: the hook names the tool.
+          { guard: 'asksPermission', actions: 'enter' },
         ],
         SCREEN: [
           { guard: 'seenBusy', target: 'busy', actions: 'enter' },
