@@ -180,8 +180,9 @@ export const activityMachine = setup({
           // Allowed: the tool runs and the turn goes on.
           { guard: 'turnStarts', target: 'busy', actions: 'enter' },
           { guard: 'sessionEnds', target: 'exited', actions: 'enter' },
-          // The screen's permission dialog can show before the agent's PermissionRequest hook runs: the hook names the tool.
-          { guard: 'asksPermission', actions: 'enter' },
+          // The screen's permission dialog can show before the agent's PermissionRequest hook runs: the hook names the
+          // tool. A wait a hook already said is kept as it is (a later Notification names none).
+          { guard: and(['asksPermission', 'knownFromScreen']), actions: 'enter' },
         ],
         SCREEN: [
           { guard: 'seenBusy', target: 'busy', actions: 'enter' },
