@@ -185,7 +185,9 @@ export const activityMachine = setup({
           { guard: and(['asksPermission', 'knownFromScreen']), actions: 'enter' },
         ],
         SCREEN: [
-          { guard: 'seenBusy', target: 'busy', actions: 'enter' },
+          // Allowed, the turn goes on with its tool's hooks. A wait a hook said is not undone by a busy frame: the screen
+          // lags behind the hooks (a spinner still drawn after PermissionRequest).
+          { guard: and(['seenBusy', 'knownFromScreen']), target: 'busy', actions: 'enter' },
           // Denied, or answered with Esc: no hook fires, the prompt comes back.
           { guard: 'seenIdle', target: 'idle', actions: 'enter' },
           { guard: 'seenTurnOver', target: 'idle', actions: 'enter' },
